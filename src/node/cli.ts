@@ -1,0 +1,43 @@
+/**
+ * `splitee <command> [options]`: the command-line front end. Each command lives in
+ * src/node/commands/<name>.ts and exports `run(argv): Promise<number>` (the exit code); it is
+ * imported only when invoked, so one command's dependencies never slow another's start.
+ */
+import { pathToFileURL } from 'node:url';
+import { SpliteeError } from '../tensor/errors.js';
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `usage: splitee <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`splitee <command> --help\` for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    console.error(`splitee: unknown command: got '${name}', expected one of ${Object.keys(commands).join(', ')}`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (err) {
+    if (err instanceof SpliteeError) {
+      console.error(`splitee ${name}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

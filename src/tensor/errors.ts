@@ -1,0 +1,65 @@
+/**
+ * Typed errors of the whole project. Every message reads
+ *   `<where>: <what is wrong>: got <actual>, expected <expected>[; <hint>]`
+ * and every class carries a stable `code`, so callers (and the HTTP server) can branch on the kind
+ * of failure without parsing text.
+ */
+
+export type ErrorCode =
+  | 'E_SHAPE' // tensor shapes or sizes disagree
+  | 'E_VALUE' // a value is out of range, NaN or infinite
+  | 'E_FORMAT' // a file or wire blob is malformed
+  | 'E_CONFIG' // a model config and its weights disagree, or a config is invalid
+  | 'E_ARGUMENT' // a caller passed an invalid option
+  | 'E_STATE' // an object was used in a state that does not allow the call
+  | 'E_IO'; // reading or writing outside the process failed (node-only layer)
+
+export class SpliteeError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class ShapeError extends SpliteeError {
+  constructor(message: string) {
+    super('E_SHAPE', message);
+  }
+}
+
+export class ValueError extends SpliteeError {
+  constructor(message: string) {
+    super('E_VALUE', message);
+  }
+}
+
+export class FormatError extends SpliteeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_FORMAT', message, options);
+  }
+}
+
+export class ConfigError extends SpliteeError {
+  constructor(message: string) {
+    super('E_CONFIG', message);
+  }
+}
+
+export class ArgumentError extends SpliteeError {
+  constructor(message: string) {
+    super('E_ARGUMENT', message);
+  }
+}
+
+export class StateError extends SpliteeError {
+  constructor(message: string) {
+    super('E_STATE', message);
+  }
+}
+
+/** `[1,16,28,28]`: shapes are always printed with brackets and no spaces. */
+export function formatShape(shape: ArrayLike<number>): string {
+  return `[${Array.from(shape).join(',')}]`;
+}
