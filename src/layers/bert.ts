@@ -1,0 +1,213 @@
+/**
+ * The multi-exit BERT of tools/spam/model.py `MultiExitBert` (HF BertModel semantics, post-LN, eval mode),
+ * implementing MultiExitNetwork:
+ *
+ *   ids [N,T] (token ids as floats) -> embeddings -> layer 1 -> ... -> layer L
+ *   stage 1 = embeddings + layer 1, stage s = layer s; exit k = pooler tanh dense on [CLS] + classifier,
+ *   reading the output of layer k.
+ *
+ * Shapes: activationShape(0) = [T_max] (token ids), activationShape(s >= 1) = [T_max, H]; any
+ * 1 <= T <= T_max is accepted (shorter sequences cost less). mask [N,T] of 1 (token) / 0 (padding); omitted
+ * means every position is a token. Token types are all 0 (single-segment input).
+ *
+ * FLOPs convention (as tools/spam/export.py): 2 x multiply-adds of the matrix products (Q, K, V, output
+ * projections, scores q k^T, context p v, the feed-forward), at T = T_max for `profile`; `profileAt(T)` gives
+ * the same at another length. Embedding gathers, biases, softmax, LayerNorm, GELU are not counted.
+ * activationElements are per sample at T_max ([0] = T_max ids, [s] = T_max * H); rawInputBytes = T_max ids
+ * of 2 bytes (4 if the vocabulary exceeds 65,536).
+ *
+ * Memory (as resnet.ts): nothing is allocated per sample in steady state. Stage outputs alternate between two
+ * activation arenas (a stage never writes over its input), logits go to a third, temporaries to a scratch
+ * arena reset by every call. A runStages/forwardAll activation stays valid across exitLogits calls until the
+ * second following runStages; logits stay valid until the next exitLogits or forwardAll. One model is not
+ * reentrant.
+ */
+import { Arena } from '../tensor/arena.js';
+import { ArgumentError, ShapeError, ValueError, formatShape } from '../tensor/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { fastKernels, type Kernels } from '../tensor/kernels/index.js';
+import type { MultiExitNetwork, NetworkProfile } from './network.js';
+import { parseBertConfig, type BertConfig } from './bert-config.js';
+import { canonicalBertTensors } from './bert-names.js';
+import { BertEmbeddings } from './embeddings.js';
+import { BertLayer } from './transformer-layer.js';
+import { BertExitHead } from './bert-exit.js';
+import { WeightStore, type NamedTensors } from './weights.js';
+
+export class BertModel implements MultiExitNetwork {
+  readonly id: string;
+  readonly numStages: number;
+  readonly numClasses: number;
+  readonly profile: NetworkProfile;
+  /** The token axis of activationShape(s) (batch excluded), which may be shorter than T_max
+   *  (read by src/splitee/cloud.ts checkActivationShape). */
+  readonly sequenceAxis = 0;
+  private readonly scratch = new Arena();
+  private readonly acts: [Arena, Arena] = [new Arena(), new Arena()];
+  private readonly logits = new Arena();
+  private readonly lastAct: [Float32Array | null, Float32Array | null] = [null, null];
+
+  constructor(
+    readonly config: BertConfig,
+    readonly embeddings: BertEmbeddings,
+    readonly layers: readonly BertLayer[],
+    readonly heads: readonly BertExitHead[],
+    readonly kernels: Kernels,
+  ) {
+    this.id = config.id;
+    this.numStages = layers.length;
+    this.numClasses = config.numClasses;
+    this.profile = this.profileAt(config.maxLength);
+  }
+
+  /** The profile for sequences of T tokens (T = T_max gives `profile`). */
+  profileAt(T: number): NetworkProfile {
+    if (!Number.isInteger(T) || T < 1 || T > this.config.maxLength) {
+      throw new ArgumentError(`profileAt: invalid length: got ${T}, expected an integer in [1,${this.config.maxLength}]`);
+    }
+    const H = this.config.hiddenSize;
+    return Object.freeze({
+      stageFlops: this.layers.map((l) => l.flops(T)),
+      exitFlops: this.heads.map((h) => h.flops),
+      activationElements: [T, ...this.layers.map(() => T * H)],
+      rawInputBytes: T * (this.config.vocabSize <= 65536 ? 2 : 4),
+    });
+  }
+
+  /** ArrayBuffers ever allocated by this model's arenas (constant in steady state). */
+  get allocations(): number {
+    return this.scratch.allocations + this.acts[0].allocations + this.acts[1].allocations + this.logits.allocations;
+  }
+
+  /** [T_max] for s = 0 (token ids), [T_max, H] after stage s >= 1. */
+  activationShape(s: number): readonly number[] {
+    this.checkIndex('activationShape', 'stage', s, 0);
+    return s === 0 ? [this.config.maxLength] : [this.config.maxLength, this.config.hiddenSize];
+  }
+
+  /** x [N,T] (s = from = 0) or [N,T,H] -> [N,T,H] after stage `to`; mask [N,T] of 1/0 or omitted. */
+  runStages(from: number, to: number, x: Tensor, mask?: Float32Array): Tensor {
+    this.checkIndex('runStages', 'from', from, 0);
+    this.checkIndex('runStages', 'to', to, 0);
+    if (from > to) throw new ArgumentError(`runStages: stages run forward only: got from ${from} > to ${to}, expected 0 <= from <= to <= ${this.numStages}`);
+    const [N, T] = this.dims('runStages', x, from);
+    const m = this.checkMask('runStages', mask, N, T);
+    if (from === to) return x;
+    this.scratch.reset();
+    let cur = x.flat();
+    let slot = this.slotOf(cur);
+    for (let s = from + 1; s <= to; s++) {
+      slot = slot === 0 ? 1 : 0;
+      const out = this.takeActivation(slot, N * T);
+      this.stage(s, out, cur, m, N, T);
+      cur = out;
+    }
+    return new Tensor(cur, [N, T, this.config.hiddenSize]);
+  }
+
+  /** x [N,T,H] after stage k -> logits [N,K] of exit k. The mask is accepted and unused: only [CLS] is read. */
+  exitLogits(k: number, x: Tensor, mask?: Float32Array): Tensor {
+    this.checkIndex('exitLogits', 'exit', k, 1);
+    const [N, T] = this.dims('exitLogits', x, k);
+    this.checkMask('exitLogits', mask, N, T);
+    this.scratch.reset();
+    this.logits.reset();
+    const out = this.logits.take(N * this.numClasses);
+    this.heads[k - 1].forward(out, x.flat(), N, T, this.scratch);
+    return new Tensor(out, [N, this.numClasses]);
+  }
+
+  /** ids [N,T] -> the logits [N,K] of every exit 1..L, in order. */
+  forwardAll(x: Tensor, mask?: Float32Array): Tensor[] {
+    const [N, T] = this.dims('forwardAll', x, 0);
+    const m = this.checkMask('forwardAll', mask, N, T);
+    this.scratch.reset();
+    this.logits.reset();
+    const result: Tensor[] = [];
+    let cur = x.flat();
+    let slot = this.slotOf(cur);
+    for (let s = 1; s <= this.numStages; s++) {
+      slot = slot === 0 ? 1 : 0;
+      const out = this.takeActivation(slot, N * T);
+      this.stage(s, out, cur, m, N, T);
+      cur = out;
+      const lg = this.logits.take(N * this.numClasses);
+      this.heads[s - 1].forward(lg, cur, N, T, this.scratch);
+      result.push(new Tensor(lg, [N, this.numClasses]));
+    }
+    return result;
+  }
+
+  /** out [N,T,H] = stage s (x = ids [N,T] for s = 1, else [N,T,H]). */
+  private stage(s: number, out: Float32Array, x: Float32Array, mask: Float32Array | null, N: number, T: number): void {
+    if (s > 1) {
+      this.layers[s - 1].forward(out, x, mask, N, T, this.scratch);
+      return;
+    }
+    const mark = this.scratch.mark();
+    const h = this.scratch.take(N * T * this.config.hiddenSize);
+    this.embeddings.forward(h, x, N, T);
+    this.layers[0].forward(out, h, mask, N, T, this.scratch);
+    this.scratch.release(mark);
+  }
+
+  private takeActivation(slot: 0 | 1, tokens: number): Float32Array {
+    const arena = this.acts[slot];
+    arena.reset();
+    const a = arena.take(tokens * this.config.hiddenSize);
+    this.lastAct[slot] = a;
+    return a;
+  }
+
+  /** Which activation arena holds `a` (-1: neither, e.g. a caller's input). */
+  private slotOf(a: Float32Array): -1 | 0 | 1 {
+    if (this.lastAct[0]?.buffer === a.buffer) return 0;
+    if (this.lastAct[1]?.buffer === a.buffer) return 1;
+    return -1;
+  }
+
+  private checkIndex(where: string, what: string, v: number, min: number): void {
+    if (!Number.isInteger(v) || v < min || v > this.numStages) {
+      throw new ArgumentError(`${where}: ${what} out of range: got ${v}, expected an integer in [${min},${this.numStages}]`);
+    }
+  }
+
+  /** [N, T] of x, which must be [N,T] (s = 0) or [N,T,H] with N >= 1 and 1 <= T <= T_max. */
+  private dims(where: string, x: Tensor, s: number): [number, number] {
+    const H = this.config.hiddenSize;
+    const Tmax = this.config.maxLength;
+    const rank = s === 0 ? 2 : 3;
+    const ok = x.rank === rank && x.shape[0] >= 1 && x.shape[1] >= 1 && x.shape[1] <= Tmax && (s === 0 || x.shape[2] === H);
+    if (!ok) {
+      const want = s === 0 ? `[N,T] of token ids` : `[N,T,${H}]`;
+      throw new ShapeError(`${where}: activation of stage ${s} has the wrong shape: got ${formatShape(x.shape)}, expected ${want} with N >= 1 and 1 <= T <= ${Tmax}`);
+    }
+    return [x.shape[0], x.shape[1]];
+  }
+
+  private checkMask(where: string, mask: Float32Array | undefined, N: number, T: number): Float32Array | null {
+    if (mask === undefined) return null;
+    if (mask.length !== N * T) throw new ShapeError(`${where}: mask does not match the activation: got ${mask.length} values, expected ${N * T} ([N,T] = ${formatShape([N, T])})`);
+    for (let i = 0; i < mask.length; i++) {
+      const v = mask[i];
+      if (v !== 0 && v !== 1) throw new ValueError(`${where}: mask value at [${Math.floor(i / T)},${i % T}] is invalid: got ${v}, expected 1 (token) or 0 (padding)`);
+    }
+    return mask;
+  }
+}
+
+/**
+ * Builds the network from a parsed config.json and its named tensors (a SafetensorsFile, a Map or a record),
+ * HF BERT names (LayerNorm.gamma/beta and a missing `bert.` prefix accepted, see bert-names.ts). Every tensor
+ * is used exactly once: missing, extra or misshaped ones throw a ConfigError naming the tensor and both shapes.
+ */
+export function buildBert(config: unknown, tensors: NamedTensors, kernels: Kernels = fastKernels, source = 'model.safetensors'): BertModel {
+  const cfg = parseBertConfig(config);
+  const ws = new WeightStore(canonicalBertTensors(tensors), source, 'config.json');
+  const embeddings = new BertEmbeddings(ws, cfg, kernels);
+  const layers: BertLayer[] = [];
+  for (let i = 0; i < cfg.numLayers; i++) layers.push(new BertLayer(ws, cfg, kernels, `bert.encoder.layer.${i}`));
+  const heads = cfg.exits.map((e) => BertExitHead.fromWeights(ws, e.pooler, e.classifier, cfg.hiddenSize, cfg.numClasses, kernels));
+  ws.finish();
+  return new BertModel(cfg, embeddings, layers, heads, kernels);
+}

@@ -1,0 +1,134 @@
+/**
+ * `splitee sweep`: replay several policies over a range of offload costs, many runs each, and write
+ * the paper's figures: sweep.csv, sweep.md, accuracy.svg, cost.svg (against o) and regret.svg
+ * (cumulative regret over rounds at one o).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { ArgumentError } from '../../tensor/errors.js';
+import type { ReplayResult } from '../../splitee/replay.js';
+import { lineChart } from '../report/plots.js';
+import { COMMON_OPTIONS, guardArgs, params, readTrace, runPolicy, settings, USAGE_OPTIONS } from './replay.js';
+
+const DEFAULT_OFFLOADS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
+const DEFAULT_POLICIES = ['splitee', 'splitee-s', 'threshold', 'final'];
+
+const USAGE = `usage: splitee sweep --trace FILE.csv --out DIR [options]
+
+Replays each policy at each offload cost and writes DIR/sweep.csv, DIR/sweep.md, DIR/accuracy.svg,
+DIR/cost.svg and DIR/regret.svg.
+
+options:
+  --trace FILE       the trace CSV
+  --out DIR          output directory (created if missing)
+  --policies LIST    comma-separated (default ${DEFAULT_POLICIES.join(',')})
+  --offloads LIST    comma-separated offload costs (default ${DEFAULT_OFFLOADS.join(',')})
+  --regret-offload O the offload cost of the regret plot (default: 0.5 if swept, else the largest)
+${USAGE_OPTIONS.split('\n')
+  .filter((l) => !l.includes('--offload O'))
+  .join('\n')}
+  --help             this text`;
+
+interface Row {
+  policy: string;
+  offload: number;
+  r: ReplayResult;
+}
+
+function list(v: string | undefined, dflt: string[]): string[] {
+  return v === undefined ? dflt : v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const options = { ...COMMON_OPTIONS, out: { type: 'string' }, policies: { type: 'string' }, offloads: { type: 'string' }, 'regret-offload': { type: 'string' } } as const;
+  const { values } = guardArgs('sweep', argv, () => parseArgs({ args: argv, options, strict: true }));
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.out === undefined) throw new ArgumentError(`--out: missing: got no directory, expected --out DIR`);
+  const base = settings(values);
+  const policies = list(values.policies, DEFAULT_POLICIES);
+  const offloads = list(values.offloads, DEFAULT_OFFLOADS.map(String)).map((x) => {
+    const o = Number(x);
+    if (!(Number.isFinite(o) && o >= 0)) throw new ArgumentError(`--offloads: invalid cost: got '${x}', expected finite numbers >= 0`);
+    return o;
+  });
+  if (policies.length === 0 || offloads.length === 0) throw new ArgumentError(`sweep: nothing to do: got ${policies.length} policies and ${offloads.length} offload costs, expected at least one of each`);
+  const regretO = values['regret-offload'] !== undefined ? Number(values['regret-offload']) : offloads.includes(0.5) ? 0.5 : Math.max(...offloads);
+  if (!offloads.includes(regretO)) throw new ArgumentError(`--regret-offload: not swept: got ${values['regret-offload']}, expected one of ${offloads.join(', ')}`);
+  const trace = readTrace(values.trace);
+
+  const total = policies.length * offloads.length * base.runs;
+  const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'sweep [{bar}] {value}/{total} runs | {task}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(total, 0, { task: '' });
+  const rows: Row[] = [];
+  try {
+    for (const policy of policies) {
+      for (const offload of offloads) {
+        const r = runPolicy(trace, policy, { ...base, offload }, () => bar?.increment(1, { task: `${policy} o=${offload}` }));
+        rows.push({ policy, offload, r });
+      }
+    }
+  } finally {
+    bar?.stop();
+  }
+
+  const out = values.out;
+  mkdirSync(out, { recursive: true });
+  const cols = ['policy', 'offload', 'accuracy', 'accuracyStd', 'costPerSample', 'costPerSampleStd', 'offloadFraction', 'costReductionVsFinal', 'accuracyDropVsFinal', 'regret', 'regretStd', 'bestArm', 'finalLayerAccuracy', 'finalLayerCostPerSample'];
+  const vals = (x: Row): (string | number)[] => [
+    x.policy,
+    x.offload,
+    x.r.accuracy,
+    x.r.accuracyStd,
+    x.r.costPerSample,
+    x.r.costPerSampleStd,
+    x.r.offloadFraction,
+    x.r.costReductionVsFinal,
+    x.r.accuracyDropVsFinal,
+    x.r.regret.total,
+    x.r.regret.totalStd,
+    x.r.regret.bestArm,
+    x.r.finalLayerAccuracy,
+    x.r.finalLayerCostPerSample,
+  ];
+  writeFileSync(join(out, 'sweep.csv'), [cols.join(','), ...rows.map((x) => vals(x).join(','))].join('\n') + '\n');
+  const unit = rows[0].r.unit;
+  const md = [
+    `# Sweep over offload cost`,
+    '',
+    `Trace \`${values.trace}\`: ${trace.numRows} rows, L = ${trace.numExits}; ${base.runs} runs per cell (mean ± std); alpha ${base.alpha}, lambda ${base.lambda}, mu ${base.mu}, c ${base.c}, side ${base.side}, order ${base.order}${base.compat ? `, compat ${base.compat}` : ''}.`,
+    `Final layer: accuracy ${(rows[0].r.finalLayerAccuracy * 100).toFixed(2)}%, cost ${rows[0].r.finalLayerCostPerSample.toFixed(3)} ${unit} per sample.`,
+    '',
+    `| policy | o | accuracy (%) | cost / sample (${unit}) | offloaded (%) | cost reduction (%) | accuracy drop (points) | regret | best split |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (x) =>
+        `| ${x.policy} | ${x.offload} | ${(x.r.accuracy * 100).toFixed(2)} ± ${(x.r.accuracyStd * 100).toFixed(2)} | ${x.r.costPerSample.toFixed(3)} ± ${x.r.costPerSampleStd.toFixed(3)} | ${(x.r.offloadFraction * 100).toFixed(1)} | ${(x.r.costReductionVsFinal * 100).toFixed(1)} | ${x.r.accuracyDropVsFinal.toFixed(2)} | ${x.r.regret.total.toFixed(1)} | ${x.r.regret.bestArm} |`,
+    ),
+  ];
+  writeFileSync(join(out, 'sweep.md'), md.join('\n') + '\n');
+  const byPolicy = (f: (r: ReplayResult) => number) =>
+    policies.map((p) => {
+      const mine = rows.filter((x) => x.policy === p);
+      return { name: p, x: mine.map((x) => x.offload), y: mine.map((x) => f(x.r)) };
+    });
+  writeFileSync(join(out, 'accuracy.svg'), lineChart({ title: 'Accuracy vs offload cost', xLabel: 'offload cost o', yLabel: 'accuracy (%)', series: byPolicy((r) => r.accuracy * 100) }));
+  writeFileSync(join(out, 'cost.svg'), lineChart({ title: 'Cost per sample vs offload cost', xLabel: 'offload cost o', yLabel: `cost per sample (${unit})`, series: byPolicy((r) => r.costPerSample), yZero: true }));
+  const atO = rows.filter((x) => x.offload === regretO);
+  writeFileSync(
+    join(out, 'regret.svg'),
+    lineChart({ title: `Cumulative regret (o = ${regretO})`, xLabel: 'round t', yLabel: 'cumulative pseudo-regret', series: atO.map((x) => ({ name: x.policy, x: x.r.regret.curve.t, y: x.r.regret.curve.mean })), yZero: true }),
+  );
+  const files = ['sweep.csv', 'sweep.md', 'accuracy.svg', 'cost.svg', 'regret.svg'].map((f) => join(out, f));
+  if (values.json) {
+    console.log(JSON.stringify({ files, params: { ...params(base), offloads, policies, regretOffload: regretO }, rows: rows.map((x) => Object.fromEntries(cols.map((c, i) => [c, vals(x)[i]]))) }));
+  } else {
+    console.log(md.slice(4).join('\n'));
+    console.log(`\nwrote ${files.join(', ')}`);
+  }
+  return 0;
+}

@@ -1,0 +1,69 @@
+/**
+ * Image data for `splitee trace`: resolves --data / --labels / --distortion / --seed / --limit into
+ * a TraceSource for an image network (uint8 IDX images -> ImageStream (as-is order, distortion
+ * seeded per image) -> the network's input normalization).
+ *
+ *   --data fashion-mnist:sample   the 2,000 images shipped in the model folder (stream/t2k-*.gz)
+ *   --data fashion-mnist:test     Debian's t10k files     --data fashion-mnist:train   the 60k training set
+ *   --data FILE [--labels FILE]   any IDX image file of the model's input size (gz or raw)
+ */
+import { join } from 'node:path';
+import { ArgumentError, FormatError, formatShape } from '../../tensor/errors.js';
+import { buildImageStream } from '../../splitee/stream/image-stream.js';
+import { distortionSettingsFromConfig, formatDistortion, parseDistortion } from '../../splitee/stream/distortions.js';
+import type { ResNetModel } from '../../layers/resnet.js';
+import { loadFashionMnist, readIdxImages, readIdxLabels, type ImageSet } from '../datasets/fashion-mnist.js';
+import type { SourceRequest, TraceSource } from './trace.js';
+
+export const FASHION_MNIST_SOURCES = ['fashion-mnist:sample', 'fashion-mnist:test', 'fashion-mnist:train'] as const;
+
+function loadImages(net: ResNetModel, modelDir: string, req: SourceRequest): { set: Omit<ImageSet, 'labels'> & { labels: ArrayLike<number> | null }; name: string } {
+  const data = req.data ?? 'fashion-mnist:sample';
+  const [C, H, W] = net.config.input.shape;
+  if (data.startsWith('fashion-mnist:')) {
+    if (req.labels !== undefined) throw new ArgumentError(`trace: --labels goes with --data FILE: got --labels with ${data}, expected no --labels (the data set has its own)`);
+    if (data === 'fashion-mnist:sample') {
+      const dir = join(modelDir, 'stream');
+      return { set: loadFashionMnist({ images: join(dir, 't2k-images-idx3-ubyte.gz'), labels: join(dir, 't2k-labels-idx1-ubyte.gz') }), name: data };
+    }
+    if (data === 'fashion-mnist:test' || data === 'fashion-mnist:train') return { set: loadFashionMnist({ split: data === 'fashion-mnist:test' ? 'test' : 'train' }), name: data };
+    throw new ArgumentError(`trace: unknown data set: got '${data}', expected one of ${FASHION_MNIST_SOURCES.join(', ')} or an IDX file`);
+  }
+  if (C !== 1) throw new FormatError(`trace: IDX images are single-channel: got a model input of ${formatShape(net.config.input.shape)}, expected [1,H,W]`);
+  const img = readIdxImages(data, { height: H, width: W });
+  let labels: ArrayLike<number> | null = null;
+  if (req.labels !== undefined) {
+    labels = readIdxLabels(req.labels, net.numClasses);
+    if (labels.length !== img.count) throw new FormatError(`trace: image and label counts disagree: got ${img.count} images in ${data} and ${labels.length} labels in ${req.labels}, expected equal counts`);
+  }
+  return { set: { ...img, labels, paths: { images: data, labels: req.labels ?? '' } }, name: data };
+}
+
+/** A TraceSource over images for `net`; config is the model's parsed config.json (severity tables). */
+export function resolveImageSource(net: ResNetModel, config: unknown, req: SourceRequest, modelDir = ''): TraceSource {
+  const { set, name } = loadImages(net, modelDir, req);
+  const [, H, W] = net.config.input.shape;
+  if (set.height !== H || set.width !== W) {
+    throw new FormatError(`trace: images do not fit the model: got ${set.height}x${set.width} images, expected ${H}x${W} (${formatShape(net.config.input.shape)})`);
+  }
+  const count = Math.min(req.limit ?? set.count, set.count);
+  const settings = distortionSettingsFromConfig(config);
+  const distortion = parseDistortion(req.distortion ?? 'clean', settings);
+  const stream = buildImageStream({ images: set.images, labels: set.labels, height: H, width: W, count: set.count, order: 'as-is', distortion, seed: req.seed, length: count, settings });
+  const labels = new Int32Array(count).fill(-1);
+  if (set.labels !== null) for (let i = 0; i < count; i++) labels[i] = set.labels[i];
+  const ppi = H * W;
+  let buf = new Float32Array(0);
+  const dname = formatDistortion(distortion);
+  return {
+    description: `${name}${dname === 'none' ? '' : ` (${dname}, seed ${req.seed})`}`,
+    count,
+    labels,
+    batch(t0: number, n: number) {
+      if (buf.length < n * ppi) buf = new Float32Array(n * ppi);
+      const px = buf.subarray(0, n * ppi);
+      stream.batch(t0, n, px);
+      return net.prepareInput(px, px);
+    },
+  };
+}

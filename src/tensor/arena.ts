@@ -1,0 +1,95 @@
+/**
+ * Arena: scratch memory for a forward pass without per-sample allocation.
+ *
+ *   const arena = new Arena();
+ *   arena.reset();                        // at the start of every forward
+ *   const h = arena.take(n);              // Float32Array view of n elements (stale contents)
+ *   const t = arena.tensor([N, C, H, W]); // a Tensor over arena memory
+ *
+ * Memory comes from a list of chunks. A take that does not fit in the current chunk moves to the
+ * next chunk, allocating one (at least double the previous) only when none is left. reset() rewinds
+ * to the first chunk, so a second forward that takes the same sizes in the same order allocates
+ * nothing: `allocations` (the count of ArrayBuffers ever created) stays constant.
+ * Views stay valid until the next reset(); mark()/release() rewind inside a forward, for
+ * temporaries of one layer. Nothing is freed until the Arena itself is dropped.
+ */
+import { ArgumentError, StateError } from './errors.js';
+import { Tensor, sizeOf } from './tensor.js';
+
+const MIN_CHUNK = 1 << 16;
+
+export class Arena {
+  private chunks: Float32Array[] = [];
+  private chunk = 0;
+  private used = 0;
+  private allocs = 0;
+
+  /** minChunk: elements of the first chunk (later chunks double). */
+  constructor(private readonly minChunk = MIN_CHUNK) {
+    if (!Number.isInteger(minChunk) || minChunk < 1) throw new ArgumentError(`Arena: invalid minChunk: got ${minChunk}, expected a positive integer`);
+  }
+
+  /** Number of ArrayBuffers this arena has allocated since it was created. */
+  get allocations(): number {
+    return this.allocs;
+  }
+
+  /** Total elements held across chunks. */
+  get capacity(): number {
+    let n = 0;
+    for (const c of this.chunks) n += c.length;
+    return n;
+  }
+
+  /** A view of n float32 elements; contents are whatever the last user left (not zeroed). */
+  take(n: number): Float32Array {
+    if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`Arena.take: invalid size: got ${n}, expected a non-negative integer`);
+    while (this.chunk < this.chunks.length) {
+      const c = this.chunks[this.chunk];
+      if (this.used + n <= c.length) {
+        const view = c.subarray(this.used, this.used + n);
+        this.used += n;
+        return view;
+      }
+      this.chunk++;
+      this.used = 0;
+    }
+    const last = this.chunks.length > 0 ? this.chunks[this.chunks.length - 1].length : 0;
+    const c = new Float32Array(Math.max(n, this.minChunk, 2 * last));
+    this.allocs++;
+    this.chunks.push(c);
+    this.used = n;
+    return c.subarray(0, n);
+  }
+
+  /** take(n) filled with zeros. */
+  takeZeroed(n: number): Float32Array {
+    return this.take(n).fill(0);
+  }
+
+  /** A contiguous Tensor of the given shape over arena memory (not zeroed). */
+  tensor(shape: readonly number[]): Tensor {
+    return new Tensor(this.take(sizeOf(shape)), shape);
+  }
+
+  /** Rewinds to the start: every view handed out so far may be overwritten by later takes. */
+  reset(): void {
+    this.chunk = 0;
+    this.used = 0;
+  }
+
+  /** A position to release() back to (temporaries of one layer). */
+  mark(): number {
+    return this.chunk * 2 ** 32 + this.used;
+  }
+
+  release(mark: number): void {
+    const chunk = Math.floor(mark / 2 ** 32);
+    const used = mark - chunk * 2 ** 32;
+    if (!Number.isInteger(mark) || chunk > this.chunk || (chunk === this.chunk && used > this.used)) {
+      throw new StateError(`Arena.release: mark is ahead of the arena: got mark (chunk ${chunk}, offset ${used}), expected at most (chunk ${this.chunk}, offset ${this.used})`);
+    }
+    this.chunk = chunk;
+    this.used = used;
+  }
+}

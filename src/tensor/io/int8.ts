@@ -1,0 +1,97 @@
+/**
+ * Affine int8 quantization, per tensor or per channel (as torch.quantize_per_tensor /
+ * quantize_per_channel with torch.qint8):
+ *   q = clamp(round_half_even(x / scale) + zeroPoint, -128, 127),   x' = (q - zeroPoint) * scale
+ * Parameters come from the min/max of the data with 0 always representable (PyTorch's
+ * MinMaxObserver, affine): lo = min(min x, 0), hi = max(max x, 0), scale = (hi - lo) / 255,
+ * zeroPoint = clamp(-128 - round(lo / scale), -128, 127); scale is at least float32 eps (2^-23),
+ * as MinMaxObserver clamps it, so an all-zero or denormal-range channel stays well defined.
+ * Error bound for x inside [lo, hi]: |x - x'| <= scale / 2 (plus float32 rounding of x').
+ *
+ * Shapes: x [...shape] flat row-major; `axis` picks the channel axis (null: one scale for all).
+ * Element i belongs to channel floor(i / inner) % C, with inner = product of dims after the axis.
+ */
+import { ShapeError, ArgumentError, formatShape } from '../errors.js';
+
+export interface QuantParams {
+  /** One per channel (length 1 when axis is null), stored as float32 as PyTorch does. */
+  readonly scale: Float32Array;
+  readonly zeroPoint: Int32Array;
+  readonly axis: number | null;
+  readonly shape: readonly number[];
+}
+
+const QMIN = -128;
+const QMAX = 127;
+const FLT_EPS = 2 ** -23;
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function layout(where: string, shape: readonly number[], axis: number | null): { channels: number; inner: number; size: number } {
+  let size = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${where}: invalid shape: got ${formatShape(shape)}, expected non-negative integers`);
+    size *= d;
+  }
+  if (axis === null) return { channels: 1, inner: size, size };
+  if (!Number.isInteger(axis) || axis < 0 || axis >= shape.length) {
+    throw new ArgumentError(`${where}: channel axis out of range: got ${axis} for shape ${formatShape(shape)}, expected an integer in [0,${shape.length}) or null`);
+  }
+  let inner = 1;
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
+  return { channels: shape[axis], inner, size };
+}
+
+/** Scale and zero point per channel from the min/max of x [...shape]. */
+export function chooseQuantParams(x: Float32Array, shape: readonly number[], axis: number | null = null): QuantParams {
+  const { channels, inner, size } = layout('chooseQuantParams', shape, axis);
+  if (x.length !== size) throw new ShapeError(`chooseQuantParams: data length does not match shape: got ${x.length} elements, expected ${size} for ${formatShape(shape)}`);
+  const lo = new Float64Array(channels);
+  const hi = new Float64Array(channels);
+  for (let i = 0; i < size; i++) {
+    const v = x[i];
+    if (!Number.isFinite(v)) throw new ArgumentError(`chooseQuantParams: non-finite value at index ${i}: got ${v}, expected finite values`);
+    const c = Math.floor(i / inner) % channels;
+    if (v < lo[c]) lo[c] = v;
+    if (v > hi[c]) hi[c] = v;
+  }
+  const scale = new Float32Array(channels);
+  const zeroPoint = new Int32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const s = Math.fround((hi[c] - lo[c]) / (QMAX - QMIN));
+    scale[c] = Math.max(s, FLT_EPS);
+    zeroPoint[c] = Math.min(QMAX, Math.max(QMIN, QMIN - roundHalfEven(lo[c] / scale[c])));
+  }
+  return { scale, zeroPoint, axis, shape: [...shape] };
+}
+
+function checkPair(where: string, a: ArrayLike<number>, b: ArrayLike<number>, p: QuantParams): { channels: number; inner: number } {
+  const { channels, inner, size } = layout(where, p.shape, p.axis);
+  if (a.length !== size || b.length !== size) throw new ShapeError(`${where}: lengths do not match shape: got ${a.length} and ${b.length} elements, expected ${size} for ${formatShape(p.shape)}`);
+  if (p.scale.length !== channels || p.zeroPoint.length !== channels) {
+    throw new ShapeError(`${where}: parameters do not match the channels: got ${p.scale.length} scales and ${p.zeroPoint.length} zero points, expected ${channels}`);
+  }
+  return { channels, inner };
+}
+
+/** out [...shape] (int8) = quantize(x [...shape]) */
+export function quantizeInt8(out: Int8Array, x: Float32Array, p: QuantParams): void {
+  const { channels, inner } = checkPair('quantizeInt8', out, x, p);
+  for (let i = 0; i < x.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    const q = roundHalfEven(x[i] / p.scale[c]) + p.zeroPoint[c];
+    out[i] = q < QMIN ? QMIN : q > QMAX ? QMAX : q; // NaN -> 0 through the Int8Array store
+  }
+}
+
+/** out [...shape] (float32) = dequantize(q [...shape]) */
+export function dequantizeInt8(out: Float32Array, q: Int8Array, p: QuantParams): void {
+  const { channels, inner } = checkPair('dequantizeInt8', out, q, p);
+  for (let i = 0; i < q.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    out[i] = (q[i] - p.zeroPoint[c]) * p.scale[c];
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * conv2d: out[n,o,y,x] = act(bias[o] + sum_{c,i,j} w[o,c,i,j] * in[n, c, y*sH - pH + i, x*sW - pW + j])
+ * (zero padding outside the input).
+ *
+ * Shapes: x [N,C,H,W] (NCHW), w [O,C,kH,kW] (OIHW, as PyTorch stores Conv2d.weight), bias [O] or
+ * null, out [N,O,Ho,Wo] with Ho = floor((H + 2pH - kH)/sH) + 1 (same for W). Row-major, contiguous.
+ * Matches torch.nn.functional.conv2d(x, w, b, stride, padding) with dilation 1 and groups 1;
+ * batch norm is folded into w and bias at load time (batchnorm-fold.ts). Tolerance: the gemm bound,
+ * |out - ref| <= 1e-5 * sum |w||x| over the receptive field.
+ * Optimization: the weights are packed once per call into the gemm micro-kernel's A panels; for
+ * each sample, im2col writes the receptive fields straight into the packed-B layout in `scratch`
+ * (no separate im2col matrix and pack), the 4x4 micro-kernel runs, then bias and activation.
+ * Every shape takes this path (1x1, strided, padded); there is no fallback to the naive loop.
+ */
+import { ShapeError, ArgumentError, formatShape } from '../errors.js';
+import { activateRange, checkActivation, gelu64, type Activation } from './elementwise.js';
+import type { GemmPlan } from './gemm.js';
+import { packWholeA, gemmPacked, NR } from './gemm-micro.js';
+
+export interface Conv2dOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+  activation?: Activation;
+  bias?: boolean;
+}
+
+export interface Conv2dPlan {
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly O: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly sH: number;
+  readonly sW: number;
+  readonly pH: number;
+  readonly pW: number;
+  readonly Ho: number;
+  readonly Wo: number;
+  readonly activation: Activation;
+  readonly hasBias: boolean;
+  readonly outShape: readonly [number, number, number, number];
+  /** Float32 elements of scratch the fast conv2d needs: the packed im2col matrix of one sample. */
+  readonly scratchSize: number;
+  /** The per-sample product it computes, W [O, C*kH*kW] @ cols [C*kH*kW, Ho*Wo], as a gemm plan. */
+  readonly gemm: GemmPlan;
+}
+
+function pair(where: string, name: string, v: number | readonly [number, number], min: number): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (!p.every((d) => Number.isInteger(d) && d >= min)) {
+    throw new ArgumentError(`${where}: invalid ${name}: got ${JSON.stringify(v)}, expected an integer >= ${min} or a pair of them`);
+  }
+  return p;
+}
+
+export function conv2dPlan(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): Conv2dPlan {
+  const where = 'conv2dPlan';
+  const [sH, sW] = pair(where, 'stride', opts.stride ?? 1, 1);
+  const [pH, pW] = pair(where, 'padding', opts.padding ?? 0, 0);
+  const activation = checkActivation(where, opts.activation ?? 'none');
+  const ok = (s: readonly number[]) => s.length === 4 && s.every((d) => Number.isInteger(d) && d >= 0);
+  if (!ok(xShape) || !ok(wShape)) {
+    throw new ShapeError(`${where}: input and weight must be 4-D: got input ${formatShape(xShape)}, weight ${formatShape(wShape)}, expected NCHW and OIHW`);
+  }
+  const [N, C, H, W] = xShape;
+  const [O, Cw, kH, kW] = wShape;
+  if (C !== Cw) {
+    throw new ShapeError(`${where}: input has ${C} channels but weight expects ${Cw}: got input ${formatShape(xShape)}, weight ${formatShape(wShape)} (OIHW), expected equal channel counts`);
+  }
+  if (kH === 0 || kW === 0 || H + 2 * pH < kH || W + 2 * pW < kW) {
+    throw new ShapeError(`${where}: kernel larger than the padded input: got input ${formatShape(xShape)}, weight ${formatShape(wShape)}, padding [${pH},${pW}], expected kH <= H + 2pH and kW <= W + 2pW`);
+  }
+  const Ho = Math.floor((H + 2 * pH - kH) / sH) + 1;
+  const Wo = Math.floor((W + 2 * pW - kW) / sW) + 1;
+  const Kc = C * kH * kW;
+  const gemmPlan: GemmPlan = { M: O, N: Ho * Wo, K: Kc, transA: false, transB: false, alpha: 1, beta: 0, activation, bias: opts.bias === false ? 'none' : 'row', outShape: [O, Ho * Wo] };
+  return {
+    N, C, H, W, O, kH, kW, sH, sW, pH, pW, Ho, Wo, activation,
+    hasBias: opts.bias !== false,
+    outShape: [N, O, Ho, Wo],
+    scratchSize: Math.ceil((Ho * Wo) / NR) * NR * Kc,
+    gemm: gemmPlan,
+  };
+}
+
+function checkBuffers(where: string, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan): void {
+  const need = (name: string, arr: ArrayLike<number> | null, n: number) => {
+    if (arr === null || arr.length < n) {
+      throw new ShapeError(`${where}: ${name} is too short: got ${arr === null ? 'null' : `${arr.length} elements`}, expected at least ${n} for input [${p.N},${p.C},${p.H},${p.W}], weight [${p.O},${p.C},${p.kH},${p.kW}]`);
+    }
+  };
+  need('input', x, p.N * p.C * p.H * p.W);
+  need('weight', w, p.O * p.C * p.kH * p.kW);
+  need('out', out, p.N * p.O * p.Ho * p.Wo);
+  if (p.hasBias) need('bias', bias, p.O);
+}
+
+/** out [N,O,Ho,Wo] = conv2d(x [N,C,H,W], w [O,C,kH,kW], bias [O]): float64 loop nest, the oracle. */
+export function conv2dNaive(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan): void {
+  checkBuffers('conv2dNaive', out, x, w, bias, p);
+  const { N, C, H, W, O, kH, kW, sH, sW, pH, pW, Ho, Wo } = p;
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < O; o++) {
+      for (let y = 0; y < Ho; y++) {
+        for (let xo = 0; xo < Wo; xo++) {
+          let s = p.hasBias && bias !== null ? bias[o] : 0;
+          for (let c = 0; c < C; c++) {
+            for (let i = 0; i < kH; i++) {
+              const iy = y * sH - pH + i;
+              if (iy < 0 || iy >= H) continue;
+              for (let j = 0; j < kW; j++) {
+                const ix = xo * sW - pW + j;
+                if (ix < 0 || ix >= W) continue;
+                s += w[((o * C + c) * kH + i) * kW + j] * x[((n * C + c) * H + iy) * W + ix];
+              }
+            }
+          }
+          if (p.activation === 'relu') s = s < 0 ? 0 : s;
+          else if (p.activation === 'gelu') s = gelu64(s);
+          out[((n * O + o) * Ho + y) * Wo + xo] = s;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * pb [ceil(L/NR)][K][NR] <- the receptive fields of one sample x[xOff..] [C,H,W], written straight into
+ * the micro-kernel's packed-B layout (column l = output pixel, row k = (c, i, j)); zeros in the
+ * padding and in the unused columns of the last panel.
+ */
+function im2colPacked(pb: Float32Array, x: Float32Array, xOff: number, p: Conv2dPlan): void {
+  const { C, H, W, kH, kW, sH, sW, pH, pW, Ho, Wo } = p;
+  const L = Ho * Wo;
+  const K = C * kH * kW;
+  const KN = K * NR;
+  const tail = L % NR;
+  if (tail !== 0) {
+    const base = Math.floor(L / NR) * KN;
+    for (let k = 0; k < K; k++) for (let r = tail; r < NR; r++) pb[base + k * NR + r] = 0;
+  }
+  let kOff = 0;
+  for (let c = 0; c < C; c++) {
+    const cOff = xOff + c * H * W;
+    for (let i = 0; i < kH; i++) {
+      for (let j = 0; j < kW; j++, kOff += NR) {
+        // Valid output columns for this kernel tap: 0 <= xo*sW - pW + j < W.
+        const x0 = Math.min(Wo, Math.max(0, Math.ceil((pW - j) / sW)));
+        const x1 = Math.max(x0, Math.min(Wo, Math.floor((W - 1 + pW - j) / sW) + 1));
+        for (let y = 0; y < Ho; y++) {
+          const l0 = y * Wo;
+          const iy = y * sH - pH + i;
+          const inside = iy >= 0 && iy < H;
+          const hi = inside ? x1 : 0;
+          const lo = inside ? x0 : 0;
+          let xo = 0;
+          for (; xo < lo; xo++) pb[((l0 + xo) >>> 2) * KN + kOff + ((l0 + xo) & 3)] = 0;
+          const src = cOff + iy * W - pW + j;
+          for (; xo < hi; xo++) pb[((l0 + xo) >>> 2) * KN + kOff + ((l0 + xo) & 3)] = x[src + xo * sW];
+          for (; xo < Wo; xo++) pb[((l0 + xo) >>> 2) * KN + kOff + ((l0 + xo) & 3)] = 0;
+        }
+      }
+    }
+  }
+}
+
+/** out [N,O,Ho,Wo] = conv2d(x [N,C,H,W], w [O,C,kH,kW], bias [O]); scratch [p.scratchSize]. */
+export function conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null): void {
+  checkBuffers('conv2d', out, x, w, bias, p);
+  if (p.scratchSize > 0 && (scratch === null || scratch.length < p.scratchSize)) {
+    throw new ShapeError(`conv2d: scratch is too short: got ${scratch === null ? 'null' : scratch.length}, expected at least ${p.scratchSize} (plan.scratchSize)`);
+  }
+  const { N, C, H, W, O, kH, kW, Ho, Wo } = p;
+  const L = Ho * Wo;
+  const K = C * kH * kW;
+  if (L === 0 || O === 0) return;
+  const inSize = C * H * W;
+  const outSize = O * L;
+  const b = p.hasBias ? bias : null;
+  if (K === 0) out.fill(0, 0, N * outSize);
+  // The weights are packed once per call (they are the same for every sample).
+  const pa = K === 0 ? null : packWholeA(w, O, K);
+  for (let n = 0; n < N; n++) {
+    const o0 = n * outSize;
+    if (pa !== null && scratch !== null) {
+      im2colPacked(scratch, x, n * inSize, p);
+      gemmPacked(out, o0, pa, scratch, O, L, K);
+    }
+    if (b !== null) {
+      for (let o = 0; o < O; o++) {
+        const bo = b[o];
+        const s = o0 + o * L;
+        for (let l = 0; l < L; l++) out[s + l] += bo;
+      }
+    }
+    activateRange(out, o0, o0 + outSize, p.activation);
+  }
+}

@@ -1,0 +1,78 @@
+// `splitee serve` as a user runs it (a child process on a loopback ephemeral port), with the real
+// ResNet when its folder is present: a few samples split over HTTP must predict exactly what the
+// in-process cloud predicts. Skipped (with a note) when no model folder exists.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { paperCosts } from '../../../src/splitee/cost.js';
+import { createPolicy } from '../../../src/splitee/policy.js';
+import { CloudService } from '../../../src/splitee/cloud.js';
+import { HttpCloud, LocalCloud, type CloudTransport } from '../../../src/splitee/transport.js';
+import { SplitRunner } from '../../../src/splitee/runner.js';
+import { loadModel } from '../../../src/node/models/load.js';
+import { run } from '../../../src/node/commands/serve.js';
+import { goldenBatch } from '../../../bench/models/resnet.bench.js';
+
+const DIR = ['weights/fmnist-resnet', 'tools/resnet/out/smoke'].find((d) => existsSync(join(d, 'model.safetensors')) && existsSync(join(d, 'golden.safetensors')));
+
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable('expected a rejection');
+}
+
+test('usage errors', async () => {
+  await rejects(run([]), /no model/);
+  await rejects(run(['--model', 'x', '--port', '70000']), /--port/);
+  await rejects(run(['--bogus']), /bogus/);
+});
+
+test('serve: real model over HTTP predicts as the in-process cloud does; stops on SIGTERM', async () => {
+  if (DIR === undefined) {
+    console.log('  (serve e2e skipped: no ResNet folder)');
+    return;
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'serve', '--model', DIR, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c) => {
+        out += c;
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.stderr.on('data', (c) => (out += c));
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    });
+    const m = loadModel(DIR);
+    const batch = goldenBatch(DIR, 4);
+    const predict = async (cloud: CloudTransport) => {
+      const costs = paperCosts({ numExits: m.network.numStages, lambda: 0.1, offload: 0.5 });
+      const r = new SplitRunner<number>({ network: m.network, modelHash: m.hash, policy: createPolicy('fixed:3', { costs, alpha: 1 }), costs, alpha: 1, prepare: (i) => batch.slice0(i, i + 1), cloud, encoding: 'f16' });
+      const out = [];
+      for (let i = 0; i < 4; i++) out.push(await r.step(i));
+      return out;
+    };
+    const http = await predict(new HttpCloud({ baseUrl: url, timeoutMs: 10_000, retries: 0 }));
+    const local = await predict(new LocalCloud(new CloudService([m])));
+    assert.equal(http.map((r) => r.outcome), ['offload', 'offload', 'offload', 'offload']);
+    assert.equal(http.map((r) => [r.prediction, r.finalConf]), local.map((r) => [r.prediction, r.finalConf]));
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { models: { hash: string }[] };
+    assert.is(models.models[0].hash, m.hash);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    assert.is(await exited, 0);
+  } finally {
+    clearTimeout(killer);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+test.run();

@@ -1,0 +1,102 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ArgumentError } from '../../../src/tensor/errors.js';
+import { Tensor } from '../../../src/tensor/tensor.js';
+import { encodeIdx } from '../../../src/tensor/io/idx.js';
+import { parseTrace, traceHeader } from '../../../src/splitee/trace.js';
+import { loadModel } from '../../../src/node/models/load.js';
+import { ResNetModel } from '../../../src/layers/resnet.js';
+import { run, writeExit } from '../../../src/node/commands/trace.js';
+import { tmpRoot, writeTinyModel } from '../../helpers/tiny-model-dir.js';
+
+const root = tmpRoot('splitee-trace-');
+const modelDir = writeTinyModel(root, 'tiny');
+const n = 7;
+const pixels = new Uint8Array(n * 64).map((_, i) => (i * 73 + (i >> 6) * 11) % 256);
+const labels = new Uint8Array([0, 1, 2, 0, 1, 2, 0]);
+const imgs = join(root, 'imgs.idx.gz');
+const labs = join(root, 'labs.idx');
+writeFileSync(imgs, gzipSync(encodeIdx([n, 8, 8], pixels)));
+writeFileSync(labs, encodeIdx([n], labels));
+
+/** Runs the command with console.log/error captured. */
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const [log, error] = [console.log, console.error];
+  let out = '';
+  let err = '';
+  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
+  console.error = (...a: unknown[]) => void (err += a.join(' ') + '\n');
+  try {
+    return { code: await run(argv), out, err };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
+
+async function rejects(fn: () => Promise<unknown>, ok: (e: unknown) => boolean): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    assert.ok(ok(e), `unexpected error: ${String(e)}`);
+    return;
+  }
+  assert.unreachable('expected a rejection');
+}
+
+test('writeExit: max softmax (6 decimals) and the first argmax per row', () => {
+  const conf = new Float64Array(4);
+  const pred = new Int32Array(4);
+  writeExit(conf, pred, new Tensor(new Float32Array([0, Math.log(3), 0, 5, 5, 5]), [2, 3]), 2, 2, 0);
+  assert.equal(Array.from(pred), [0, 1, 0, 0]);
+  assert.equal(Array.from(conf), [0, 0.6, 0, 0.333333]);
+});
+
+test('trace over an IDX file with labels: CSV rows equal the model\'s own exits; JSON summary', async () => {
+  const out = join(root, 't.csv');
+  const r = await cli(['--model', modelDir, '--data', imgs, '--labels', labs, '--batch', '3', '--out', out, '--json']);
+  assert.is(r.code, 0);
+  const tr = parseTrace(readFileSync(out, 'utf8'), out);
+  assert.is(tr.numExits, 3);
+  assert.is(tr.numRows, n);
+  assert.equal(Array.from(tr.label), Array.from(labels));
+  const net = loadModel(modelDir).network as ResNetModel;
+  const logits = net.forwardAll(net.prepareRaw(pixels));
+  const conf = new Float64Array(n * 3);
+  const pred = new Int32Array(n * 3);
+  logits.forEach((l, k) => writeExit(conf, pred, l, k + 1, 3, 0));
+  assert.equal(Array.from(tr.pred), Array.from(pred));
+  assert.equal(Array.from(tr.conf), Array.from(conf));
+  const summary = JSON.parse(r.out);
+  assert.is(summary.samples, n);
+  assert.is(summary.accuracy.length, 3);
+  for (let k = 0; k < 3; k++) {
+    let c = 0;
+    for (let i = 0; i < n; i++) c += pred[i * 3 + k] === labels[i] ? 1 : 0;
+    assert.is(summary.accuracy[k], c / n);
+  }
+});
+
+test('no labels: label -1; --limit; a distortion changes the pixels but not the shape', async () => {
+  const out = join(root, 'u.csv');
+  const r = await cli(['--model', modelDir, '--data', imgs, '--limit', '4', '--distortion', 'gaussian-noise:3', '--seed', '5', '--out', out]);
+  assert.is(r.code, 0);
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  assert.is(lines[0], traceHeader(3));
+  assert.is(lines.length, 5);
+  for (const l of lines.slice(1)) assert.ok(l.endsWith(',-1'), l);
+  assert.match(r.err, /accuracy: no labels/);
+  assert.match(r.err, /gaussian-noise:3, seed 5/);
+});
+
+test('argument errors: no --model, --json without --out, bad --limit, --labels with a named data set', async () => {
+  await rejects(() => cli([]), (e: unknown) => e instanceof ArgumentError);
+  await rejects(() => cli(['--model', modelDir, '--json']), (e: unknown) => e instanceof ArgumentError && /--json/.test((e as Error).message));
+  await rejects(() => cli(['--model', modelDir, '--data', imgs, '--limit', '0']), (e: unknown) => e instanceof ArgumentError && /--limit/.test((e as Error).message));
+  await rejects(() => cli(['--model', modelDir, '--data', 'fashion-mnist:test', '--labels', labs, '--out', join(root, 'x.csv')]), (e: unknown) => e instanceof ArgumentError);
+  assert.is((await cli(['--help'])).code, 0);
+});
+
+test.run();

@@ -1,0 +1,60 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, FormatError } from '../../../src/tensor/errors.js';
+import { ResNetModel } from '../../../src/layers/resnet.js';
+import { IoError } from '../../../src/node/datasets/idx-file.js';
+import { loadModel, MODEL_BUILDERS } from '../../../src/node/models/load.js';
+import { tinyConfig } from '../../helpers/tiny-resnet.js';
+import { tmpRoot, writeTinyModel } from '../../helpers/tiny-model-dir.js';
+
+const root = tmpRoot('splitee-load-');
+const writeModel = (name: string, config?: unknown, drop?: string) => writeTinyModel(root, name, config, drop);
+
+function rejects(fn: () => unknown, cls: new (...a: never[]) => Error, ...parts: string[]): void {
+  try {
+    fn();
+  } catch (e) {
+    assert.instance(e, cls);
+    for (const p of parts) assert.ok((e as Error).message.includes(p), `message lacks '${p}': ${(e as Error).message}`);
+    return;
+  }
+  assert.unreachable(`expected ${cls.name}`);
+}
+
+test('loadModel builds the network and reports id, hash (sha256 of model.safetensors), dir and config', () => {
+  const dir = writeModel('ok');
+  const m = loadModel(dir);
+  assert.instance(m.network, ResNetModel);
+  assert.is(m.id, 'tiny-resnet');
+  assert.is(m.architecture, 'resnet-multi-exit');
+  assert.is(m.dir, dir);
+  assert.is(m.hash, createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex'));
+  assert.is(m.config.num_classes, 3);
+  assert.ok(Object.keys(MODEL_BUILDERS).includes('resnet-multi-exit'));
+});
+
+test('a missing folder or file is an IoError naming the path', () => {
+  rejects(() => loadModel(join(root, 'nope')), IoError, join(root, 'nope', 'config.json'), 'ENOENT');
+});
+
+test('bad JSON, a non-object config and a corrupt safetensors are FormatErrors naming the path', () => {
+  rejects(() => loadModel(writeModel('badjson', '{"id": ')), FormatError, join(root, 'badjson', 'config.json'), 'is not JSON');
+  rejects(() => loadModel(writeModel('array', '[1]')), FormatError, 'is not a JSON object');
+  const dir = writeModel('corrupt');
+  writeFileSync(join(dir, 'model.safetensors'), new Uint8Array([1, 2, 3]));
+  rejects(() => loadModel(dir), FormatError, join(dir, 'model.safetensors'), 'too-short');
+});
+
+test('an unknown architecture is a ConfigError listing the known ones', () => {
+  rejects(() => loadModel(writeModel('arch', { ...tinyConfig(), architecture: 'vgg' })), ConfigError, 'unknown architecture: got "vgg"', 'resnet-multi-exit');
+});
+
+test('config and weights that disagree: a ConfigError naming the tensor, its shape and the file', () => {
+  const dir = writeModel('missing', undefined, 'exits.2.fc2.bias');
+  rejects(() => loadModel(dir), ConfigError, "'exits.2.fc2.bias' is missing", 'expected shape [3]', join(dir, 'model.safetensors'));
+});
+
+test.run();

@@ -1,0 +1,194 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { createPolicy, restorePolicy, POLICY_NAMES, type Observation, type SplitPolicy } from '../../src/splitee/policy.js';
+import { paperCosts } from '../../src/splitee/cost.js';
+import { ArmStats } from '../../src/splitee/stats.js';
+import { ArgumentError, StateError } from '../../src/tensor/errors.js';
+import type { BanditPolicy } from '../../src/splitee/policies/base.js';
+
+const costs = (L: number, cloudOnly: number | null = null) => paperCosts({ numExits: L, lambda: 0.1, offload: 0.5, cloudOnly });
+const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
+
+/** An observation for split s of a sample with confidences conf (conf[L-1] = C_L), as a live system sees it. */
+function observe(p: SplitPolicy, s: number, conf: number[], alpha = 0.8): Observation {
+  const L = conf.length;
+  const exit = s > 0 && s < L && conf[s - 1] >= alpha;
+  const c = costs(L);
+  const seesFinal = !exit;
+  return {
+    split: s,
+    confidences: conf.map((v, j) => (j < s ? v : NaN)),
+    offloaded: !exit && s < L,
+    finalConf: seesFinal ? conf[L - 1] : null,
+    cost: s === 0 ? 0.5 : c.device[s] + (!exit && s < L ? 0.5 : 0),
+  };
+}
+
+test('the registry lists every policy', () => {
+  assert.equal([...POLICY_NAMES], ['splitee', 'splitee-s', 'd-ucb', 'd-ucb-s', 'sw-ucb', 'sw-ucb-s', 'thompson', 'thompson-s', 'eps-greedy', 'eps-greedy-s', 'final', 'cloud', 'fixed:K', 'random', 'threshold', 'oracle']);
+});
+
+test('UCB plays each arm once first, shallowest first (fast-check)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 12 }), fc.boolean(), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 12, maxLength: 12 }), (L, cloud, row) => {
+      for (const name of ['splitee', 'splitee-s', 'd-ucb', 'sw-ucb']) {
+        const p = createPolicy(name, { costs: costs(L, cloud ? 0.7 : null), side: 'observable' });
+        const first = cloud ? 0 : 1;
+        const seen = new Set<number>();
+        for (let t = 1; t <= L + 1 - first; t++) {
+          const s = p.choose(t);
+          if (name === 'splitee' && s !== first + t - 1) return false; // SplitEE: round t plays arm t
+          if (seen.has(s)) return false;
+          seen.add(s);
+          p.update(observe(p, s, row.slice(0, L)));
+        }
+      }
+      return true;
+    }),
+    { seed: 3, numRuns: 100 },
+  );
+});
+
+test('UCB index on a hand-computed history; ties go to the shallower layer', () => {
+  // L = 2. Round 1: arm 1 exits with C_1 = 0.9 -> r = 0.9 - 0.1 = 0.8. Round 2: arm 2, C_L = 0.95 -> r = 0.75.
+  // Round 3: arm 1: 0.8 + sqrt(ln 3 / 1) = 1.848; arm 2: 0.75 + 1.048 -> arm 1.
+  const p = createPolicy('splitee', { costs: costs(2) });
+  assert.is(p.choose(1), 1);
+  p.update(observe(p, 1, [0.9, 0.95]));
+  assert.is(p.choose(2), 2);
+  p.update(observe(p, 2, [0.9, 0.95]));
+  assert.is(p.choose(3), 1);
+  // Round 3: arm 1 offloads (C_1 = 0.3, C_L = 0.55): r = 0.55 - 0.6 = -0.05; mean 0.375, n = 2.
+  p.update(observe(p, 1, [0.3, 0.55]));
+  // Round 4: arm 1: 0.375 + sqrt(ln 4 / 2) = 1.2075; arm 2: 0.75 + sqrt(ln 4) = 1.9274 -> arm 2.
+  assert.is(p.choose(4), 2);
+  assert.equal((p as BanditPolicy).armStats().mean.map((m) => Math.round(m * 1e12) / 1e12), [0.375, 0.75]);
+  // Equal rewards everywhere: every index ties, the shallowest arm wins.
+  const q = createPolicy('splitee', { costs: costs(3), c: 0 });
+  for (let t = 1; t <= 3; t++) q.update({ split: q.choose(t), confidences: [NaN, NaN, NaN], offloaded: true, finalConf: 0.5, cost: 0 });
+  assert.is(q.choose(4), 1);
+});
+
+test("SplitEE-S side rule 'observable': arms whose reward needs an unseen C_L are not updated", () => {
+  // L = 4, split 3 exits (C_3 = 0.9): arm 1 (C_1 = 0.85 >= 0.8) is known; arm 2 (C_2 = 0.4) needs C_L: skipped.
+  const p = createPolicy('splitee-s', { costs: costs(4) }) as BanditPolicy;
+  p.update({ split: 3, confidences: [0.85, 0.4, 0.9, NaN], offloaded: false, finalConf: null, cost: 0.30000000000000004, hindsightFinalConf: NaN });
+  const { n, mean } = p.armStats();
+  assert.equal(n, [1, 0, 1, 0]);
+  close(mean[0], 0.85 - 0.1);
+  close(mean[2], 0.9 - 0.30000000000000004);
+  // Offloaded at split 3 (C_3 = 0.5): C_L = 0.7 is observed, so arm 2 is known too.
+  p.update({ split: 3, confidences: [0.85, 0.4, 0.5, NaN], offloaded: true, finalConf: 0.7, cost: 0.8 });
+  assert.equal(p.armStats().n, [2, 1, 2, 0]);
+  close(p.armStats().mean[1], 0.7 - (0.2 + 0.5));
+});
+
+test("SplitEE-S side rule 'full' uses the trace's C_L (replay only), as the published script does", () => {
+  const p = createPolicy('splitee-s', { costs: costs(4), side: 'full' }) as BanditPolicy;
+  p.update({ split: 3, confidences: [0.85, 0.4, 0.9, NaN], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: 0.7 });
+  assert.equal(p.armStats().n, [1, 1, 1, 0]);
+  close(p.armStats().mean[1], 0.7 - 0.7);
+  // Plain SplitEE ignores --side: only the played arm moves.
+  const q = createPolicy('splitee', { costs: costs(4), side: 'full' }) as BanditPolicy;
+  q.update({ split: 3, confidences: [0.85, 0.4, 0.9, NaN], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: 0.7 });
+  assert.equal(q.armStats().n, [0, 0, 1, 0]);
+});
+
+test('cloud-only arm 0: side-updated whenever C_L is seen', () => {
+  const p = createPolicy('splitee-s', { costs: costs(3, 0.6) }) as BanditPolicy;
+  assert.is(p.numArms, 4);
+  p.update({ split: 3, confidences: [0.5, 0.6, 0.9], offloaded: false, finalConf: 0.9, cost: 0.3 });
+  assert.equal(p.armStats().n, [1, 1, 1, 1]);
+  close(p.armStats().mean[0], 0.9 - 0.6);
+});
+
+test('discounted and windowed statistics, by hand', () => {
+  const d = new ArmStats('discounted', 2, { gamma: 0.5 });
+  d.beginRound();
+  d.add(0, 1);
+  d.endRound();
+  d.beginRound();
+  d.add(1, 2);
+  d.endRound();
+  d.beginRound();
+  d.add(0, 3);
+  d.endRound();
+  // arm 0: n = 0.25 + 1 = 1.25, sum = 0.25 + 3 = 3.25; arm 1: n = 0.5, sum = 1
+  close(d.n[0], 1.25);
+  close(d.mean[0], 3.25 / 1.25);
+  close(d.mean[1], 2);
+  close(d.horizon(3), 1.75);
+  const w = new ArmStats('windowed', 2, { window: 2 });
+  for (const [a, r] of [[0, 1], [1, 2], [0, 3]] as const) {
+    w.beginRound();
+    w.add(a, r);
+    w.endRound();
+  }
+  // round 1 (arm 0, 1) left the window: arm 0 holds only 3
+  assert.equal([...w.n], [1, 1]);
+  assert.equal([...w.mean], [3, 2]);
+  assert.is(w.horizon(10), 2);
+  w.beginRound(); // round 2 (arm 1) leaves: arm 1 is unobserved again
+  assert.equal([...w.n], [1, 0]);
+  assert.is(w.invSqrtN[1], Infinity);
+  const back = ArmStats.restore(JSON.parse(JSON.stringify(w.snapshot())));
+  assert.equal([...back.n], [...w.n]);
+  assert.throws(() => new ArmStats('windowed', 2, { window: 0 }), /invalid window: got 0/);
+  assert.throws(() => new ArmStats('discounted', 2, { gamma: 1.5 }), /invalid gamma: got 1.5/);
+});
+
+test('state round-trips through JSON mid-stream for every bandit (same next choices, same state)', () => {
+  const rows: number[][] = [];
+  let x = 0.123;
+  for (let i = 0; i < 200; i++) {
+    const r: number[] = [];
+    for (let j = 0; j < 6; j++) r.push((x = (x * 9301 + 0.49297) % 1));
+    rows.push(r);
+  }
+  for (const name of ['splitee', 'splitee-s', 'd-ucb-s', 'sw-ucb-s', 'thompson-s', 'eps-greedy-s', 'random']) {
+    const a = createPolicy(name, { costs: costs(6), seed: 9, window: 13, gamma: 0.95 });
+    for (let t = 1; t <= 100; t++) a.update(observe(a, a.choose(t), rows[t - 1]));
+    const b = restorePolicy(JSON.parse(JSON.stringify(a.snapshot())));
+    for (let t = 101; t <= 200; t++) {
+      const sa = a.choose(t);
+      assert.is(b.choose(t), sa, `${name} round ${t}`);
+      a.update(observe(a, sa, rows[t - 1]));
+      b.update(observe(b, sa, rows[t - 1]));
+    }
+    assert.equal(b.snapshot(), a.snapshot());
+  }
+});
+
+test('invalid options and observations are errors that say what was expected', () => {
+  const isArg = (re: RegExp) => (e: unknown) => e instanceof ArgumentError && re.test((e as Error).message);
+  assert.throws(() => createPolicy('ucb2', { costs: costs(3) }), isArg(/unknown policy: got 'ucb2', expected one of splitee/));
+  assert.throws(() => createPolicy('fixed', { costs: costs(3) }), isArg(/needs a split.*fixed:3/));
+  assert.throws(() => createPolicy('fixed:4', { costs: costs(3) }), isArg(/split out of range: got 4, expected an integer in \[1, 3\]/));
+  assert.throws(() => createPolicy('oracle', { costs: costs(3) }), isArg(/replay computes it/));
+  assert.throws(() => createPolicy('cloud', { costs: costs(3) }), isArg(/no cloud-only arm/));
+  assert.throws(() => createPolicy('splitee', { costs: costs(3), c: -1 }), isArg(/invalid c: got -1/));
+  assert.throws(() => createPolicy('eps-greedy', { costs: costs(3), epsilon: 2 }), isArg(/invalid epsilon: got 2/));
+  assert.throws(() => createPolicy('thompson', { costs: costs(3), sigma: 0 }), isArg(/invalid sigma: got 0/));
+  assert.throws(() => createPolicy('splitee-s', { costs: costs(3), side: 'leaky' as 'full' }), isArg(/invalid side rule: got 'leaky'/));
+  const p = createPolicy('splitee', { costs: costs(3) });
+  assert.throws(() => p.choose(0), isArg(/invalid round: got 0, expected an integer t >= 1/));
+  assert.throws(() => p.update({ split: 4, confidences: [], offloaded: false, finalConf: 0.5, cost: 0 }), isArg(/split out of range: got 4/));
+  assert.throws(() => p.update({ split: 1, confidences: [0.2], offloaded: true, finalConf: null, cost: 0 }), (e: unknown) => e instanceof StateError && /C_L missing/.test((e as Error).message));
+  assert.throws(() => restorePolicy({ format: 'nope' } as never), /not a policy snapshot/);
+});
+
+test('baselines: final, cloud, fixed, random (uniform, seeded), threshold', () => {
+  assert.is(createPolicy('final', { costs: costs(5) }).choose(1), 5);
+  assert.is(createPolicy('cloud', { costs: costs(5, 0.6) }).choose(1), 0);
+  assert.is(createPolicy('fixed:2', { costs: costs(5) }).choose(7), 2);
+  const th = createPolicy('threshold', { costs: costs(5) });
+  assert.is(th.execution, 'device-cascade');
+  assert.is(th.choose(1), 5);
+  const r = createPolicy('random', { costs: costs(4), seed: 5 });
+  const hist = [0, 0, 0, 0];
+  for (let t = 1; t <= 8000; t++) hist[r.choose(t) - 1]++;
+  for (const h of hist) assert.ok(Math.abs(h - 2000) < 150, `random split histogram ${hist}`);
+});
+
+test.run();

@@ -1,0 +1,56 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Arena } from '../../src/tensor/arena.js';
+import { fastKernels } from '../../src/tensor/kernels/index.js';
+import { conv2dPlan } from '../../src/tensor/kernels/conv2d.js';
+import { gemmPlan } from '../../src/tensor/kernels/gemm.js';
+import { StateError } from '../../src/tensor/errors.js';
+
+/** A small conv -> relu -> linear forward drawing every buffer from the arena. */
+function forward(arena: Arena, x: Float32Array): Float32Array {
+  arena.reset();
+  const cp = conv2dPlan([2, 3, 16, 16], [8, 3, 3, 3], { padding: 1, activation: 'relu' });
+  const h = arena.take(2 * 8 * 256);
+  fastKernels.conv2d(h, x, new Float32Array(8 * 27).fill(0.1), new Float32Array(8), cp, arena.take(cp.scratchSize));
+  const m = arena.mark();
+  const tmp = arena.take(100);
+  tmp.fill(1);
+  arena.release(m);
+  const gp = gemmPlan([2, 2048], [10, 2048], { transB: true });
+  const y = arena.take(20);
+  fastKernels.gemm(y, h, new Float32Array(10 * 2048).fill(0.01), null, gp);
+  return y;
+}
+
+test('a second identical forward allocates no new buffer', () => {
+  const arena = new Arena(1024);
+  const x = new Float32Array(2 * 3 * 256).fill(1);
+  const y1 = forward(arena, x).slice();
+  const after1 = arena.allocations;
+  assert.ok(after1 >= 1);
+  const y2 = forward(arena, x);
+  assert.is(arena.allocations, after1);
+  assert.equal([...y2], [...y1]);
+  forward(arena, x);
+  assert.is(arena.allocations, after1);
+});
+
+test('views do not overlap within a forward; mark/release rewinds; a bad mark is refused', () => {
+  const arena = new Arena(8);
+  const a = arena.take(5);
+  const b = arena.take(5); // does not fit in the first chunk: a new one
+  a.fill(1);
+  b.fill(2);
+  assert.equal([...a], [1, 1, 1, 1, 1]);
+  assert.is(arena.allocations, 2);
+  const t = arena.tensor([2, 3]);
+  assert.equal([...t.shape], [2, 3]);
+  const m = arena.mark();
+  arena.take(3);
+  arena.release(m);
+  arena.reset();
+  assert.throws(() => arena.release(m), (e: unknown) => e instanceof StateError);
+  assert.equal([...arena.takeZeroed(3)], [0, 0, 0]);
+});
+
+test.run();

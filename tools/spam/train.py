@@ -1,0 +1,222 @@
+"""Trains the multi-exit BERT-like encoder on the SpamAssassin SOURCE domain (train split), selects the epoch by
+the source held-out split, and saves tools/spam/out/checkpoint.pt + history.json. The target stream is only
+touched by export.py, for reporting.
+
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/spam/train.py [--layers 6 --hidden 128 --heads 2 --epochs 6]
+
+Inputs: tools/spam/data/{source-train,source-heldout}.jsonl (npx tsx tools/spam/extract.ts) and
+weights/spam-bert/vocab.txt (tools/spam/tokenize_data.py).
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import tokenization as tk  # noqa: E402
+from model import MultiExitBert  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+DATA = os.path.join(HERE, "data")
+OUT = os.path.join(HERE, "out")
+WEIGHTS = os.path.join(ROOT, "weights", "spam-bert")
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def resnet_running():
+    try:
+        return subprocess.run(["pgrep", "-f", "tools/resnet"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def set_threads(fixed):
+    n = fixed if fixed else (1 if resnet_running() else 2)
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+def pad_batch(seqs, max_len):
+    n = max(len(s) for s in seqs)
+    ids = torch.zeros((len(seqs), n), dtype=torch.long)
+    mask = torch.zeros((len(seqs), n), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s)
+        mask[i, : len(s)] = 1
+    return ids, mask
+
+
+def make_config(args, vocab_size):
+    return {
+        "vocab_size": vocab_size,
+        "hidden_size": args.hidden,
+        "num_hidden_layers": args.layers,
+        "num_attention_heads": args.heads,
+        "intermediate_size": 4 * args.hidden,
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": args.dropout,
+        "attention_probs_dropout_prob": args.dropout,
+        "max_position_embeddings": tk.MAX_LENGTH,
+        "type_vocab_size": 2,
+        "layer_norm_eps": 1e-12,
+        "initializer_range": 0.02,
+        "pad_token_id": tk.PAD,
+        "num_labels": 2,
+    }
+
+
+@torch.no_grad()
+def evaluate(model, seqs, labels, batch=64):
+    model.eval()
+    L = model.cfg["num_hidden_layers"]
+    logits = [[] for _ in range(L)]
+    for i in range(0, len(seqs), batch):
+        ids, mask = pad_batch(seqs[i : i + batch], tk.MAX_LENGTH)
+        for k, lg in enumerate(model(ids, mask)):
+            logits[k].append(lg)
+    y = torch.tensor(labels)
+    res = []
+    for k in range(L):
+        lg = torch.cat(logits[k])
+        res.append({"acc": (lg.argmax(1) == y).float().mean().item(), "loss": F.cross_entropy(lg, y).item()})
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--heads", type=int, default=2)
+    ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--weight-decay", type=float, default=0.01)
+    ap.add_argument("--warmup", type=float, default=0.1, help="fraction of steps")
+    ap.add_argument("--window-prob", type=float, default=0.5,
+                    help="probability that a training sample is a random 126-token window of the email instead of its start")
+    ap.add_argument("--token-drop", type=float, default=0.1, help="probability of replacing a content token by [MASK]")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--threads", type=int, default=0, help="0: 1 while tools/resnet runs, else 2")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (timing runs)")
+    ap.add_argument("--out", default=OUT)
+    args = ap.parse_args()
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    set_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+
+    vocab = tk.read_vocab(os.path.join(WEIGHTS, "vocab.txt"))
+    wp = tk.WordPiece(vocab)
+    t0 = time.time()
+    train = read_jsonl(os.path.join(DATA, "source-train.jsonl"))
+    held = read_jsonl(os.path.join(DATA, "source-heldout.jsonl"))
+    train_content = [wp.encode_content(r["text"]) for r in train]
+    train_y = [r["label"] for r in train]
+    held_seqs = [wp.encode(r["text"]) for r in held]
+    held_y = [r["label"] for r in held]
+    print(f"tokenized {len(train)} train + {len(held)} held-out in {time.time() - t0:.1f} s", flush=True)
+
+    cfg = make_config(args, len(vocab))
+    model = MultiExitBert(cfg)
+    nparams = sum(p.numel() for p in model.parameters())
+    print(f"model: {args.layers} layers, hidden {args.hidden}, {args.heads} heads, {nparams} parameters", flush=True)
+
+    L = args.layers
+    # class-balanced weights from the training labels (source is 5:1 ham:spam)
+    counts = np.bincount(train_y, minlength=2)
+    class_w = torch.tensor(len(train_y) / (2.0 * counts), dtype=torch.float32)
+    exit_w = torch.ones(L) / L
+
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        (no_decay if (p.ndim == 1 or "LayerNorm" in n) else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
+    steps_per_epoch = (len(train) + args.batch - 1) // args.batch
+    total = steps_per_epoch * args.epochs
+    warm = max(1, int(args.warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+
+    rng = random.Random(args.seed)
+    C = tk.MAX_LENGTH - 2
+    history = []
+    best = None
+    step = 0
+    t_train = time.time()
+    for epoch in range(1, args.epochs + 1):
+        threads = set_threads(args.threads)
+        model.train()
+        order = list(range(len(train)))
+        rng.shuffle(order)
+        te = time.time()
+        tot_loss = 0.0
+        for b in range(0, len(order), args.batch):
+            seqs = []
+            for i in order[b : b + args.batch]:
+                c = train_content[i]
+                start = 0
+                if len(c) > C and rng.random() < args.window_prob:
+                    start = rng.randint(0, len(c) - C)
+                w = c[start : start + C]
+                if args.token_drop > 0:
+                    w = [tk.MASK if rng.random() < args.token_drop else t for t in w]
+                seqs.append([tk.CLS] + w + [tk.SEP])
+            ids, mask = pad_batch(seqs, tk.MAX_LENGTH)
+            y = torch.tensor([train_y[i] for i in order[b : b + args.batch]])
+            outs = model(ids, mask)
+            loss = sum(exit_w[k] * F.cross_entropy(outs[k], y, weight=class_w) for k in range(L))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            tot_loss += loss.item()
+            step += 1
+            if step % 20 == 0:
+                print(f"  epoch {epoch} step {step}/{total} loss {loss.item():.4f} "
+                      f"({(time.time() - te) / ((b // args.batch) + 1):.2f} s/step, {threads} threads)", flush=True)
+            if args.max_steps and step >= args.max_steps:
+                print(f"timing run: {step} steps in {time.time() - t_train:.1f} s "
+                      f"= {(time.time() - t_train) / step:.2f} s/step, {steps_per_epoch} steps/epoch")
+                return
+        ev = evaluate(model, held_seqs, held_y)
+        rec = {"epoch": epoch, "train_loss": tot_loss / steps_per_epoch, "seconds": time.time() - te, "threads": threads,
+               "heldout": ev}
+        history.append(rec)
+        final = ev[-1]
+        mean_acc = sum(e["acc"] for e in ev) / L
+        print(f"epoch {epoch}: train loss {rec['train_loss']:.4f}, held-out acc per exit "
+              f"{' '.join('%.4f' % e['acc'] for e in ev)}, final loss {final['loss']:.4f}, {rec['seconds']:.0f} s",
+              flush=True)
+        # selection by the source held-out split only: final-exit accuracy, then mean exit accuracy, then final loss
+        key = (round(final["acc"], 6), round(mean_acc, 6), -final["loss"])
+        if best is None or key > best[0]:
+            best = (key, epoch)
+            torch.save({"config": cfg, "state_dict": model.state_dict(), "epoch": epoch, "args": vars(args)},
+                       os.path.join(args.out, "checkpoint.pt"))
+    wall = time.time() - t_train
+    with open(os.path.join(args.out, "history.json"), "w") as f:
+        json.dump({"args": vars(args), "parameters": nparams, "best_epoch": best[1], "train_seconds": wall,
+                   "history": history}, f, indent=1)
+    print(f"best epoch {best[1]} (by source held-out); training wall time {wall:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
