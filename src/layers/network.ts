@@ -33,6 +33,9 @@ export interface MultiExitNetwork {
   /** K: the number of classes of every exit. */
   readonly numClasses: number;
   readonly profile: NetworkProfile;
+  /** For a text model: the axis of activationShape(s) that is the sequence (shorter sequences are
+   *  allowed along it, e.g. an unpadded single sample). Absent for fixed-shape (image) models. */
+  readonly sequenceAxis?: number;
   /** Shape of one sample's activation after stage s (0 = input), batch axis excluded. For a text
    *  model the sequence axis is the maximum length; shorter sequences are allowed. */
   activationShape(s: number): readonly number[];

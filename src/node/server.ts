@@ -124,10 +124,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       } catch {
         return sendError(res, 'not_found', 404, `not found: got an undecodable model id in ${path.slice(0, 100)}, expected /v1/models/{id}/resume`);
       }
-      if (service.model(id) === undefined) {
-        // Refuse early, without reading the body; the connection closes so the unread body is dropped.
-        return sendError(res, 'unknown_model', 404, `unknown model: got '${id.slice(0, 80)}', expected one of ${service.list().map((x) => x.id).join(', ')}`, { connection: 'close' });
-      }
       const body = await readBody(req, res, bodyLimit);
       if (body === null) return;
       let text: string;

@@ -25,13 +25,10 @@ export interface ServedModel {
   readonly network: MultiExitNetwork;
 }
 
-/**
- * Axis of activationShape(s) (batch excluded) that may be shorter than stated: the token axis of a
- * text model, declared by an optional `sequenceAxis` property on the network; undefined: all fixed.
- */
+/** Axis of activationShape(s) (batch excluded) that may be shorter than stated (a text model's
+ *  token axis, MultiExitNetwork.sequenceAxis); undefined: every axis is fixed. */
 function sequenceAxis(model: MultiExitNetwork): number | undefined {
-  const v = (model as { readonly sequenceAxis?: unknown }).sequenceAxis;
-  return typeof v === 'number' ? v : undefined;
+  return model.sequenceAxis;
 }
 
 /** Throws a ShapeError unless `shape` is [1, ...activationShape(split)] (the sequence axis may be shorter, >= 1). */

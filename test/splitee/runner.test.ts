@@ -173,25 +173,25 @@ class SpyPolicy implements SplitPolicy {
 test('the policy sees only observations (never labels): same splits whatever the labels', async () => {
   const samples = toySamples(60, L);
   for (const name of ['splitee-s', 'random']) {
-  const runWith = async (label: (x: ToySample) => number) => {
-    const spy = new SpyPolicy(createPolicy(name, { costs, alpha: ALPHA }));
-    const cloud = new FakeCloud((k) => (k % 5 === 0 ? 'fail' : 'ok'), new LocalCloud(new CloudService([{ network: new ToyNetwork({ L }), hash: TOY_HASH }])));
-    const { runner } = setup('', { policy: spy, cloud });
-    const records: RoundRecord[] = [];
-    await runner.runStream(samples.map((x) => ({ ...x, label: label(x) })), (r) => void records.push(r));
-    return { spy, records };
-  };
-  const a = await runWith((x) => x.label);
-  const b = await runWith((x) => (x.label + 3) % 5);
-  assert.equal(a.records.map((r) => r.split), b.records.map((r) => r.split));
-  assert.is(a.spy.seen.length, 60);
-  for (let i = 0; i < 60; i++) {
-    assert.equal(Object.keys(a.spy.seen[i]).sort(), ['confidences', 'cost', 'finalConf', 'offloaded', 'split']);
-    assert.equal(a.spy.seen[i], JSON.parse(JSON.stringify(observationOf(a.records[i]))));
-    if (a.records[i].outcome === 'exit') assert.is(a.spy.seen[i].finalConf, null);
-    else assert.type(a.spy.seen[i].finalConf, 'number');
-  }
-  if (name === 'random') assert.ok(['fallback', 'offload', 'exit', 'final'].every((o) => a.records.some((r) => r.outcome === o)));
+    const runWith = async (label: (x: ToySample) => number) => {
+      const spy = new SpyPolicy(createPolicy(name, { costs, alpha: ALPHA }));
+      const cloud = new FakeCloud((k) => (k % 5 === 0 ? 'fail' : 'ok'), new LocalCloud(new CloudService([{ network: new ToyNetwork({ L }), hash: TOY_HASH }])));
+      const { runner } = setup('', { policy: spy, cloud });
+      const records: RoundRecord[] = [];
+      await runner.runStream(samples.map((x) => ({ ...x, label: label(x) })), (r) => void records.push(r));
+      return { spy, records };
+    };
+    const a = await runWith((x) => x.label);
+    const b = await runWith((x) => (x.label + 3) % 5);
+    assert.equal(a.records.map((r) => r.split), b.records.map((r) => r.split));
+    assert.is(a.spy.seen.length, 60);
+    for (let i = 0; i < 60; i++) {
+      assert.equal(Object.keys(a.spy.seen[i]).sort(), ['confidences', 'cost', 'finalConf', 'offloaded', 'split']);
+      assert.equal(a.spy.seen[i], JSON.parse(JSON.stringify(observationOf(a.records[i]))));
+      if (a.records[i].outcome === 'exit') assert.is(a.spy.seen[i].finalConf, null);
+      else assert.type(a.spy.seen[i].finalConf, 'number');
+    }
+    if (name === 'random') assert.ok(['fallback', 'offload', 'exit', 'final'].every((o) => a.records.some((r) => r.outcome === o)));
   }
 });
 
