@@ -19,7 +19,7 @@ import { Rng } from './rng.js';
 import { armReward, rewardModel, type RewardModel } from './reward.js';
 import { paperCosts, type CostTable } from './cost.js';
 import { createPolicy, type Observation, type PolicyOptions, type SideRule, type SplitPolicy } from './policy.js';
-import { validateTrace, type Trace } from './trace.js';
+import { requireLabels, validateTrace, type Trace } from './trace.js';
 
 export type RowOrder = 'asis' | 'shuffle';
 
@@ -162,6 +162,7 @@ function checkRuns(runs: number, seed: number): void {
 /** Replays `policy` (a registry name, or a factory called once per run) over the trace. */
 export function replay(trace: Trace, policy: string | PolicyFactory, options: ReplayOptions): ReplayResult {
   validateTrace(trace, 'replay');
+  requireLabels(trace, 'replay');
   const { costs } = options;
   const L = trace.numExits;
   if (costs.numExits !== L) throw new ArgumentError(`replay: cost table and trace disagree: got a table for ${costs.numExits} exits, expected ${L} (the trace's)`);
@@ -347,6 +348,7 @@ export interface ReferenceOptions {
  */
 export function replayReference(trace: Trace, script: 'splitee.py' | 'splitee_s.py', options: ReferenceOptions = {}): ReplayResult {
   validateTrace(trace, 'replayReference');
+  requireLabels(trace, 'replayReference');
   const L = trace.numExits;
   const N = trace.numRows;
   const alpha = options.alpha ?? 0.8;

@@ -4,7 +4,7 @@
  *   exit_1_conf,exit_1_pred,...,exit_L_conf,exit_L_pred,label
  *
  * conf = max softmax probability of the exit (in [0, 1]); pred and label are class indices (integers
- * >= 0). The CSV is what pandas writes and reads (`df.to_csv(index=False)`), so traces move freely
+ * >= 0); label -1 marks an unlabelled sample (a trace of unlabelled data; replay needs labels to score). The CSV is what pandas writes and reads (`df.to_csv(index=False)`), so traces move freely
  * between this package and the paper's Python tooling. Parsing is strict: every malformed field is an
  * error naming its line and column, never a silently skipped row.
  *
@@ -34,6 +34,7 @@ export function traceHeader(numExits: number): string {
 
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INT = /^\d+$/;
+const UNLABELLED = '-1';
 
 /**
  * Parses a trace CSV. `source` names the input in error messages (a file name).
@@ -77,7 +78,11 @@ export function parseTrace(text: string, source = 'trace'): Trace {
         if (!(v >= 0 && v <= 1)) throw new FormatError(`${where}: confidence out of range: got ${f}, expected a value in [0, 1]`);
         conf[r * L + c / 2] = v;
       } else {
-        if (!INT.test(f)) throw new FormatError(`${where}: not a class index: got '${fields[c]}', expected an integer >= 0`);
+        if (c === 2 * L && f === UNLABELLED) {
+          label[r] = -1;
+          continue;
+        }
+        if (!INT.test(f)) throw new FormatError(`${where}: not a class index: got '${fields[c]}', expected an integer >= 0${c === 2 * L ? ' (or -1: unlabelled)' : ''}`);
         const v = Number(f);
         if (v > 0x7fffffff) throw new FormatError(`${where}: class index too large: got ${f}, expected at most ${0x7fffffff}`);
         if (c === 2 * L) label[r] = v;
@@ -103,6 +108,15 @@ export function formatTrace(trace: Trace): string {
     out.push(fields.join(','));
   }
   return out.join('\n') + '\n';
+}
+
+/** Throws unless every row has a label (>= 0): scoring a policy needs them, choosing a split does not. */
+export function requireLabels(trace: Trace, where: string): void {
+  let missing = 0;
+  for (let r = 0; r < trace.numRows; r++) if (trace.label[r] < 0) missing++;
+  if (missing > 0) {
+    throw new ArgumentError(`${where}: trace has unlabelled rows: got ${missing} of ${trace.numRows} rows labelled -1, expected a label on every row; trace labelled data (splitee trace --labels FILE)`);
+  }
 }
 
 /** Checks a Trace built in code (not parsed): sizes agree and every confidence is in [0, 1]. */

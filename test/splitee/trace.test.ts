@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { formatTrace, parseTrace, traceHeader, type Trace } from '../../src/splitee/trace.js';
-import { FormatError } from '../../src/tensor/errors.js';
+import { formatTrace, parseTrace, requireLabels, traceHeader, type Trace } from '../../src/splitee/trace.js';
+import { ArgumentError, FormatError } from '../../src/tensor/errors.js';
 
 const H2 = 'exit_1_conf,exit_1_pred,exit_2_conf,exit_2_pred,label';
 
@@ -17,6 +17,14 @@ test('parses a 2-exit trace, CRLF, BOM and a trailing newline', () => {
   assert.equal([...t.conf], [0.5, 0.9, 1, 0.25]);
   assert.equal([...t.pred], [1, 2, 0, 3]);
   assert.equal([...t.label], [2, 1]);
+});
+
+test('label -1 marks an unlabelled row: parsed, round-tripped, refused by replay with its own error', () => {
+  const t = parseTrace(`${H2}\n0.5,1,0.9,2,-1\n`);
+  assert.equal([...t.label], [-1]);
+  assert.is(formatTrace(t), `${H2}\n0.5,1,0.9,2,-1\n`);
+  fails(`${H2}\n0.5,-1,0.9,2,1\n`, /line 2 column 2 .*not a class index/);
+  assert.throws(() => requireLabels(t, 'replay'), (e: unknown) => e instanceof ArgumentError && /1 of 1 rows labelled -1/.test((e as Error).message));
 });
 
 test('the header is checked column by column', () => {
@@ -34,7 +42,7 @@ test('malformed rows name their line and column', () => {
   fails(`${H2}\n1.5,1,0.9,2,1\n`, /column 1 \(exit_1_conf\): confidence out of range: got 1.5, expected a value in \[0, 1\]/);
   fails(`${H2}\n-0.1,1,0.9,2,1\n`, /confidence out of range: got -0.1/);
   fails(`${H2}\n0.5,1.0,0.9,2,1\n`, /column 2 \(exit_1_pred\): not a class index: got '1.0'/);
-  fails(`${H2}\n0.5,1,0.9,2,-1\n`, /column 5 \(label\): not a class index/);
+  fails(`${H2}\n0.5,1,0.9,2,-2\n`, /column 5 \(label\): not a class index: got '-2', expected an integer >= 0 \(or -1: unlabelled\)/);
   fails(`${H2}\n0.5,1,0.9,2,1\n\n0.5,1,0.9,2,1\n`, /line 3: wrong field count: got 1/);
 });
 
