@@ -3,6 +3,9 @@
  * the figure that survives a noisy machine). FLOPs: 2*M*N*K for gemm, 2*N*O*C*9*Ho*Wo for a 3x3 conv.
  * Naive gemm: the textbook float32 i-j-k triple loop; naive conv: conv2dNaive (a direct loop nest).
  * Median latency of tinybench samples; the naive side runs fewer iterations (it is 5-20x slower).
+ * `fast cpu` times the fast kernel by process CPU time (process.cpuUsage, median of repetitions):
+ * on a shared, loaded machine wall time also counts the time the thread waits for a core (calls
+ * longer than a scheduler slice, such as conv2d at N = 64, lose half or more), CPU time does not.
  *
  * For bench/index.ts: `await run()`. Alone: node --import tsx bench/tensor/kernels.bench.ts
  */
@@ -33,6 +36,26 @@ interface Row {
   shape: string;
   fastGflops: number;
   naiveGflops: number;
+  fastCpuGflops: number;
+}
+
+/** Median CPU ms (user + system of this process) per call of fn, calls batched to >= ~20 ms. */
+function cpuMedian(fn: () => void, reps: number): number {
+  fn();
+  const t0 = process.cpuUsage();
+  fn();
+  const d = process.cpuUsage(t0);
+  const one = Math.max((d.user + d.system) / 1000, 0.01);
+  const inner = Math.max(1, Math.ceil(20 / one));
+  const t: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const u0 = process.cpuUsage();
+    for (let i = 0; i < inner; i++) fn();
+    const u = process.cpuUsage(u0);
+    t.push((u.user + u.system) / 1000 / inner);
+  }
+  t.sort((a, b) => a - b);
+  return t[t.length >> 1];
 }
 
 async function median(name: string, fn: () => void, iterations: number, time: number): Promise<number> {
@@ -56,7 +79,8 @@ export async function run(): Promise<Row[]> {
     const flops = 2 * M * N * K;
     const fast = await median('gemm', () => gemm(c, a, b, null, p), 10, 400);
     const naive = await median('naive', () => naiveGemm(c, a, b, M, N, K, transB), 2, 200);
-    rows.push({ kernel: M === 1 ? 'gemv' : 'sgemm', shape: `${M}x${N}x${K}${transB ? ' (B^T)' : ''}`, fastGflops: flops / fast / 1e6, naiveGflops: flops / naive / 1e6 });
+    const cpu = cpuMedian(() => gemm(c, a, b, null, p), 7);
+    rows.push({ kernel: M === 1 ? 'gemv' : 'sgemm', shape: `${M}x${N}x${K}${transB ? ' (B^T)' : ''}`, fastGflops: flops / fast / 1e6, naiveGflops: flops / naive / 1e6, fastCpuGflops: flops / cpu / 1e6 });
   }
   for (const [C, H] of [[16, 28], [32, 14], [64, 7]]) {
     for (const N of [1, 64]) {
@@ -69,11 +93,12 @@ export async function run(): Promise<Row[]> {
       const flops = 2 * N * C * C * 9 * H * H;
       const fast = await median('conv2d', () => conv2d(out, x, w, bias, p, scratch), 10, 400);
       const naive = await median('naive', () => conv2dNaive(out, x, w, bias, p), 2, 200);
-      rows.push({ kernel: 'conv2d 3x3', shape: `[${N},${C},${H},${H}]->${C}`, fastGflops: flops / fast / 1e6, naiveGflops: flops / naive / 1e6 });
+      const cpu = cpuMedian(() => conv2d(out, x, w, bias, p, scratch), 7);
+      rows.push({ kernel: 'conv2d 3x3', shape: `[${N},${C},${H},${H}]->${C}`, fastGflops: flops / fast / 1e6, naiveGflops: flops / naive / 1e6, fastCpuGflops: flops / cpu / 1e6 });
     }
   }
   console.log('\ntensor kernels (GFLOP/s, median of tinybench samples, single thread)');
-  console.table(rows.map((r) => ({ kernel: r.kernel, shape: r.shape, fast: r.fastGflops.toFixed(2), naive: r.naiveGflops.toFixed(2), ratio: `${(r.fastGflops / r.naiveGflops).toFixed(1)}x` })));
+  console.table(rows.map((r) => ({ kernel: r.kernel, shape: r.shape, fast: r.fastGflops.toFixed(2), naive: r.naiveGflops.toFixed(2), ratio: `${(r.fastGflops / r.naiveGflops).toFixed(1)}x`, 'fast cpu': r.fastCpuGflops.toFixed(2) })));
   return rows;
 }
 

@@ -7,15 +7,18 @@
  * Matches torch.nn.functional.conv2d(x, w, b, stride, padding) with dilation 1 and groups 1;
  * batch norm is folded into w and bias at load time (batchnorm-fold.ts). Tolerance: the gemm bound,
  * |out - ref| <= 1e-5 * sum |w||x| over the receptive field.
- * Optimization: the weights are packed once per call into the gemm micro-kernel's A panels; for
- * each sample, im2col writes the receptive fields straight into the packed-B layout in `scratch`
- * (no separate im2col matrix and pack), the 4x4 micro-kernel runs, then bias and activation.
- * Every shape takes this path (1x1, strided, padded); there is no fallback to the naive loop.
+ * Optimization: 3x3 stride-1 convs (any padding) take the direct kernel of conv2d-direct.ts (no
+ * im2col; `scratch` holds one zero-padded sample). Every other shape (1x1, strided, other kernel
+ * sizes) packs the weights once per call into the gemm micro-kernel's A panels; for each sample,
+ * im2col writes the receptive fields straight into the packed-B layout (the module's Float64 B
+ * pack; no separate im2col matrix), the 2x4 micro-kernel runs, then bias and activation.
+ * There is no fallback to the naive loop.
  */
 import { ShapeError, ArgumentError, formatShape } from '../errors.js';
 import { activateRange, checkActivation, gelu64, type Activation } from './elementwise.js';
 import type { GemmPlan } from './gemm.js';
-import { packWholeA, gemmPacked, NR } from './gemm-micro.js';
+import { packWholeA, packBBuffer, gemmPacked, NR } from './gemm-micro.js';
+import { conv3x3Direct, directApplies, directScratchSize } from './conv2d-direct.js';
 
 export interface Conv2dOptions {
   stride?: number | readonly [number, number];
@@ -41,7 +44,7 @@ export interface Conv2dPlan {
   readonly activation: Activation;
   readonly hasBias: boolean;
   readonly outShape: readonly [number, number, number, number];
-  /** Float32 elements of scratch the fast conv2d needs: the packed im2col matrix of one sample. */
+  /** Float32 elements of scratch the fast conv2d needs: one zero-padded sample for a 3x3 stride-1 conv, else 0. */
   readonly scratchSize: number;
   /** The per-sample product it computes, W [O, C*kH*kW] @ cols [C*kH*kW, Ho*Wo], as a gemm plan. */
   readonly gemm: GemmPlan;
@@ -80,7 +83,7 @@ export function conv2dPlan(xShape: readonly number[], wShape: readonly number[],
     N, C, H, W, O, kH, kW, sH, sW, pH, pW, Ho, Wo, activation,
     hasBias: opts.bias !== false,
     outShape: [N, O, Ho, Wo],
-    scratchSize: Math.ceil((Ho * Wo) / NR) * NR * Kc,
+    scratchSize: kH === 3 && kW === 3 && sH === 1 && sW === 1 ? directScratchSize(C, H, W, pH, pW) : 0,
     gemm: gemmPlan,
   };
 }
@@ -131,7 +134,7 @@ export function conv2dNaive(out: Float32Array, x: Float32Array, w: Float32Array,
  * the micro-kernel's packed-B layout (column l = output pixel, row k = (c, i, j)); zeros in the
  * padding and in the unused columns of the last panel.
  */
-function im2colPacked(pb: Float32Array, x: Float32Array, xOff: number, p: Conv2dPlan): void {
+function im2colPacked(pb: Float64Array, x: Float32Array, xOff: number, p: Conv2dPlan): void {
   const { C, H, W, kH, kW, sH, sW, pH, pW, Ho, Wo } = p;
   const L = Ho * Wo;
   const K = C * kH * kW;
@@ -176,17 +179,22 @@ export function conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias
   const L = Ho * Wo;
   const K = C * kH * kW;
   if (L === 0 || O === 0) return;
+  if (scratch !== null && directApplies(p)) {
+    conv3x3Direct(out, x, w, p.hasBias ? bias : null, p, scratch);
+    return;
+  }
   const inSize = C * H * W;
   const outSize = O * L;
   const b = p.hasBias ? bias : null;
   if (K === 0) out.fill(0, 0, N * outSize);
   // The weights are packed once per call (they are the same for every sample).
   const pa = K === 0 ? null : packWholeA(w, O, K);
+  const pb = K === 0 ? null : packBBuffer(Math.ceil(L / NR) * NR * K);
   for (let n = 0; n < N; n++) {
     const o0 = n * outSize;
-    if (pa !== null && scratch !== null) {
-      im2colPacked(scratch, x, n * inSize, p);
-      gemmPacked(out, o0, pa, scratch, O, L, K);
+    if (pa !== null && pb !== null) {
+      im2colPacked(pb, x, n * inSize, p);
+      gemmPacked(out, o0, pa, pb, O, L, K);
     }
     if (b !== null) {
       for (let o = 0; o < O; o++) {

@@ -6,29 +6,40 @@
  * Blocking (Goto/BLIS order): K in blocks of KC; for each K-block B is packed once into
  * NR-column panels [kc][NR]; M in blocks of MC rows packed into MR-row panels [kc][MR]; then for each
  * B panel (kept in L1) the micro-kernel sweeps the A panels (kept in L2).
- * The micro-kernel holds a 4x4 tile of C in 16 local scalars: V8 keeps them in registers, and each
- * step does 8 sequential loads for 16 multiply-adds. Edge tiles are zero-padded in the packs, so
- * the micro-kernel never branches; only the write-back is clipped.
- * Pack buffers are module-level and only grow (no allocation per call in steady state; created on
- * first use, so importing this module has no side effect).
+ * Why it is fast (measured in V8 on x64, see bench/README.md): the packs are Float64Array, so each
+ * load is a plain movsd (no cvtss2sd) and the products are exactly those of the float32 inputs;
+ * the micro-kernel holds a 2x4 tile of C in 8 local doubles, which with the 6 loaded operands fits
+ * the 15 allocatable XMM registers with no spill (V8 hoists every load of an iteration to its top,
+ * so a 4x4 tile needs 24 live doubles and spills 9); the K loop is unrolled by 2 and indexes with
+ * `(i + k) | 0` so no int32 overflow checks are emitted. A typed-array load costs V8 about six
+ * instructions (bounds check, base recompute), so loads per multiply-add is what decides speed.
+ * Edge tiles are zero-padded in the packs, so the micro-kernel never branches; only the write-back
+ * is clipped. Pack buffers are module-level and only grow (no allocation per call in steady state;
+ * created on first use, so importing this module has no side effect).
  */
 
-export const MR = 4;
+export const MR = 2;
 export const NR = 4;
 const KC = 256;
 const MC = 128;
 
-let packA = new Float32Array(0);
-let packB = new Float32Array(0);
+let packA = new Float64Array(0);
+let packB = new Float64Array(0);
 const edge = new Float64Array(MR * NR);
 
 function ensurePacks(aSize: number, bSize: number): void {
-  if (packA.length < aSize) packA = new Float32Array(aSize);
-  if (packB.length < bSize) packB = new Float32Array(bSize);
+  if (packA.length < aSize) packA = new Float64Array(aSize);
+  if (packB.length < bSize) packB = new Float64Array(bSize);
+}
+
+/** The module's B pack grown to at least n elements (conv2d's im2col writes into it). */
+export function packBBuffer(n: number): Float64Array {
+  ensurePacks(0, n);
+  return packB;
 }
 
 /** pb [ceil(N/NR)][kc][NR] <- op(B)[pc:pc+kc, 0:N], zero-padded on the right. */
-function packBPanels(pb: Float32Array, b: Float32Array, pc: number, kc: number, N: number, K: number, transB: boolean): void {
+function packBPanels(pb: Float64Array, b: Float32Array, pc: number, kc: number, N: number, K: number, transB: boolean): void {
   let o = 0;
   for (let j0 = 0; j0 < N; j0 += NR) {
     const nr = Math.min(NR, N - j0);
@@ -63,7 +74,7 @@ function packBPanels(pb: Float32Array, b: Float32Array, pc: number, kc: number, 
 }
 
 /** pa [ceil(mc/MR)][kc][MR] <- op(A)[ic:ic+mc, pc:pc+kc], zero-padded at the bottom. */
-function packAPanels(pa: Float32Array, a: Float32Array, ic: number, mc: number, pc: number, kc: number, M: number, K: number, transA: boolean): void {
+function packAPanels(pa: Float64Array, a: Float32Array, ic: number, mc: number, pc: number, kc: number, M: number, K: number, transA: boolean): void {
   let o = 0;
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const mr = Math.min(MR, mc - i0);
@@ -71,13 +82,9 @@ function packAPanels(pa: Float32Array, a: Float32Array, ic: number, mc: number, 
     if (!transA && mr === MR) {
       const s0 = r0 * K + pc;
       const s1 = s0 + K;
-      const s2 = s1 + K;
-      const s3 = s2 + K;
       for (let p = 0; p < kc; p++) {
         pa[o] = a[s0 + p];
         pa[o + 1] = a[s1 + p];
-        pa[o + 2] = a[s2 + p];
-        pa[o + 3] = a[s3 + p];
         o += MR;
       }
     } else if (transA && mr === MR) {
@@ -85,8 +92,6 @@ function packAPanels(pa: Float32Array, a: Float32Array, ic: number, mc: number, 
         const s = (pc + p) * M + r0;
         pa[o] = a[s];
         pa[o + 1] = a[s + 1];
-        pa[o + 2] = a[s + 2];
-        pa[o + 3] = a[s + 3];
         o += MR;
       }
     } else {
@@ -99,47 +104,58 @@ function packAPanels(pa: Float32Array, a: Float32Array, ic: number, mc: number, 
 }
 
 /**
- * C[i0:i0+mr, j0:j0+nr] = alpha * (pa panel [kc][4]) . (pb panel [kc][4]) + bet * C (bet = 0: C not read).
+ * C[i0:i0+mr, j0:j0+nr] = alpha * (pa panel [kc][2]) . (pb panel [kc][4]) + bet * C (bet = 0: C not read).
+ * Per K step: 2 A loads, 4 B loads, 8 multiply-adds into 8 register accumulators (see the header).
  */
-function micro(c: Float32Array, cOff: number, pa: Float32Array, ia: number, pb: Float32Array, ib: number, kc: number, i0: number, j0: number, mr: number, nr: number, N: number, alpha: number, bet: number): void {
+function micro(c: Float32Array, cOff: number, pa: Float64Array, ia: number, pb: Float64Array, ib: number, kc: number, i0: number, j0: number, mr: number, nr: number, N: number, alpha: number, bet: number): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  const end = ia + kc * MR;
-  for (; ia < end; ia += MR, ib += NR) {
+  const end2 = ia + (kc >> 1) * (2 * MR);
+  for (; ia < end2; ia = (ia + 4) | 0, ib = (ib + 8) | 0) {
+    const a0 = pa[ia];
+    const a1 = pa[(ia + 1) | 0];
+    const b0 = pb[ib];
+    c00 += a0 * b0; c10 += a1 * b0;
+    const b1 = pb[(ib + 1) | 0];
+    c01 += a0 * b1; c11 += a1 * b1;
+    const b2 = pb[(ib + 2) | 0];
+    c02 += a0 * b2; c12 += a1 * b2;
+    const b3 = pb[(ib + 3) | 0];
+    c03 += a0 * b3; c13 += a1 * b3;
+    const a2 = pa[(ia + 2) | 0];
+    const a3 = pa[(ia + 3) | 0];
+    const b4 = pb[(ib + 4) | 0];
+    c00 += a2 * b4; c10 += a3 * b4;
+    const b5 = pb[(ib + 5) | 0];
+    c01 += a2 * b5; c11 += a3 * b5;
+    const b6 = pb[(ib + 6) | 0];
+    c02 += a2 * b6; c12 += a3 * b6;
+    const b7 = pb[(ib + 7) | 0];
+    c03 += a2 * b7; c13 += a3 * b7;
+  }
+  if ((kc & 1) !== 0) {
+    const a0 = pa[ia];
+    const a1 = pa[ia + 1];
     const b0 = pb[ib];
     const b1 = pb[ib + 1];
     const b2 = pb[ib + 2];
     const b3 = pb[ib + 3];
-    const a0 = pa[ia];
     c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    const a1 = pa[ia + 1];
     c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    const a2 = pa[ia + 2];
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    const a3 = pa[ia + 3];
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
   }
   if (mr === MR && nr === NR) {
     let o = cOff + i0 * N + j0;
     if (bet === 0) {
       c[o] = alpha * c00; c[o + 1] = alpha * c01; c[o + 2] = alpha * c02; c[o + 3] = alpha * c03; o += N;
-      c[o] = alpha * c10; c[o + 1] = alpha * c11; c[o + 2] = alpha * c12; c[o + 3] = alpha * c13; o += N;
-      c[o] = alpha * c20; c[o + 1] = alpha * c21; c[o + 2] = alpha * c22; c[o + 3] = alpha * c23; o += N;
-      c[o] = alpha * c30; c[o + 1] = alpha * c31; c[o + 2] = alpha * c32; c[o + 3] = alpha * c33;
+      c[o] = alpha * c10; c[o + 1] = alpha * c11; c[o + 2] = alpha * c12; c[o + 3] = alpha * c13;
     } else {
       c[o] = alpha * c00 + bet * c[o]; c[o + 1] = alpha * c01 + bet * c[o + 1]; c[o + 2] = alpha * c02 + bet * c[o + 2]; c[o + 3] = alpha * c03 + bet * c[o + 3]; o += N;
-      c[o] = alpha * c10 + bet * c[o]; c[o + 1] = alpha * c11 + bet * c[o + 1]; c[o + 2] = alpha * c12 + bet * c[o + 2]; c[o + 3] = alpha * c13 + bet * c[o + 3]; o += N;
-      c[o] = alpha * c20 + bet * c[o]; c[o + 1] = alpha * c21 + bet * c[o + 1]; c[o + 2] = alpha * c22 + bet * c[o + 2]; c[o + 3] = alpha * c23 + bet * c[o + 3]; o += N;
-      c[o] = alpha * c30 + bet * c[o]; c[o + 1] = alpha * c31 + bet * c[o + 1]; c[o + 2] = alpha * c32 + bet * c[o + 2]; c[o + 3] = alpha * c33 + bet * c[o + 3];
+      c[o] = alpha * c10 + bet * c[o]; c[o + 1] = alpha * c11 + bet * c[o + 1]; c[o + 2] = alpha * c12 + bet * c[o + 2]; c[o + 3] = alpha * c13 + bet * c[o + 3];
     }
     return;
   }
   edge[0] = c00; edge[1] = c01; edge[2] = c02; edge[3] = c03;
   edge[4] = c10; edge[5] = c11; edge[6] = c12; edge[7] = c13;
-  edge[8] = c20; edge[9] = c21; edge[10] = c22; edge[11] = c23;
-  edge[12] = c30; edge[13] = c31; edge[14] = c32; edge[15] = c33;
   for (let r = 0; r < mr; r++) {
     for (let s = 0; s < nr; s++) {
       const o = cOff + (i0 + r) * N + j0 + s;
@@ -174,7 +190,7 @@ export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M
 }
 
 /** The module's A pack holding all of a [M,K] (row-major) as MR-row panels [ceil(M/MR)][K][MR]. */
-export function packWholeA(a: Float32Array, M: number, K: number): Float32Array {
+export function packWholeA(a: Float32Array, M: number, K: number): Float64Array {
   ensurePacks(Math.ceil(M / MR) * MR * K, 0);
   packAPanels(packA, a, 0, M, 0, K, M, K, false);
   return packA;
@@ -184,7 +200,7 @@ export function packWholeA(a: Float32Array, M: number, K: number): Float32Array 
  * C[cOff + (M x N)] = pa . pb for panels packed over the whole K (no K-blocking): pa [ceil(M/MR)][K][MR]
  * from packWholeA, pb [ceil(N/NR)][K][NR] (conv2d's im2col writes this layout directly).
  */
-export function gemmPacked(c: Float32Array, cOff: number, pa: Float32Array, pb: Float32Array, M: number, N: number, K: number): void {
+export function gemmPacked(c: Float32Array, cOff: number, pa: Float64Array, pb: Float64Array, M: number, N: number, K: number): void {
   const nPanels = Math.ceil(N / NR);
   for (let jp = 0; jp < nPanels; jp++) {
     const j0 = jp * NR;

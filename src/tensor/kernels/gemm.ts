@@ -10,7 +10,7 @@
  * (a norm-relative bound: float32 products summed in float64 inside each micro tile, but K-blocks
  * are added through the float32 C).
  * Optimization: Goto-style blocking; B is packed into NR-column panels and A into MR-row panels
- * (module-level pack buffers that only grow), then a 4x4 register-tiled micro-kernel
+ * (Float64, module-level pack buffers that only grow), then a 2x4 register-tiled micro-kernel
  * (gemm-micro.ts). M = 1 (GEMV) takes a direct dot/axpy path without packing.
  */
 import { ShapeError, ArgumentError, formatShape } from '../errors.js';
