@@ -27,6 +27,7 @@ DATA = os.path.join(HERE, "data")
 OUT = os.path.join(HERE, "out")
 WEIGHTS = os.path.join(ROOT, "weights", "spam-bert")
 ALPHAS = (0.8, 0.9, 0.95)
+DEST = WEIGHTS
 
 
 def read_jsonl(path):
@@ -108,7 +109,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", default=os.path.join(OUT, "checkpoint.pt"))
     ap.add_argument("--no-onnx", action="store_true")
+    ap.add_argument("--dest", default=WEIGHTS, help="output folder (vocab.txt is always read from weights/spam-bert)")
     args = ap.parse_args()
+    global DEST
+    DEST = args.dest
+    os.makedirs(DEST, exist_ok=True)
     torch.set_num_threads(1)
     t0 = time.time()
     ck = torch.load(args.checkpoint, map_location="cpu")
@@ -117,7 +122,7 @@ def main():
     model.load_state_dict(ck["state_dict"])
     model.eval()
     L = cfg["num_hidden_layers"]
-    hpath = os.path.join(OUT, "history.json")
+    hpath = os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), "history.json")
     hist = json.load(open(hpath)) if os.path.exists(hpath) else {"train_seconds": None}
     baseline = json.load(open(os.path.join(OUT, "baseline.json"))) if os.path.exists(os.path.join(OUT, "baseline.json")) else None
 
@@ -135,14 +140,14 @@ def main():
         per_exit, conf, pred = metrics(logits, y)
         splits[split] = {"rows": rows, "seqs": seqs, "y": y, "logits": logits, "per_exit": per_exit,
                          "ms_per_sample": 1000 * secs / len(rows)}
-        os.makedirs(os.path.join(WEIGHTS, "traces"), exist_ok=True)
-        write_trace(os.path.join(WEIGHTS, "traces", f"pytorch-{split}.csv"), conf, pred, y)
+        os.makedirs(os.path.join(DEST, "traces"), exist_ok=True)
+        write_trace(os.path.join(DEST, "traces", f"pytorch-{split}.csv"), conf, pred, y)
         print(f"{split}: accuracy per exit " + " ".join(f"{e['accuracy']:.4f}" for e in per_exit)
               + f" ({1000 * secs / len(rows):.1f} ms/sample, 1 thread)", flush=True)
 
     # ---- model.safetensors
     sd = {k: v.detach().cpu().numpy().astype(np.float32) for k, v in model.state_dict().items()}
-    safetensors_io.save(os.path.join(WEIGHTS, "model.safetensors"), sd,
+    safetensors_io.save(os.path.join(DEST, "model.safetensors"), sd,
                         {"format": "pt", "model_id": "spam-bert", "architecture": "bert-multi-exit"})
     nparams = int(sum(v.size for v in sd.values()))
 
@@ -166,7 +171,7 @@ def main():
               "labels": np.array([splits[sp]["y"][i] for sp, i in picks], dtype=np.int32)}
     for k in range(L):
         golden[f"exit_{k + 1}.logits"] = glog[k].numpy().astype(np.float32)
-    safetensors_io.save(os.path.join(WEIGHTS, "golden.safetensors"), golden,
+    safetensors_io.save(os.path.join(DEST, "golden.safetensors"), golden,
                         {"model_id": "spam-bert", "ids": json.dumps([splits[sp]["rows"][i]["id"] for sp, i in picks]),
                          "note": "PyTorch eval-mode float32 logits on the padded [N,128] inputs; token_type_ids all 0"})
 
@@ -178,12 +183,12 @@ def main():
             mask = torch.from_numpy(gmask[:2]).long()
             dyn = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}}
             dyn.update({f"exit_{k}": {0: "batch"} for k in range(1, L + 1)})
-            torch.onnx.export(model, (ids, mask), os.path.join(WEIGHTS, "model.onnx"), opset_version=14,
+            torch.onnx.export(model, (ids, mask), os.path.join(DEST, "model.onnx"), opset_version=14,
                               input_names=["input_ids", "attention_mask"],
                               output_names=[f"exit_{k}" for k in range(1, L + 1)], dynamic_axes=dyn,
                               do_constant_folding=True)
             import onnx
-            onnx.checker.check_model(onnx.load(os.path.join(WEIGHTS, "model.onnx")))
+            onnx.checker.check_model(onnx.load(os.path.join(DEST, "model.onnx")))
             onnx_ok = True
         except Exception as e:  # reported, not fatal
             print(f"ONNX export failed: {e}", flush=True)
@@ -242,7 +247,10 @@ def main():
                 "optimizer": "AdamW", "weight_decay": a["weight_decay"], "warmup": a["warmup"],
                 "schedule": "linear warmup then linear decay", "dropout": a["dropout"], "seed": a["seed"],
                 "loss": "mean over exits of class-balanced cross-entropy",
-                "augmentation": {"window_prob": a["window_prob"], "token_drop_to_mask": a["token_drop"]},
+                "augmentation": {"window_prob": a["window_prob"],
+                                 "token_drop_to_mask": 0.0 if a.get("mlm_weight", 0) > 0 else a["token_drop"]},
+                "auxiliary_mlm": {"weight": a.get("mlm_weight", 0.0), "mask_prob": a.get("mask_prob", 0.15)}
+                if a.get("mlm_weight", 0) > 0 else None,
                 "train_seconds": None if hist["train_seconds"] is None else round(hist["train_seconds"], 1),
                 "script": "tools/spam/train.py", "framework": f"torch {torch.__version__}",
                 "date": datetime.date.today().isoformat(),
@@ -256,7 +264,7 @@ def main():
             },
         },
     }
-    with open(os.path.join(WEIGHTS, "config.json"), "w") as f:
+    with open(os.path.join(DEST, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")
 
@@ -311,7 +319,13 @@ def write_card(config, splits, hist, baseline, fl, pooler_flops, nparams, onnx_o
       f"gradient clipping 1.0, seed {t['seed']}.")
     w("- Loss: mean over the exits of the class-balanced cross-entropy (weights n / (2 n_c) from source-train).")
     w(f"- Augmentation: with probability {t['augmentation']['window_prob']} an email longer than 126 tokens is seen through a random "
-      f"126-token window instead of its start; each content token is replaced by [MASK] with probability {t['augmentation']['token_drop_to_mask']}.")
+      "126-token window instead of its start.")
+    if t["auxiliary_mlm"]:
+        w(f"- Auxiliary masked-LM loss on the last layer (weight {t['auxiliary_mlm']['weight']}; {t['auxiliary_mlm']['mask_prob']} of the "
+          "content tokens chosen, 80% [MASK] / 10% random / 10% kept; BERT's transform + decoder tied to the word embeddings, "
+          "training-only, not exported); the classification loss sees the same masked input.")
+    else:
+        w(f"- Each content token is replaced by [MASK] with probability {t['augmentation']['token_drop_to_mask']}.")
     w(f"- Epoch chosen on source-heldout only (final-exit accuracy, then mean exit accuracy, then final-exit loss): epoch "
       f"{t['best_epoch']} of {t['epochs']}. Training wall time {(t['train_seconds'] or float('nan')) / 60:.1f} min on a shared 2-core machine "
       f"(torch {torch.__version__}, OpenBLAS).\n")
@@ -355,9 +369,12 @@ def write_card(config, splits, hist, baseline, fl, pooler_flops, nparams, onnx_o
     w(f"- `model.onnx` (opset 14, inputs input_ids + attention_mask int64, outputs exit_1..exit_{L}, dynamic batch and sequence; "
       f"bench only){'' if onnx_ok else ' — EXPORT FAILED, see the export log'}.")
     w(f"- PyTorch eval speed here: {splits['target']['ms_per_sample']:.1f} ms/sample (batches of 64, 1 thread, shared machine).\n")
+    notes = os.path.join(HERE, "CARD_NOTES.md")
+    if os.path.exists(notes):
+        w(open(notes, encoding="utf-8").read().rstrip() + "\n")
     w("## Measured by the TypeScript engine\n")
     w("- (placeholder for the TS team: per-exit accuracy on source held-out and target, parity with golden.safetensors, ms/sample)\n")
-    with open(os.path.join(WEIGHTS, "MODEL_CARD.md"), "w") as f:
+    with open(os.path.join(DEST, "MODEL_CARD.md"), "w") as f:
         f.write("\n".join(lines))
 
 

@@ -150,12 +150,30 @@ class MultiExitBert(nn.Module):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
 
-    def forward(self, input_ids, attention_mask):
-        """Returns a tuple of L logits tensors [B, num_labels], exit 1 first."""
+    def forward(self, input_ids, attention_mask, return_hidden: bool = False):
+        """Returns a tuple of L logits tensors [B, num_labels], exit 1 first (and the last hidden state)."""
         ext = extended_mask(attention_mask)
         x = self.bert.embeddings(input_ids)
         outs = []
         for layer, ex in zip(self.bert.encoder.layer, self.exits):
             x = layer(x, ext)
             outs.append(ex(x))
+        if return_hidden:
+            return tuple(outs), x
         return tuple(outs)
+
+
+class MlmHead(nn.Module):
+    """Training-only masked-LM head (BERT's transform + decoder tied to the word embeddings); not exported."""
+
+    def __init__(self, cfg, word_embeddings):
+        super().__init__()
+        self.dense = nn.Linear(cfg["hidden_size"], cfg["hidden_size"])
+        self.LayerNorm = nn.LayerNorm(cfg["hidden_size"], eps=cfg["layer_norm_eps"])
+        self.bias = nn.Parameter(torch.zeros(cfg["vocab_size"]))
+        self.word_embeddings = word_embeddings
+        nn.init.normal_(self.dense.weight, 0.0, cfg["initializer_range"])
+        nn.init.zeros_(self.dense.bias)
+
+    def forward(self, h):
+        return self.LayerNorm(F.gelu(self.dense(h))) @ self.word_embeddings.weight.t() + self.bias

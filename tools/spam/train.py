@@ -22,7 +22,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import tokenization as tk  # noqa: E402
-from model import MultiExitBert  # noqa: E402
+from model import MlmHead, MultiExitBert  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DATA = os.path.join(HERE, "data")
@@ -108,7 +108,12 @@ def main():
     ap.add_argument("--warmup", type=float, default=0.1, help="fraction of steps")
     ap.add_argument("--window-prob", type=float, default=0.5,
                     help="probability that a training sample is a random 126-token window of the email instead of its start")
-    ap.add_argument("--token-drop", type=float, default=0.1, help="probability of replacing a content token by [MASK]")
+    ap.add_argument("--token-drop", type=float, default=0.1,
+                    help="without --mlm-weight: probability of replacing a content token by [MASK]")
+    ap.add_argument("--mlm-weight", type=float, default=0.0,
+                    help="weight of an auxiliary masked-LM loss on the last layer (0: off); the classification "
+                         "loss then sees the same BERT-masked input (--mask-prob, 80/10/10)")
+    ap.add_argument("--mask-prob", type=float, default=0.15)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=0, help="0: 1 while tools/resnet runs, else 2")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (timing runs)")
@@ -143,8 +148,12 @@ def main():
     class_w = torch.tensor(len(train_y) / (2.0 * counts), dtype=torch.float32)
     exit_w = torch.ones(L) / L
 
+    mlm = MlmHead(cfg, model.bert.embeddings.word_embeddings) if args.mlm_weight > 0 else None
+    named = list(model.named_parameters())
+    if mlm is not None:
+        named += [(f"mlm.{n}", p) for n, p in mlm.named_parameters() if not n.startswith("word_embeddings")]
     decay, no_decay = [], []
-    for n, p in model.named_parameters():
+    for n, p in named:
         (no_decay if (p.ndim == 1 or "LayerNorm" in n) else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
@@ -169,28 +178,52 @@ def main():
         tot_loss = 0.0
         for b in range(0, len(order), args.batch):
             seqs = []
+            targets = []
             for i in order[b : b + args.batch]:
                 c = train_content[i]
                 start = 0
                 if len(c) > C and rng.random() < args.window_prob:
                     start = rng.randint(0, len(c) - C)
                 w = c[start : start + C]
-                if args.token_drop > 0:
+                tgt = [-100] * len(w)
+                if mlm is not None:
+                    w = list(w)
+                    for j in range(len(w)):
+                        if rng.random() < args.mask_prob:
+                            tgt[j] = w[j]
+                            r = rng.random()
+                            if r < 0.8:
+                                w[j] = tk.MASK
+                            elif r < 0.9:
+                                w[j] = rng.randrange(len(tk.SPECIALS), len(vocab))
+                elif args.token_drop > 0:
                     w = [tk.MASK if rng.random() < args.token_drop else t for t in w]
                 seqs.append([tk.CLS] + w + [tk.SEP])
+                targets.append([-100] + tgt + [-100])
             ids, mask = pad_batch(seqs, tk.MAX_LENGTH)
             y = torch.tensor([train_y[i] for i in order[b : b + args.batch]])
-            outs = model(ids, mask)
+            if mlm is not None:
+                outs, hidden = model(ids, mask, return_hidden=True)
+                t = torch.full(ids.shape, -100, dtype=torch.long)
+                for r_, tg in enumerate(targets):
+                    t[r_, : len(tg)] = torch.tensor(tg)
+                sel = t != -100
+                mlm_loss = F.cross_entropy(mlm(hidden[sel]), t[sel]) if sel.any() else hidden.sum() * 0
+            else:
+                outs = model(ids, mask)
             loss = sum(exit_w[k] * F.cross_entropy(outs[k], y, weight=class_w) for k in range(L))
+            if mlm is not None:
+                loss = loss + args.mlm_weight * mlm_loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([p for _, p in named], 1.0)
             opt.step()
             sched.step()
             tot_loss += loss.item()
             step += 1
             if step % 20 == 0:
-                print(f"  epoch {epoch} step {step}/{total} loss {loss.item():.4f} "
+                extra = f" (mlm {mlm_loss.item():.3f})" if mlm is not None else ""
+                print(f"  epoch {epoch} step {step}/{total} loss {loss.item():.4f}{extra} "
                       f"({(time.time() - te) / ((b // args.batch) + 1):.2f} s/step, {threads} threads)", flush=True)
             if args.max_steps and step >= args.max_steps:
                 print(f"timing run: {step} steps in {time.time() - t_train:.1f} s "
