@@ -27,6 +27,7 @@ NOISE_SEED = 1234          # test-set noise for severity s uses torch seed NOISE
 GOLDEN_NOISE_SEED = 4321   # noise of the golden samples
 THRESHOLDS = [0.8, 0.9, 0.95]
 MIN_ACC = 0.80
+NOTE_INVARIANCE = ("Why contrast and brightness reach s5: the per-image standardization removes any affine change of the pixel values, so contrast only acts through the eps of the standardization and float rounding (the model is essentially invariant to it) and brightness only through the clipping of bright pixels at 1. They are still shipped as streams, but a policy should see almost no drift from them; noise and blur are the distortions that move the exits' confidences.")
 DIST_NAMES = list(common.SEVERITIES)
 
 
@@ -360,7 +361,7 @@ def write_card(cfg, log, clean_acc, thr, dist_acc, deploy, costs, params):
         s = deploy[name]
         nxt = (f"; s{s + 1} gives {pct(dist_acc[name][s][-1])}%" if s < 5 else "; s5 is the hardest in the table")
         L.append(f"- {name}: s{s} ({common.SEVERITIES[name][s - 1]}), final exit {pct(dist_acc[name][s - 1][-1])}%{nxt}.")
-    L.append("")
+    L += ["", NOTE_INVARIANCE, ""]
     for name in DIST_NAMES:
         L += [f"### {name}: accuracy % per exit and severity", "",
               "| exit | clean | s1 | s2 | s3 | s4 | s5 |", "|---|---|---|---|---|---|---|"]
