@@ -4,14 +4,14 @@
  * Figures are reported, never asserted; see bench/README.md for recorded runs.
  */
 import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpus } from 'node:os';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const filter = process.argv[2] ?? '';
 const files = (readdirSync(root, { recursive: true }) as string[])
-  .filter((f) => f.endsWith('.bench.ts') && f.includes(filter))
+  .filter((f) => f.endsWith('.bench.ts') && f.includes(filter) && !f.split(sep).includes('node_modules'))
   .sort();
 if (files.length === 0) {
   console.error(`bench: no module matches ${JSON.stringify(filter)} under ${relative(process.cwd(), root) || '.'}`);

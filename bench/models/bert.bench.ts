@@ -5,9 +5,13 @@
  * Model: weights/spam-bert when it loads, else random weights of the same sizes (timing does not depend on
  * the values). Median latency of tinybench samples, one thread; figures are reported, never asserted.
  *
+ * If bench/peers has been installed (bench/README.md) and weights/spam-bert loads, its ONNX export is run in
+ * onnxruntime-node (one thread and default threading) and onnxruntime-web (wasm, one thread): logits on the
+ * golden inputs against ours and PyTorch's, then ms/sample at T = 128, batch 1, interleaved with ours.
+ *
  * For bench/index.ts: `await run()`. Alone: node --import tsx bench/models/bert.bench.ts
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
@@ -19,6 +23,9 @@ import { Arena } from '../../src/tensor/arena.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { attentionPlan, fastKernels, gemmPlan, type Activation } from '../../src/tensor/kernels/index.js';
 import { Rng } from '../../src/splitee/rng.js';
+import { parseSafetensors, tensorAsFloat32 } from '../../src/tensor/io/safetensors.js';
+import type { OrtInput } from '../peers/ort.bench-peer.js';
+import { loadPeers } from './resnet.bench.js';
 
 const T = 128;
 
@@ -134,7 +141,48 @@ export async function run(): Promise<BertBenchResult> {
     ...layers.map((ms, i) => ({ part: `layer ${i + 1}`, 'ms/sample': ms.toFixed(2), 'GFLOP/s': (flops / ms / 1e6).toFixed(2) })),
   ]);
   console.table(gflops.map((g) => ({ kernel: g.name, shape: g.shape, 'GFLOP/s': g.gflops.toFixed(2) })));
+  if (what === 'weights/spam-bert') await compareWithOrt(net, join(process.cwd(), 'weights', 'spam-bert'));
+  else console.log('onnxruntime peers: weights/spam-bert does not load; skipped');
   return { model: what, msPerSample: { encoderAllExits: all, encoderAllExitsBatch8: all8, embeddings: emb, layers }, gflops };
+}
+
+/** weights/spam-bert in onnxruntime beside ours (bench/peers/ort.bench-peer.ts), when installed. */
+async function compareWithOrt(net: BertModel, dir: string): Promise<void> {
+  const peers = await loadPeers();
+  const onnx = join(dir, 'model.onnx');
+  if (peers === null || !existsSync(onnx)) {
+    console.log(`onnxruntime peers: ${peers === null ? 'not installed (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm install)' : `no ${onnx}`}; skipped`);
+    return;
+  }
+  const g = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'golden.safetensors'))));
+  const get = (name: string) => {
+    const e = g.tensors.get(name);
+    if (e === undefined) throw new Error(`${dir}/golden.safetensors has no '${name}'`);
+    return { shape: e.shape, data: tensorAsFloat32(e) };
+  };
+  const ids = get('input_ids');
+  const mask = get('attention_mask');
+  const [N, L] = ids.shape;
+  const outputs = Array.from({ length: net.numStages }, (_, e) => `exit_${e + 1}`);
+  const golden = outputs.map((o) => get(`${o}.logits`).data);
+  const ours = net.forwardAll(new Tensor(ids.data, [N, L]), mask.data).map((t) => Float32Array.from(t.flat()));
+  const inputs = (rows: number[]): OrtInput[] => {
+    const pick = (a: Float32Array) => BigInt64Array.from(rows.flatMap((r) => Array.from(a.subarray(r * L, (r + 1) * L), (v) => BigInt(v))));
+    return [
+      { name: 'input_ids', type: 'int64', data: pick(ids.data), dims: [rows.length, L] },
+      { name: 'attention_mask', type: 'int64', data: pick(mask.data), dims: [rows.length, L] },
+    ];
+  };
+  // The timed input: the golden email with the most real tokens (compute does not depend on the mask).
+  let best = 0;
+  const used = (r: number) => mask.data.subarray(r * L, (r + 1) * L).reduce((a, b) => a + b, 0);
+  for (let r = 1; r < N; r++) if (used(r) > used(best)) best = r;
+  const x1 = new Tensor(ids.data.slice(best * L, (best + 1) * L), [1, L]);
+  const m1 = mask.data.slice(best * L, (best + 1) * L);
+  console.log(`\nonnxruntime: timed input golden row ${best} (${used(best)} of ${L} tokens real)`);
+  await peers.compareOrt(onnx, { inputs: inputs([...Array(N).keys()]), outputs, numClasses: golden[0].length / N, ours, golden }, [
+    { label: `T ${L}, batch 1`, inputs: inputs([best]), samples: 1, reps: 4, ours: () => net.forwardAll(x1, m1) },
+  ]);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();

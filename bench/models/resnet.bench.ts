@@ -4,8 +4,9 @@
  * the f32 bytes of its output activation and the GFLOP/s reached. FLOPs follow the model's profile
  * (2 x multiply-adds of convs and linears; see src/layers/resnet.ts). Median of repetitions; the
  * input is the golden set (standardized test images), tiled to the batch size.
- * If bench/peers has been installed (bench/README.md), the ONNX export is timed in onnxruntime-node
- * and onnxruntime-web beside it, with the ratio.
+ * If bench/peers has been installed (bench/README.md), the ONNX export is run in onnxruntime-node (one
+ * thread and default threading) and onnxruntime-web (wasm, one thread): its logits on the golden inputs
+ * against ours and PyTorch's, then ms/sample at batch 1 and 64 interleaved with ours, with the ratio.
  *
  * For bench/index.ts: `await run()`. Alone: node --import tsx bench/models/resnet.bench.ts [MODEL_DIR]
  */
@@ -16,6 +17,7 @@ import { parseSafetensors, tensorAsFloat32 } from '../../src/tensor/io/safetenso
 import { Tensor } from '../../src/tensor/tensor.js';
 import type { ResNetModel } from '../../src/layers/resnet.js';
 import { loadModel } from '../../src/node/models/load.js';
+import type { OrtInput } from '../peers/ort.bench-peer.js';
 
 const MODEL_DIRS = ['weights/fmnist-resnet', 'tools/resnet/out/smoke'];
 
@@ -48,6 +50,13 @@ export function goldenBatch(dir: string, n: number): Tensor {
   return new Tensor(out, [n, 1, 28, 28]);
 }
 
+/** bench/peers/ort.bench-peer.ts when bench/peers has been installed (bench/README.md), else null. */
+export async function loadPeers(): Promise<typeof import('../peers/ort.bench-peer.js') | null> {
+  const peers = join('bench', 'peers', 'ort.bench-peer.ts');
+  if (!existsSync(join('bench', 'peers', 'node_modules', 'onnxruntime-node')) || !existsSync(peers)) return null;
+  return (await import(pathToFileURL(peers).href)) as typeof import('../peers/ort.bench-peer.js');
+}
+
 export async function run(dirArg?: string): Promise<{ b1: number; b64: number }> {
   const dir = dirArg ?? MODEL_DIRS.find((d) => existsSync(join(d, 'model.safetensors')));
   if (dir === undefined) {
@@ -77,15 +86,22 @@ export async function run(dirArg?: string): Promise<{ b1: number; b64: number }>
     console.log(`${String(s).padStart(5)} | ${(f / 1e6).toFixed(2).padStart(12)} | ${String(4 * p.activationElements[s]).padStart(24)} | ${ms.toFixed(3).padStart(15)} | ${(f / ms / 1e6).toFixed(2).padStart(7)} | ${headMs.toFixed(4)}`);
   }
 
-  const peers = join('bench', 'peers', 'ort.bench-peer.ts');
+  const peers = await loadPeers();
   const onnx = join(dir, 'model.onnx');
-  if (existsSync(join('bench', 'peers', 'node_modules')) && existsSync(peers) && existsSync(onnx)) {
-    const mod = (await import(pathToFileURL(peers).href)) as { timeOrt(onnx: string, x1: Tensor, x64: Tensor): Promise<{ name: string; b1: number; b64: number }[]> };
-    for (const r of await mod.timeOrt(onnx, x1, x64)) {
-      console.log(`${r.name.padEnd(18)} batch 1 ${r.b1.toFixed(2)} ms/sample (ours/theirs ${(b1 / r.b1).toFixed(2)}x), batch 64 ${r.b64.toFixed(2)} ms/sample (ours/theirs ${(b64 / r.b64).toFixed(2)}x)`);
-    }
+  if (peers !== null && existsSync(onnx)) {
+    const g = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'golden.safetensors'))));
+    const gx = goldenBatch(dir, g.tensors.get('input')!.shape[0]);
+    const outputs = Array.from({ length: net.numStages }, (_, e) => `exit_${e + 1}`);
+    const ours = net.forwardAll(gx).map((t) => Float32Array.from(t.flat()));
+    const golden = outputs.map((o) => tensorAsFloat32(g.tensors.get(`${o}.logits`)!));
+    const input = (x: Tensor): OrtInput[] => [{ name: 'input', type: 'float32', data: x.flat(), dims: [...x.shape] }];
+    console.log('');
+    await peers.compareOrt(onnx, { inputs: input(gx), outputs, numClasses: golden[0].length / gx.shape[0], ours, golden }, [
+      { label: 'batch 1', inputs: input(x1), samples: 1, reps: 10, ours: () => net.forwardAll(x1) },
+      { label: 'batch 64', inputs: input(x64), samples: 64, reps: 2, ours: () => net.forwardAll(x64) },
+    ]);
   } else {
-    console.log('onnxruntime peers: not installed (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm install); skipped');
+    console.log(`onnxruntime peers: ${peers === null ? 'not installed (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm install)' : `no ${onnx}`}; skipped`);
   }
   return { b1, b64 };
 }
