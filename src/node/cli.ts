@@ -9,6 +9,8 @@ import { SpliteeError } from '../tensor/errors.js';
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const commands: Record<string, Command> = {
+  run: { summary: 'the main job: stream samples split live between this device and a cloud server', load: () => import('./commands/run.js') },
+  claims: { summary: "check the paper's claim on a model: every stream, SplitEE(-S) vs the final layer, sweeps, measured costs", load: () => import('./commands/claims.js') },
   replay: { summary: 'replay a policy over a trace CSV: accuracy, cost, offloads, regret', load: () => import('./commands/replay.js') },
   sweep: { summary: 'replay policies over offload costs; write CSV, Markdown and SVG plots', load: () => import('./commands/sweep.js') },
   serve: { summary: 'serve models over HTTP: the cloud side of split inference', load: () => import('./commands/serve.js') },

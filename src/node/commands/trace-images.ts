@@ -4,18 +4,21 @@
  * seeded per image) -> the network's input normalization).
  *
  *   --data fashion-mnist:sample   the 2,000 images shipped in the model folder (stream/t2k-*.gz)
+ *   --data fashion-mnist:heldout  1,000 clean test images disjoint from the stream (test 9000..9999,
+ *                                 heldout/h1k-*.gz, written by tools/resnet/heldout.py): alpha auto's data
  *   --data fashion-mnist:test     Debian's t10k files     --data fashion-mnist:train   the 60k training set
  *   --data FILE [--labels FILE]   any IDX image file of the model's input size (gz or raw)
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgumentError, FormatError, formatShape } from '../../tensor/errors.js';
 import { buildImageStream } from '../../splitee/stream/image-stream.js';
 import { distortionSettingsFromConfig, formatDistortion, parseDistortion } from '../../splitee/stream/distortions.js';
 import type { ResNetModel } from '../../layers/resnet.js';
-import { loadFashionMnist, readIdxImages, readIdxLabels, type ImageSet } from '../datasets/fashion-mnist.js';
+import { loadFashionMnist, packageRoot, readIdxImages, readIdxLabels, type ImageSet } from '../datasets/fashion-mnist.js';
 import type { SourceRequest, TraceSource } from './trace.js';
 
-export const FASHION_MNIST_SOURCES = ['fashion-mnist:sample', 'fashion-mnist:test', 'fashion-mnist:train'] as const;
+export const FASHION_MNIST_SOURCES = ['fashion-mnist:sample', 'fashion-mnist:heldout', 'fashion-mnist:test', 'fashion-mnist:train'] as const;
 
 function loadImages(net: ResNetModel, modelDir: string, req: SourceRequest): { set: Omit<ImageSet, 'labels'> & { labels: ArrayLike<number> | null }; name: string } {
   const data = req.data ?? 'fashion-mnist:sample';
@@ -25,6 +28,12 @@ function loadImages(net: ResNetModel, modelDir: string, req: SourceRequest): { s
     if (data === 'fashion-mnist:sample') {
       const dir = join(modelDir, 'stream');
       return { set: loadFashionMnist({ images: join(dir, 't2k-images-idx3-ubyte.gz'), labels: join(dir, 't2k-labels-idx1-ubyte.gz') }), name: data };
+    }
+    if (data === 'fashion-mnist:heldout') {
+      // The model folder's own copy, else the one shipped with the package (the images do not depend on the weights).
+      const own = join(modelDir, 'heldout');
+      const dir = existsSync(join(own, 'h1k-images-idx3-ubyte.gz')) ? own : join(packageRoot(), 'weights', 'fmnist-resnet', 'heldout');
+      return { set: loadFashionMnist({ images: join(dir, 'h1k-images-idx3-ubyte.gz'), labels: join(dir, 'h1k-labels-idx1-ubyte.gz') }), name: data };
     }
     if (data === 'fashion-mnist:test' || data === 'fashion-mnist:train') return { set: loadFashionMnist({ split: data === 'fashion-mnist:test' ? 'test' : 'train' }), name: data };
     throw new ArgumentError(`trace: unknown data set: got '${data}', expected one of ${FASHION_MNIST_SOURCES.join(', ')} or an IDX file`);

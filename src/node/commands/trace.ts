@@ -27,7 +27,8 @@ Runs every exit of a model over a data set and writes the trace CSV
 options:
   --model DIR            model folder (config.json + model.safetensors), e.g. weights/fmnist-resnet
   --data SOURCE          image models: an IDX images file (gz or raw), or fashion-mnist:test |
-                         fashion-mnist:train | fashion-mnist:sample (default; the shipped 2,000 images)
+                         fashion-mnist:train | fashion-mnist:sample (default; the shipped 2,000 images) |
+                         fashion-mnist:heldout (1,000 clean test images disjoint from the sample)
                          text models: spam-assassin:target (default) | spam-assassin:source-heldout |
                          spam-assassin:source-train | spam-assassin:source | FILE.jsonl
                          (one {"text": ..., "label": ...} per line; label an index or a class name)

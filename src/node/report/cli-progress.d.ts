@@ -9,6 +9,7 @@ declare module 'cli-progress' {
     constructor(options: Options, preset?: object);
     start(total: number, start: number, payload?: Record<string, unknown>): void;
     increment(step?: number, payload?: Record<string, unknown>): void;
+    update(value: number, payload?: Record<string, unknown>): void;
     stop(): void;
   }
   export const Presets: { shades_classic: object };

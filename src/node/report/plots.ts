@@ -115,3 +115,61 @@ export function lineChart(spec: ChartSpec): string {
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
+
+export interface BarSpec {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** Category labels, one per bar group. */
+  categories: string[];
+  /** One or more series of values (grouped bars), each as long as `categories`. */
+  series: { name: string; values: ArrayLike<number> }[];
+  width?: number;
+  height?: number;
+}
+
+/** A grouped bar chart (e.g. a split histogram: rounds per split), same style as lineChart. */
+export function barChart(spec: BarSpec): string {
+  const W = spec.width ?? 640;
+  const H = spec.height ?? 400;
+  const m = { l: 64, r: 160, t: 36, b: 48 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  let ymax = 0;
+  for (const s of spec.series) for (let i = 0; i < s.values.length; i++) if (Number.isFinite(s.values[i])) ymax = Math.max(ymax, s.values[i]);
+  const yt = niceTicks(0, ymax > 0 ? ymax : 1);
+  const y1 = yt[yt.length - 1];
+  const sy = (v: number): number => m.t + ph - (v / (y1 || 1)) * ph;
+  const r2 = (v: number): string => v.toFixed(2);
+  const n = Math.max(1, spec.categories.length);
+  const gw = pw / n;
+  const bw = (gw * 0.8) / Math.max(1, spec.series.length);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${m.l + pw / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(spec.title)}</text>`);
+  for (const v of yt) {
+    out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${r2(sy(v))}" y2="${r2(sy(v))}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${m.l - 6}" y="${r2(sy(v) + 4)}" text-anchor="end">${fmt(v)}</text>`);
+  }
+  spec.categories.forEach((c, i) => {
+    out.push(`<text x="${r2(m.l + gw * (i + 0.5))}" y="${m.t + ph + 18}" text-anchor="middle">${escapeXml(c)}</text>`);
+  });
+  spec.series.forEach((s, k) => {
+    const color = PALETTE[k % PALETTE.length];
+    for (let i = 0; i < spec.categories.length; i++) {
+      const v = s.values[i];
+      if (!(Number.isFinite(v) && v > 0)) continue;
+      const x = m.l + gw * i + gw * 0.1 + k * bw;
+      out.push(`<rect x="${r2(x)}" y="${r2(sy(v))}" width="${r2(bw)}" height="${r2(sy(0) - sy(v))}" fill="${color}"><title>${escapeXml(`${s.name} ${spec.categories[i]}: ${fmt(v)}`)}</title></rect>`);
+    }
+    const ly = m.t + 8 + k * 18;
+    out.push(`<rect x="${m.l + pw + 12}" y="${ly - 6}" width="24" height="12" fill="${color}"/>`);
+    out.push(`<text x="${m.l + pw + 42}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
+  });
+  out.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
+  out.push(`<text x="${m.l + pw / 2}" y="${H - 10}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`);
+  out.push(`<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(spec.yLabel)}</text>`);
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}

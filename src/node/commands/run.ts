@@ -1,0 +1,487 @@
+/**
+ * `splitee run`: the main job. A stream of samples really split between a device (this process) and
+ * a cloud (an HTTP server: by default started by this command on a 127.0.0.1 ephemeral port), the
+ * split decided online by a policy (SplitEE-S by default), every round appended to a JSONL run log
+ * as it happens (so a crashed run resumes with --resume), then a table of the policy against the
+ * final-layer baseline on the same stream and an HTML report.
+ *
+ * The final-layer baseline and the regret need every exit's confidence on every sample: the stream's
+ * full trace is computed with batched forward passes in a worker thread while the live run goes
+ * (run-trace.ts), and saved as trace.csv in the report folder.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { ArgumentError } from '../../tensor/errors.js';
+import { costTableFromJSON, costTableToJSON, measuredCosts, paperCosts, type CostTable, type CostTableJSON, type Encoding } from '../../splitee/cost.js';
+import { createPolicy, describePolicies, type SplitPolicy } from '../../splitee/policy.js';
+import { SplitRunner, type RoundRecord } from '../../splitee/runner.js';
+import { HttpCloud } from '../../splitee/transport.js';
+import { formatTrace } from '../../splitee/trace.js';
+import { scoreRun, type RunScore } from '../../splitee/run-summary.js';
+import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
+import { loadModel, type LoadedModel } from '../models/load.js';
+import { startServer, type RunningServer } from '../server.js';
+import { readRunLog, resumeRunLog, RunLogWriter, type RunLogHeaderInput } from '../run-log.js';
+import { packageRoot } from '../datasets/fashion-mnist.js';
+import { runReportHtml, summaryRows } from '../report/run-report.js';
+import { autoAlpha, type AutoAlpha } from './run-alpha.js';
+import { resolveSource, traceInWorker, type TraceResult } from './run-trace.js';
+import type { SourceRequest, TraceSource } from './trace.js';
+
+/** The default model folder, relative to the package root (not the cwd). */
+export const DEFAULT_MODEL = 'weights/fmnist-resnet';
+/** Default distortion per architecture (image: a shipped deployment distortion; text: none). */
+export const DEFAULT_DISTORTION: Record<string, string> = { 'resnet-multi-exit': 'gaussian-noise:deploy' };
+/** Default number of samples: the whole shipped sample would take too long here (see README). */
+export const DEFAULT_SAMPLES = 1000;
+export const DEFAULT_OUT = 'splitee-out';
+
+const USAGE = `usage: splitee run [options]
+
+Streams samples through a model split between this process (the device) and a cloud server over
+HTTP; a policy picks the split of every sample online. Prints the policy against the final-layer
+baseline on the same stream and writes a run log (JSONL, append-only) and an HTML report.
+
+options:
+  --model DIR          model folder (default ${DEFAULT_MODEL} in the package)
+  --data SOURCE        the stream (default: the model's shipped sample, fashion-mnist:sample);
+                       see \`splitee trace --help\` for the sources
+  --labels FILE        IDX labels for --data FILE
+  --distortion NAME:S  e.g. gaussian-noise:2, contrast:deploy, clean
+                       (default for the Fashion-MNIST ResNet: ${DEFAULT_DISTORTION['resnet-multi-exit']})
+  --policy NAME        (default splitee-s); see the list below
+  --alpha A|auto       exit threshold (default auto: from held-out clean source data, see below)
+  --alpha-margin M     auto: the accuracy drop allowed to any split, points (default ${DEFAULT_ALPHA_MARGIN})
+  --alpha-trace FILE   auto: a held-out labelled trace CSV instead of the model's held-out data
+  --lambda L           compute cost per stage, paper units (default 0.1)
+  --offload O          offload cost o, paper units (default 0.5)
+  --mu M               cost weight in the reward (default 1; measured: lambda * L / device[L])
+  --c C                UCB width (default 1)
+  --cost MODEL         paper (default: lambda * i + o) | measured (ms: FLOPs / device speed,
+                       bytes / bandwidth + round trip)
+  --device-gflops G    measured: device speed in GFLOP/s (default auto: timed here before the run)
+  --bandwidth MBPS     measured: uplink in Mbit/s (default 10)
+  --rtt MS             measured: round trip in ms (default 20)
+  --encoding ENC       activation on the wire: f32 (default) | f16 | int8
+  --cloud local|URL    local (default): start a cloud server on 127.0.0.1 (ephemeral port) and
+                       talk to it over HTTP; or the base URL of a running \`splitee serve\`
+  --timeout MS         per request (default 5000)     --retries R   (default 2)
+  --samples N          stream length (default ${DEFAULT_SAMPLES}, or fewer if the data has fewer)
+  --seed S             seeds the distortion and the policy (default 1)
+  --log FILE           run log (default ${DEFAULT_OUT}/run-<time>.jsonl)
+  --resume             continue the run in --log FILE (default: the newest ${DEFAULT_OUT}/run-*.jsonl)
+                       with its own settings; only the missing samples are run
+  --report DIR         report folder (default ${DEFAULT_OUT}/report): report.html, summary.json, trace.csv
+  --json               print one JSON object on stdout (no progress bar, no table)
+  --help               this text
+
+alpha auto: for each threshold a in 0.50, 0.51, ..., 0.99 and each on-device exit k < L, the split-k
+rule (exit k's answer when C_k >= a, else the final exit's) loses drop_k(a) accuracy points against
+the final exit on held-out clean source data (Fashion-MNIST: test images 9000..9999, never in the
+stream). alpha is the lowest a with max_k drop_k(a') <= margin for a and every larger a' of the
+grid, so whichever split the policy settles on, early exits cost at most the margin on source data.
+
+policies:
+${describePolicies()
+  .map((l) => `  ${l}`)
+  .join('\n')}`;
+
+const OPTIONS = {
+  model: { type: 'string' },
+  data: { type: 'string' },
+  labels: { type: 'string' },
+  distortion: { type: 'string' },
+  policy: { type: 'string' },
+  alpha: { type: 'string' },
+  'alpha-margin': { type: 'string' },
+  'alpha-trace': { type: 'string' },
+  lambda: { type: 'string' },
+  offload: { type: 'string' },
+  mu: { type: 'string' },
+  c: { type: 'string' },
+  cost: { type: 'string' },
+  'device-gflops': { type: 'string' },
+  bandwidth: { type: 'string' },
+  rtt: { type: 'string' },
+  encoding: { type: 'string' },
+  cloud: { type: 'string' },
+  timeout: { type: 'string' },
+  retries: { type: 'string' },
+  samples: { type: 'string' },
+  seed: { type: 'string' },
+  log: { type: 'string' },
+  resume: { type: 'boolean' },
+  report: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function num(v: string | undefined, name: string, dflt: number, check: (x: number) => boolean, expected: string): number {
+  if (v === undefined) return dflt;
+  const x = v.trim() === '' ? NaN : Number(v);
+  if (!check(x)) throw new ArgumentError(`--${name}: invalid value: got '${v}', expected ${expected}`);
+  return x;
+}
+const nonNeg = (x: number): boolean => Number.isFinite(x) && x >= 0;
+const pos = (x: number): boolean => Number.isFinite(x) && x > 0;
+const intMin = (m: number) => (x: number): boolean => Number.isInteger(x) && x >= m;
+
+/** Everything that defines a run; stored in the log header (extra.settings) so --resume reuses it. */
+export interface RunSettings {
+  modelDir: string;
+  data: string | undefined;
+  labels: string | undefined;
+  distortion: string | undefined;
+  policy: string;
+  alpha: number;
+  alphaAuto: (Omit<AutoAlpha, 'table'> & { worstDropAtAlpha: number | null }) | null;
+  lambda: number;
+  offload: number;
+  mu: number;
+  c: number;
+  cost: 'paper' | 'measured';
+  deviceGflops: number | null;
+  bandwidthMbps: number;
+  rttMs: number;
+  encoding: Encoding;
+  cloud: string;
+  timeoutMs: number;
+  retries: number;
+  samples: number;
+  seed: number;
+  costs: CostTableJSON;
+}
+
+/** Times full forward passes of one sample: GFLOP/s of this engine here. */
+export function measureGflops(model: LoadedModel, src: TraceSource, passes = 5): number {
+  const net = model.network;
+  const L = net.numStages;
+  const flops = net.profile.stageFlops.reduce((a, b) => a + b, 0) + net.profile.exitFlops.reduce((a, b) => a + b, 0);
+  const once = (): void => {
+    let x = src.batch(0, 1);
+    for (let s = 1; s <= L; s++) {
+      x = net.runStages(s - 1, s, x).clone();
+      net.exitLogits(s, x);
+    }
+  };
+  once();
+  const t0 = performance.now();
+  for (let i = 0; i < passes; i++) once();
+  const ms = (performance.now() - t0) / passes;
+  return flops / (ms * 1e6);
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+function newestLog(dir: string): string {
+  const logs = existsSync(dir) ? readdirSync(dir).filter((f) => /^run-.*\.jsonl$/.test(f)).sort() : [];
+  if (logs.length === 0) throw new ArgumentError(`--resume: no run log: got none in ${dir}/, expected --log FILE or a ${dir}/run-*.jsonl`);
+  return join(dir, logs[logs.length - 1]);
+}
+
+function bytesText(b: number): string {
+  return b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(1)} kB` : `${b} B`;
+}
+
+/** Text histogram of the splits played. */
+export function splitHistogram(counts: number[], width = 30): string[] {
+  const n = counts.reduce((a, b) => a + b, 0);
+  const max = Math.max(1, ...counts);
+  const lines: string[] = [];
+  counts.forEach((c, i) => {
+    if (c === 0) return;
+    lines.push(`  split ${String(i).padStart(2)} ${'#'.repeat(Math.max(1, Math.round((c / max) * width))).padEnd(width)} ${String(c).padStart(6)} (${((100 * c) / n).toFixed(1)}%)`);
+  });
+  return lines;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const t0 = performance.now();
+  const quiet = v.json === true;
+  const info = (line: string): void => {
+    if (!quiet) console.error(line);
+  };
+
+  // ---- settings: fresh, or from the log being resumed
+  let settings: RunSettings;
+  let model: LoadedModel;
+  let logPath: string;
+  let resumed: ReturnType<typeof resumeRunLog> | null = null;
+  if (v.resume) {
+    logPath = v.log ?? newestLog(DEFAULT_OUT);
+    const head = readRunLog(logPath).header;
+    const s = (head.extra as { settings?: RunSettings } | undefined)?.settings;
+    if (s === undefined) throw new ArgumentError(`--resume: ${logPath} was not written by splitee run: got no extra.settings in its header, expected a run log of this command`);
+    settings = s;
+    model = loadModel(s.modelDir);
+    if (model.hash !== head.model.hash) throw new ArgumentError(`--resume: weights changed: got model hash ${model.hash.slice(0, 12)} in ${s.modelDir}, expected ${head.model.hash.slice(0, 12)} as logged`);
+    const given = Object.keys(v).filter((k) => !['resume', 'log', 'report', 'json'].includes(k));
+    if (given.length > 0) info(`run: --resume uses the logged settings; ignoring --${given.join(', --')}`);
+    resumed = resumeRunLog(logPath);
+  } else {
+    const modelDir = resolve(v.model ?? join(packageRoot(), DEFAULT_MODEL));
+    model = loadModel(modelDir);
+    const policy = v.policy ?? 'splitee-s';
+    const cost = v.cost ?? 'paper';
+    if (cost !== 'paper' && cost !== 'measured') throw new ArgumentError(`--cost: invalid model: got '${cost}', expected paper or measured`);
+    const encoding = (v.encoding ?? 'f32') as Encoding;
+    if (!['f32', 'f16', 'int8'].includes(encoding)) throw new ArgumentError(`--encoding: invalid encoding: got '${v.encoding}', expected f32, f16 or int8`);
+    const cloud = v.cloud ?? 'local';
+    if (cloud !== 'local' && !/^https?:\/\/[^/]+\/?$/.test(cloud)) throw new ArgumentError(`--cloud: invalid value: got '${cloud}', expected local or http://HOST:PORT`);
+    const lambda = num(v.lambda, 'lambda', 0.1, nonNeg, 'a finite number >= 0');
+    const margin = num(v['alpha-margin'], 'alpha-margin', DEFAULT_ALPHA_MARGIN, nonNeg, 'a number of points >= 0');
+    let alpha: number;
+    let alphaAuto: RunSettings['alphaAuto'] = null;
+    if (v.alpha === undefined || v.alpha === 'auto') {
+      const a = autoAlpha(model, margin, v['alpha-trace'], info);
+      alpha = a.alpha;
+      const { table, ...rest } = a;
+      alphaAuto = { ...rest, worstDropAtAlpha: table.find((r) => r.alpha === a.alpha)?.worstDrop ?? null };
+    } else {
+      alpha = num(v.alpha, 'alpha', 0.8, (x) => x >= 0 && x <= 1, "a threshold in [0, 1] or 'auto'");
+    }
+    settings = {
+      modelDir,
+      data: v.data,
+      labels: v.labels,
+      distortion: v.distortion ?? DEFAULT_DISTORTION[model.architecture],
+      policy,
+      alpha,
+      alphaAuto,
+      lambda,
+      offload: num(v.offload, 'offload', 0.5, nonNeg, 'a finite number >= 0'),
+      mu: NaN, // set below (depends on the cost table)
+      c: num(v.c, 'c', 1, nonNeg, 'a finite number >= 0'),
+      cost,
+      deviceGflops: null,
+      bandwidthMbps: num(v.bandwidth, 'bandwidth', 10, pos, 'a number of Mbit/s > 0'),
+      rttMs: num(v.rtt, 'rtt', 20, nonNeg, 'a number of ms >= 0'),
+      encoding,
+      cloud,
+      timeoutMs: num(v.timeout, 'timeout', 5000, pos, 'a number of ms > 0'),
+      retries: num(v.retries, 'retries', 2, (x) => Number.isInteger(x) && x >= 0 && x <= 10, 'an integer in [0, 10]'),
+      samples: num(v.samples, 'samples', DEFAULT_SAMPLES, intMin(1), 'an integer >= 1'),
+      seed: num(v.seed, 'seed', 1, Number.isInteger, 'an integer'),
+      costs: null as unknown as CostTableJSON,
+    };
+    logPath = v.log ?? join(DEFAULT_OUT, `run-${timestamp()}.jsonl`);
+  }
+
+  const req: SourceRequest = { data: settings.data, labels: settings.labels, distortion: settings.distortion, seed: settings.seed, limit: settings.samples };
+  const src = resolveSource(model, req);
+  const N = src.count;
+  settings.samples = N;
+  const net = model.network;
+  const L = net.numStages;
+
+  // ---- costs (fresh runs only; a resumed run keeps its logged table)
+  let costs: CostTable;
+  if (resumed !== null) {
+    costs = costTableFromJSON(settings.costs);
+  } else {
+    if (settings.cost === 'paper') {
+      costs = paperCosts({ numExits: L, lambda: settings.lambda, offload: settings.offload });
+    } else {
+      const g = v['device-gflops'];
+      settings.deviceGflops = g === undefined || g === 'auto' ? Number(measureGflops(model, src).toFixed(3)) : num(g, 'device-gflops', 1, pos, "a number of GFLOP/s > 0 or 'auto'");
+      const channels = Array.from({ length: L + 1 }, (_, s) => net.activationShape(s)[0]);
+      costs = measuredCosts({ profile: net.profile, encoding: settings.encoding, deviceGflops: settings.deviceGflops, bandwidthMbps: settings.bandwidthMbps, latencyMs: settings.rttMs, exitHeads: 'path', cloudOnly: false, activationChannels: channels });
+    }
+    settings.costs = costTableToJSON(costs);
+    settings.mu = num(v.mu, 'mu', settings.cost === 'paper' ? 1 : (settings.lambda * L) / costs.device[L], nonNeg, 'a finite number >= 0');
+  }
+
+  // ---- the trace, in a worker, while the live run goes
+  let traceDone = 0;
+  const tracer = traceInWorker({ modelDir: settings.modelDir, req }, (done) => {
+    traceDone = done;
+  });
+  tracer.result.catch(() => {}); // awaited below; avoid an unhandled rejection while the live run goes
+
+  // ---- the cloud
+  let server: RunningServer | null = null;
+  let baseUrl = settings.cloud;
+  if (settings.cloud === 'local') {
+    server = await startServer({ models: [loadModel(settings.modelDir)] });
+    baseUrl = server.url;
+  }
+  const cloud = new HttpCloud({ baseUrl, timeoutMs: settings.timeoutMs, retries: settings.retries, numClasses: net.numClasses });
+
+  // ---- the policy and the log
+  let policy: SplitPolicy;
+  let writer: RunLogWriter;
+  const records: RoundRecord[] = [];
+  let startT = 1;
+  if (resumed !== null) {
+    policy = resumed.policy;
+    writer = resumed.writer;
+    startT = resumed.nextT;
+    for (const r of resumed.log.rounds) {
+      const { kind: _k, ...rec } = r;
+      records.push(rec);
+    }
+    info(`run: resuming ${logPath} at round ${startT} of ${N}`);
+  } else {
+    policy = createPolicy(settings.policy, { costs, alpha: settings.alpha, mu: settings.mu, c: settings.c, seed: settings.seed });
+    mkdirSync(dirname(resolve(logPath)), { recursive: true });
+    const header: RunLogHeaderInput = {
+      model: { id: model.id, hash: model.hash },
+      policy: { name: settings.policy, params: { alpha: settings.alpha, mu: settings.mu, c: settings.c, lambda: settings.lambda, offload: settings.offload } },
+      seed: settings.seed,
+      stream: { data: settings.data ?? 'default', labels: settings.labels ?? null, distortion: settings.distortion ?? 'clean', samples: N, description: src.description },
+      extra: { settings },
+    };
+    writer = RunLogWriter.create(logPath, header, policy);
+  }
+
+  const runner = new SplitRunner<number>({
+    network: net,
+    modelHash: model.hash,
+    policy,
+    costs,
+    alpha: settings.alpha,
+    mu: settings.mu,
+    prepare: (i) => src.batch(i, 1),
+    cloud,
+    encoding: settings.encoding,
+    link: settings.cost === 'measured' ? { bandwidthMbps: settings.bandwidthMbps, latencyMs: settings.rttMs } : undefined,
+    label: (i) => (src.labels[i] >= 0 ? src.labels[i] : null),
+    index: (i) => i,
+    startT,
+  });
+
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSigint);
+  const bar = process.stderr.isTTY && !quiet ? new cliProgress.SingleBar({ format: 'run [{bar}] {value}/{total} samples | trace {trace}/{total} | {split}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(N, startT - 1, { trace: 0, split: '' });
+  let liveSeconds = 0;
+  let trace: TraceResult;
+  try {
+    const l0 = performance.now();
+    function* indices(): Generator<number> {
+      for (let i = startT - 1; i < N; i++) yield i;
+    }
+    await runner.runStream(
+      indices(),
+      (r) => {
+        writer.write(r, policy);
+        records.push(r);
+        bar?.increment(1, { trace: traceDone, split: `split ${r.split} ${r.outcome}` });
+      },
+      { shouldStop: () => interrupted },
+    );
+    liveSeconds = (performance.now() - l0) / 1000;
+    writer.close(policy);
+    if (interrupted) {
+      bar?.stop();
+      await tracer.terminate();
+      console.error(`run: interrupted after round ${records.length} of ${N}; continue with: splitee run --resume --log ${logPath}`);
+      return 130;
+    }
+    trace = await tracer.result;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    bar?.stop();
+    await server?.close();
+  }
+
+  // ---- score, report
+  const score = scoreRun(records, trace.trace, { costs, alpha: settings.alpha, mu: settings.mu, cascade: policy.execution === 'device-cascade' });
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const reportDir = v.report ?? join(DEFAULT_OUT, 'report');
+  mkdirSync(reportDir, { recursive: true });
+  writeFileSync(join(reportDir, 'trace.csv'), formatTrace(trace.trace));
+  const measuredFlops = records.reduce((a, r) => a + r.deviceFlops, 0);
+  const measuredMs = records.reduce((a, r) => a + r.deviceMs, 0);
+  const { curves, ...scoreNoCurves } = score;
+  const summary = {
+    command: 'splitee run',
+    model: { id: model.id, hash: model.hash, dir: settings.modelDir },
+    data: src.description,
+    policy: settings.policy,
+    ...scoreNoCurves,
+    unit: costs.unit,
+    regret: score.regret.total,
+    regretDetail: score.regret,
+    alpha: settings.alpha,
+    alphaAuto: settings.alphaAuto,
+    params: {
+      lambda: settings.lambda,
+      offload: settings.offload,
+      mu: settings.mu,
+      c: settings.c,
+      cost: settings.cost,
+      deviceGflops: settings.deviceGflops,
+      bandwidthMbps: settings.cost === 'measured' ? settings.bandwidthMbps : null,
+      rttMs: settings.cost === 'measured' ? settings.rttMs : null,
+      encoding: settings.encoding,
+      cloud: settings.cloud === 'local' ? `local (${baseUrl})` : settings.cloud,
+      samples: N,
+      seed: settings.seed,
+      distortion: settings.distortion ?? 'clean',
+    },
+    deviceGflopsObserved: measuredMs > 0 ? measuredFlops / (measuredMs * 1e6) : null,
+    resumedAt: resumed !== null ? startT : null,
+    seconds: { wall: wallSeconds, live: liveSeconds, trace: trace.seconds },
+    files: { log: logPath, report: join(reportDir, 'report.html'), summary: join(reportDir, 'summary.json'), trace: join(reportDir, 'trace.csv') },
+  };
+  writeFileSync(join(reportDir, 'summary.json'), JSON.stringify({ ...summary, curves }, null, 1) + '\n');
+  const cardPath = join(settings.modelDir, 'MODEL_CARD.md');
+  const notes = [
+    settings.alphaAuto
+      ? `alpha ${settings.alpha} chosen automatically from ${settings.alphaAuto.rows} held-out clean source samples (${relative(process.cwd(), settings.alphaAuto.source) || settings.alphaAuto.source}): the lowest threshold at which no split loses more than ${settings.alphaAuto.margin} accuracy points against the final exit${settings.alphaAuto.met ? '' : ' (no threshold met the margin: alpha = 1, no early exit)'}.`
+      : `alpha ${settings.alpha} (given).`,
+    `Wall time ${wallSeconds.toFixed(1)} s (live run ${liveSeconds.toFixed(1)} s, trace ${trace.seconds.toFixed(1)} s in a worker thread).`,
+  ];
+  writeFileSync(
+    join(reportDir, 'report.html'),
+    runReportHtml({
+      policy: settings.policy,
+      subtitle: `${model.id} (${model.hash.slice(0, 12)}) on ${src.description}; ${N} samples; cloud ${summary.params.cloud}; encoding ${settings.encoding}; cost model ${settings.cost} (${costs.unit}).`,
+      unit: costs.unit,
+      score,
+      params: { ...summary.params, alpha: settings.alpha, policy: settings.policy, model: settings.modelDir, log: logPath },
+      modelCard: existsSync(cardPath) ? relative(resolve(reportDir), cardPath) || basename(cardPath) : null,
+      notes,
+    }),
+  );
+
+  if (quiet) {
+    console.log(JSON.stringify(summary));
+    return 0;
+  }
+  printTable(summary, score, costs.unit, settings, model, src.description);
+  return 0;
+}
+
+function printTable(summary: { files: Record<string, string>; seconds: { wall: number; live: number; trace: number }; params: { cloud: string } }, score: RunScore, unit: string, s: RunSettings, model: LoadedModel, description: string): void {
+  const rows = summaryRows(score, unit).filter(([k]) => k !== 'split histogram');
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(s.policy.length, ...rows.map((r) => r[1].length));
+  const lines = [
+    `${model.id} (${model.hash.slice(0, 12)}) on ${description}`,
+    `policy ${s.policy}, alpha ${s.alpha}${s.alphaAuto ? ' (auto)' : ''}, lambda ${s.lambda}, o ${s.offload}, mu ${Number(s.mu.toPrecision(4))}, cost ${s.cost}${s.deviceGflops ? ` (device ${s.deviceGflops} GFLOP/s, ${s.bandwidthMbps} Mbit/s, ${s.rttMs} ms)` : ''}, encoding ${s.encoding}, cloud ${summary.params.cloud}`,
+    '',
+    `${''.padEnd(w0)}  ${s.policy.padStart(w1)}  ${'final layer'.padStart(11)}`,
+    ...rows.map(([k, a, b]) => `${k.padEnd(w0)}  ${a.padStart(w1)}  ${b.padStart(11)}`),
+    '',
+    'splits played:',
+    ...splitHistogram(score.splitCounts),
+    '',
+    `bytes sent ${bytesText(score.bytesSent)}; cloud failures ${score.cloudFailures}; wall time ${summary.seconds.wall.toFixed(1)} s (live ${summary.seconds.live.toFixed(1)} s, trace ${summary.seconds.trace.toFixed(1)} s in parallel)`,
+    `report ${summary.files.report}; log ${summary.files.log}`,
+  ];
+  console.log(lines.join('\n'));
+}
