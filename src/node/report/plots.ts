@@ -19,6 +19,7 @@ export interface ChartSpec {
   xLabel: string;
   yLabel: string;
   series: Series[];
+  /** SVG width in px with short legend names (default 640); long names widen it. */
   width?: number;
   height?: number;
   /** Force the y axis to include 0 (default false). */
@@ -57,10 +58,17 @@ function fmt(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
+/** Margins around the plot area; the right one holds the legend and grows with its longest name,
+ *  so a long series name widens the SVG instead of running off its edge. */
+function frame(width: number | undefined, names: readonly string[]): { W: number; m: { l: number; r: number; t: number; b: number } } {
+  const longest = names.reduce((n, s) => Math.max(n, s.length), 0);
+  const m = { l: 64, r: Math.max(160, 48 + Math.ceil(7 * longest)), t: 36, b: 48 };
+  return { W: (width ?? 640) - 160 + m.r, m };
+}
+
 export function lineChart(spec: ChartSpec): string {
-  const W = spec.width ?? 640;
+  const { W, m } = frame(spec.width, spec.series.map((s) => s.name));
   const H = spec.height ?? 400;
-  const m = { l: 64, r: 160, t: 36, b: 48 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   let xmin = Infinity;
@@ -130,9 +138,8 @@ export interface BarSpec {
 
 /** A grouped bar chart (e.g. a split histogram: rounds per split), same style as lineChart. */
 export function barChart(spec: BarSpec): string {
-  const W = spec.width ?? 640;
+  const { W, m } = frame(spec.width, spec.series.map((s) => s.name));
   const H = spec.height ?? 400;
-  const m = { l: 64, r: 160, t: 36, b: 48 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   let ymax = 0;

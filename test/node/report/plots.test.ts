@@ -21,4 +21,12 @@ test('a line chart is deterministic SVG with one polyline and legend entry per s
   assert.is(escapeXml('"'), '&quot;');
 });
 
+test('long legend names widen the SVG instead of being cut at its edge', () => {
+  const short = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', x: [0, 1], y: [0, 1] }] });
+  const long = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'gaussian-noise:deploy splitee-s', x: [0, 1], y: [0, 1] }] });
+  const width = (svg: string): number => Number(/<svg[^>]* width="(\d+)"/.exec(svg)?.[1]);
+  assert.is(width(short), 640);
+  assert.ok(width(long) >= 640 - 160 + 7 * 'gaussian-noise:deploy splitee-s'.length + 48, `got ${width(long)}`);
+});
+
 test.run();
