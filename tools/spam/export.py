@@ -105,6 +105,17 @@ def flops_per_layer(h, inter, n):
             "feed_forward": ffn, "total": qkv + scores + ctx + out + ffn}
 
 
+def sanitize(x):
+    """Non-finite floats -> None (JSON null), recursively."""
+    if isinstance(x, dict):
+        return {k: sanitize(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [sanitize(v) for v in x]
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    return x
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", default=os.path.join(OUT, "checkpoint.pt"))
@@ -123,7 +134,11 @@ def main():
     model.eval()
     L = cfg["num_hidden_layers"]
     hpath = os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), "history.json")
-    hist = json.load(open(hpath)) if os.path.exists(hpath) else {"train_seconds": None}
+    hist = json.load(open(hpath)) if os.path.exists(hpath) else {}
+    # history.json may be missing (checkpoint copied elsewhere) or hold a non-finite time: config.json gets null, never NaN
+    train_seconds = hist.get("train_seconds")
+    if not isinstance(train_seconds, (int, float)) or not np.isfinite(train_seconds):
+        train_seconds = None
     baseline = json.load(open(os.path.join(OUT, "baseline.json"))) if os.path.exists(os.path.join(OUT, "baseline.json")) else None
 
     vocab = tk.read_vocab(os.path.join(WEIGHTS, "vocab.txt"))
@@ -246,12 +261,17 @@ def main():
                 "epochs": a["epochs"], "best_epoch": ck["epoch"], "batch_size": a["batch"], "lr": a["lr"],
                 "optimizer": "AdamW", "weight_decay": a["weight_decay"], "warmup": a["warmup"],
                 "schedule": "linear warmup then linear decay", "dropout": a["dropout"], "seed": a["seed"],
-                "loss": "mean over exits of class-balanced cross-entropy",
+                "loss": ("mean over exits" if a.get("exit_weighting", "uniform") == "uniform"
+                         else "exit k weighted k / sum(1..L) (deeper exits favoured)")
+                        + " of class-balanced cross-entropy"
+                        + (f", label smoothing {a['label_smoothing']}" if a.get("label_smoothing", 0) > 0 else ""),
+                "exit_weighting": a.get("exit_weighting", "uniform"),
+                "label_smoothing": a.get("label_smoothing", 0.0),
                 "augmentation": {"window_prob": a["window_prob"],
                                  "token_drop_to_mask": 0.0 if a.get("mlm_weight", 0) > 0 else a["token_drop"]},
                 "auxiliary_mlm": {"weight": a.get("mlm_weight", 0.0), "mask_prob": a.get("mask_prob", 0.15)}
                 if a.get("mlm_weight", 0) > 0 else None,
-                "train_seconds": None if hist["train_seconds"] is None else round(hist["train_seconds"], 1),
+                "train_seconds": None if train_seconds is None else round(float(train_seconds), 1),
                 "script": "tools/spam/train.py", "framework": f"torch {torch.__version__}",
                 "date": datetime.date.today().isoformat(),
             },
@@ -265,7 +285,7 @@ def main():
         },
     }
     with open(os.path.join(DEST, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
+        json.dump(sanitize(config), f, indent=2, allow_nan=False)  # strict JSON: NaN/Infinity are not JSON
         f.write("\n")
 
     write_card(config, splits, hist, baseline, fl, pooler_flops, nparams, onnx_ok, picks)
@@ -317,7 +337,12 @@ def write_card(config, splits, hist, baseline, fl, pooler_flops, nparams, onnx_o
     w(f"- `tools/spam/train.py`: AdamW (lr {t['lr']}, weight decay {t['weight_decay']}, no decay on biases/LayerNorm), "
       f"batch {t['batch_size']}, {t['epochs']} epochs, {int(100 * t['warmup'])}% linear warmup then linear decay, dropout {t['dropout']}, "
       f"gradient clipping 1.0, seed {t['seed']}.")
-    w("- Loss: mean over the exits of the class-balanced cross-entropy (weights n / (2 n_c) from source-train).")
+    if t["exit_weighting"] == "uniform":
+        w("- Loss: mean over the exits of the class-balanced cross-entropy (weights n / (2 n_c) from source-train)"
+          + (f", label smoothing {t['label_smoothing']}." if t["label_smoothing"] else "."))
+    else:
+        w(f"- Loss: sum over the exits k = 1..{L} of k / {L * (L + 1) // 2} times the class-balanced cross-entropy (weights n / (2 n_c) "
+          "from source-train; deeper exits weigh more)" + (f", label smoothing {t['label_smoothing']}." if t["label_smoothing"] else "."))
     w(f"- Augmentation: with probability {t['augmentation']['window_prob']} an email longer than 126 tokens is seen through a random "
       "126-token window instead of its start.")
     if t["auxiliary_mlm"]:
@@ -327,7 +352,7 @@ def write_card(config, splits, hist, baseline, fl, pooler_flops, nparams, onnx_o
     else:
         w(f"- Each content token is replaced by [MASK] with probability {t['augmentation']['token_drop_to_mask']}.")
     w(f"- Epoch chosen on source-heldout only (final-exit accuracy, then mean exit accuracy, then final-exit loss): epoch "
-      f"{t['best_epoch']} of {t['epochs']}. Training wall time {(t['train_seconds'] or float('nan')) / 60:.1f} min on a shared 2-core machine "
+      f"{t['best_epoch']} of {t['epochs']}. Training wall time {'unknown (no history.json)' if t['train_seconds'] is None else '%.1f min' % (t['train_seconds'] / 60)} on a shared 2-core machine "
       f"(torch {torch.__version__}, OpenBLAS).\n")
     w("## Accuracy (PyTorch, float32, eval mode)\n")
     w("| exit | source held-out | target | target ham | target spam recall | target spam precision |")

@@ -65,7 +65,7 @@ def make_config(args, vocab_size):
         "hidden_size": args.hidden,
         "num_hidden_layers": args.layers,
         "num_attention_heads": args.heads,
-        "intermediate_size": 4 * args.hidden,
+        "intermediate_size": args.intermediate or 4 * args.hidden,
         "hidden_act": "gelu",
         "hidden_dropout_prob": args.dropout,
         "attention_probs_dropout_prob": args.dropout,
@@ -100,7 +100,11 @@ def main():
     ap.add_argument("--layers", type=int, default=6)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--heads", type=int, default=2)
+    ap.add_argument("--intermediate", type=int, default=0, help="feed-forward size (0: 4 * hidden)")
     ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--exit-weighting", choices=["uniform", "linear"], default="uniform",
+                    help="weights of the exits' losses: uniform 1/L, or linear k / sum(k) (favours deeper exits)")
+    ap.add_argument("--label-smoothing", type=float, default=0.0)
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=5e-4)
@@ -146,7 +150,7 @@ def main():
     # class-balanced weights from the training labels (source is 5:1 ham:spam)
     counts = np.bincount(train_y, minlength=2)
     class_w = torch.tensor(len(train_y) / (2.0 * counts), dtype=torch.float32)
-    exit_w = torch.ones(L) / L
+    exit_w = torch.ones(L) / L if args.exit_weighting == "uniform" else torch.arange(1, L + 1, dtype=torch.float32) / (L * (L + 1) / 2)
 
     mlm = MlmHead(cfg, model.bert.embeddings.word_embeddings) if args.mlm_weight > 0 else None
     named = list(model.named_parameters())
@@ -211,7 +215,7 @@ def main():
                 mlm_loss = F.cross_entropy(mlm(hidden[sel]), t[sel]) if sel.any() else hidden.sum() * 0
             else:
                 outs = model(ids, mask)
-            loss = sum(exit_w[k] * F.cross_entropy(outs[k], y, weight=class_w) for k in range(L))
+            loss = sum(exit_w[k] * F.cross_entropy(outs[k], y, weight=class_w, label_smoothing=args.label_smoothing) for k in range(L))
             if mlm is not None:
                 loss = loss + args.mlm_weight * mlm_loss
             opt.zero_grad(set_to_none=True)
