@@ -22,7 +22,6 @@
  * second following runStages; logits stay valid until the next exitLogits or forwardAll. One model is not
  * reentrant.
  */
-import { Arena } from '../tensor/arena.js';
 import { ArgumentError, ShapeError, ValueError, formatShape } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fastKernels, type Kernels } from '../tensor/kernels/index.js';
@@ -33,6 +32,7 @@ import { BertEmbeddings } from './embeddings.js';
 import { BertLayer } from './transformer-layer.js';
 import { BertExitHead } from './bert-exit.js';
 import { WeightStore, type NamedTensors } from './weights.js';
+import { StageArenas, checkStageIndex, checkStageRange } from './stages.js';
 
 export class BertModel implements MultiExitNetwork {
   readonly id: string;
@@ -42,10 +42,9 @@ export class BertModel implements MultiExitNetwork {
   /** The token axis of activationShape(s) (batch excluded), which may be shorter than T_max
    *  (read by src/splitee/cloud.ts checkActivationShape). */
   readonly sequenceAxis = 0;
-  private readonly scratch = new Arena();
-  private readonly acts: [Arena, Arena] = [new Arena(), new Arena()];
-  private readonly logits = new Arena();
-  private readonly lastAct: [Float32Array | null, Float32Array | null] = [null, null];
+  private readonly arenas = new StageArenas();
+  private readonly scratch = this.arenas.scratch;
+  private readonly logits = this.arenas.logits;
 
   constructor(
     readonly config: BertConfig,
@@ -76,29 +75,25 @@ export class BertModel implements MultiExitNetwork {
 
   /** ArrayBuffers ever allocated by this model's arenas (constant in steady state). */
   get allocations(): number {
-    return this.scratch.allocations + this.acts[0].allocations + this.acts[1].allocations + this.logits.allocations;
+    return this.arenas.allocations;
   }
 
   /** [T_max] for s = 0 (token ids), [T_max, H] after stage s >= 1. */
   activationShape(s: number): readonly number[] {
-    this.checkIndex('activationShape', 'stage', s, 0);
+    checkStageIndex('activationShape', 'stage', s, 0, this.numStages);
     return s === 0 ? [this.config.maxLength] : [this.config.maxLength, this.config.hiddenSize];
   }
 
   /** x [N,T] (s = from = 0) or [N,T,H] -> [N,T,H] after stage `to`; mask [N,T] of 1/0 or omitted. */
   runStages(from: number, to: number, x: Tensor, mask?: Float32Array): Tensor {
-    this.checkIndex('runStages', 'from', from, 0);
-    this.checkIndex('runStages', 'to', to, 0);
-    if (from > to) throw new ArgumentError(`runStages: stages run forward only: got from ${from} > to ${to}, expected 0 <= from <= to <= ${this.numStages}`);
+    checkStageRange(from, to, this.numStages);
     const [N, T] = this.dims('runStages', x, from);
     const m = this.checkMask('runStages', mask, N, T);
     if (from === to) return x;
     this.scratch.reset();
     let cur = x.flat();
-    let slot = this.slotOf(cur);
     for (let s = from + 1; s <= to; s++) {
-      slot = slot === 0 ? 1 : 0;
-      const out = this.takeActivation(slot, N * T);
+      const out = this.arenas.takeAfter(cur, N * T * this.config.hiddenSize);
       this.stage(s, out, cur, m, N, T);
       cur = out;
     }
@@ -107,7 +102,7 @@ export class BertModel implements MultiExitNetwork {
 
   /** x [N,T,H] after stage k -> logits [N,K] of exit k. The mask is accepted and unused: only [CLS] is read. */
   exitLogits(k: number, x: Tensor, mask?: Float32Array): Tensor {
-    this.checkIndex('exitLogits', 'exit', k, 1);
+    checkStageIndex('exitLogits', 'exit', k, 1, this.numStages);
     const [N, T] = this.dims('exitLogits', x, k);
     this.checkMask('exitLogits', mask, N, T);
     this.scratch.reset();
@@ -125,10 +120,8 @@ export class BertModel implements MultiExitNetwork {
     this.logits.reset();
     const result: Tensor[] = [];
     let cur = x.flat();
-    let slot = this.slotOf(cur);
     for (let s = 1; s <= this.numStages; s++) {
-      slot = slot === 0 ? 1 : 0;
-      const out = this.takeActivation(slot, N * T);
+      const out = this.arenas.takeAfter(cur, N * T * this.config.hiddenSize);
       this.stage(s, out, cur, m, N, T);
       cur = out;
       const lg = this.logits.take(N * this.numClasses);
@@ -149,27 +142,6 @@ export class BertModel implements MultiExitNetwork {
     this.embeddings.forward(h, x, N, T);
     this.layers[0].forward(out, h, mask, N, T, this.scratch);
     this.scratch.release(mark);
-  }
-
-  private takeActivation(slot: 0 | 1, tokens: number): Float32Array {
-    const arena = this.acts[slot];
-    arena.reset();
-    const a = arena.take(tokens * this.config.hiddenSize);
-    this.lastAct[slot] = a;
-    return a;
-  }
-
-  /** Which activation arena holds `a` (-1: neither, e.g. a caller's input). */
-  private slotOf(a: Float32Array): -1 | 0 | 1 {
-    if (this.lastAct[0]?.buffer === a.buffer) return 0;
-    if (this.lastAct[1]?.buffer === a.buffer) return 1;
-    return -1;
-  }
-
-  private checkIndex(where: string, what: string, v: number, min: number): void {
-    if (!Number.isInteger(v) || v < min || v > this.numStages) {
-      throw new ArgumentError(`${where}: ${what} out of range: got ${v}, expected an integer in [${min},${this.numStages}]`);
-    }
   }
 
   /** [N, T] of x, which must be [N,T] (s = 0) or [N,T,H] with N >= 1 and 1 <= T <= T_max. */

@@ -20,8 +20,7 @@
  *   - logits (exitLogits, forwardAll) stay valid until the next exitLogits or forwardAll.
  * Copy (`clone()`) whatever must outlive that. One model is not reentrant; use one per worker.
  */
-import { Arena } from '../tensor/arena.js';
-import { ArgumentError, ShapeError, formatShape } from '../tensor/errors.js';
+import { ShapeError, formatShape } from '../tensor/errors.js';
 import { Tensor, sizeOf } from '../tensor/tensor.js';
 import { fastKernels, type Kernels } from '../tensor/kernels/index.js';
 import type { MultiExitNetwork, NetworkProfile } from './network.js';
@@ -31,6 +30,7 @@ import { BasicBlock } from './basic-block.js';
 import { ExitHead } from './exit-head.js';
 import { prepareImages, rawToPixels } from './image-input.js';
 import { WeightStore, type NamedTensors } from './weights.js';
+import { StageArenas, checkStageIndex, checkStageRange } from './stages.js';
 
 export class ResNetModel implements MultiExitNetwork {
   readonly id: string;
@@ -38,11 +38,9 @@ export class ResNetModel implements MultiExitNetwork {
   readonly numClasses: number;
   readonly profile: NetworkProfile;
   private readonly shapes: (readonly number[])[];
-  private readonly scratch = new Arena();
-  private readonly acts: [Arena, Arena] = [new Arena(), new Arena()];
-  private readonly logits = new Arena();
-  /** The last buffer each activation arena handed out (to tell which one holds a given input). */
-  private readonly lastAct: [Float32Array | null, Float32Array | null] = [null, null];
+  private readonly arenas = new StageArenas();
+  private readonly scratch = this.arenas.scratch;
+  private readonly logits = this.arenas.logits;
 
   constructor(
     readonly config: ResNetConfig,
@@ -66,12 +64,12 @@ export class ResNetModel implements MultiExitNetwork {
 
   /** ArrayBuffers ever allocated by this model's arenas (constant in steady state). */
   get allocations(): number {
-    return this.scratch.allocations + this.acts[0].allocations + this.acts[1].allocations + this.logits.allocations;
+    return this.arenas.allocations;
   }
 
   /** Shape [C,H,W] of one sample's activation after stage s (0 = the standardized input). */
   activationShape(s: number): readonly number[] {
-    this.checkIndex('activationShape', 'stage', s, 0);
+    checkStageIndex('activationShape', 'stage', s, 0, this.numStages);
     return this.shapes[s];
   }
 
@@ -88,17 +86,13 @@ export class ResNetModel implements MultiExitNetwork {
 
   /** x [N, ...activationShape(from)] -> [N, ...activationShape(to)]: stages from+1..to. */
   runStages(from: number, to: number, x: Tensor): Tensor {
-    this.checkIndex('runStages', 'from', from, 0);
-    this.checkIndex('runStages', 'to', to, 0);
-    if (from > to) throw new ArgumentError(`runStages: stages run forward only: got from ${from} > to ${to}, expected 0 <= from <= to <= ${this.numStages}`);
+    checkStageRange(from, to, this.numStages);
     const n = this.batchOf('runStages', x, from);
     if (from === to) return x;
     this.scratch.reset();
     let cur = x.flat();
-    let slot = this.slotOf(cur);
     for (let s = from + 1; s <= to; s++) {
-      slot = slot === 0 ? 1 : 0;
-      const out = this.takeActivation(slot, n, s);
+      const out = this.arenas.takeAfter(cur, n * this.profile.activationElements[s]);
       this.stage(s, out, cur, n);
       cur = out;
     }
@@ -107,7 +101,7 @@ export class ResNetModel implements MultiExitNetwork {
 
   /** x [N, ...activationShape(k)] -> logits [N, K] of exit k. */
   exitLogits(k: number, x: Tensor): Tensor {
-    this.checkIndex('exitLogits', 'exit', k, 1);
+    checkStageIndex('exitLogits', 'exit', k, 1, this.numStages);
     const n = this.batchOf('exitLogits', x, k);
     this.scratch.reset();
     this.logits.reset();
@@ -123,10 +117,8 @@ export class ResNetModel implements MultiExitNetwork {
     this.logits.reset();
     const result: Tensor[] = [];
     let cur = x.flat();
-    let slot = this.slotOf(cur);
     for (let s = 1; s <= this.numStages; s++) {
-      slot = slot === 0 ? 1 : 0;
-      const out = this.takeActivation(slot, n, s);
+      const out = this.arenas.takeAfter(cur, n * this.profile.activationElements[s]);
       this.stage(s, out, cur, n);
       cur = out;
       const lg = this.logits.take(n * this.numClasses);
@@ -147,27 +139,6 @@ export class ResNetModel implements MultiExitNetwork {
     this.stem.forward(h, x, n, this.scratch);
     this.blocks[0].forward(out, h, n, this.scratch);
     this.scratch.release(mark);
-  }
-
-  private takeActivation(slot: 0 | 1, n: number, s: number): Float32Array {
-    const arena = this.acts[slot];
-    arena.reset();
-    const a = arena.take(n * this.profile.activationElements[s]);
-    this.lastAct[slot] = a;
-    return a;
-  }
-
-  /** Which activation arena holds `a` (-1: neither, e.g. a caller's input). */
-  private slotOf(a: Float32Array): -1 | 0 | 1 {
-    if (this.lastAct[0]?.buffer === a.buffer) return 0;
-    if (this.lastAct[1]?.buffer === a.buffer) return 1;
-    return -1;
-  }
-
-  private checkIndex(where: string, what: string, v: number, min: number): void {
-    if (!Number.isInteger(v) || v < min || v > this.numStages) {
-      throw new ArgumentError(`${where}: ${what} out of range: got ${v}, expected an integer in [${min},${this.numStages}]`);
-    }
   }
 
   /** N of x, which must be [N, ...activationShape(s)] with N >= 1. */

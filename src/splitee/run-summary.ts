@@ -17,7 +17,7 @@
 import { ArgumentError } from '../tensor/errors.js';
 import type { CostTable } from './cost.js';
 import { armReward, rewardModel } from './reward.js';
-import { armMeanRewards, argmax } from './replay.js';
+import { armMeanRewards, argmax, cascadeExit, checkpoints, tidy } from './replay-common.js';
 import type { Trace } from './trace.js';
 import type { RoundRecord } from './runner.js';
 
@@ -62,11 +62,6 @@ export interface ScoreOptions {
   points?: number;
 }
 
-function cascadeExit(conf: Float64Array, base: number, L: number, alpha: number): number {
-  for (let j = 1; j < L; j++) if (conf[base + j - 1] >= alpha) return j;
-  return L;
-}
-
 /** Scores `records` (rounds 1..n, in order) against rows 0..n-1 of `trace`. */
 export function scoreRun(records: readonly RoundRecord[], trace: Trace, o: ScoreOptions): RunScore {
   const where = 'scoreRun';
@@ -89,9 +84,7 @@ export function scoreRun(records: readonly RoundRecord[], trace: Trace, o: Score
       muCascade += armReward(model, j, seen.conf[r * L + j - 1], seen.conf[r * L + L - 1]) / n;
     }
   }
-  const points = Math.max(1, Math.min(o.points ?? 200, n));
-  const marks = new Set<number>();
-  for (let k = 1; k <= points; k++) marks.add(Math.ceil((k * n) / points));
+  const marks = new Set<number>(checkpoints(n, o.points ?? 200));
   const curves: RunScore['curves'] = { t: [], cost: [], finalCost: [], accuracy: [], finalAccuracy: [], regret: [] };
   const finalCost = o.costs.device[L];
   const splitCounts = new Array<number>(L + 1).fill(0);
@@ -134,7 +127,6 @@ export function scoreRun(records: readonly RoundRecord[], trace: Trace, o: Score
   const accuracy = labelled ? correct / labelled : NaN;
   const finalAccuracy = labelled ? finalCorrect / labelled : NaN;
   const cps = cost / n;
-  const tidy = (x: number): number => (Math.abs(x) < 1e-12 ? 0 : x);
   return {
     samples: n,
     accuracy,

@@ -18,7 +18,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress, { type SingleBar } from 'cli-progress';
-import { ArgumentError } from '../../tensor/errors.js';
 import { measuredCosts, paperCosts, type CostTable, type Encoding } from '../../splitee/cost.js';
 import { replay, type ReplayResult } from '../../splitee/replay.js';
 import { formatTrace, parseTrace, type Trace } from '../../splitee/trace.js';
@@ -29,6 +28,7 @@ import { lineChart } from '../report/plots.js';
 import { autoAlpha } from './run-alpha.js';
 import { resolveSource, traceInWorker } from './run-trace.js';
 import { DEFAULT_MODEL, measureGflops } from './run.js';
+import { num } from './args.js';
 
 const USAGE = `usage: splitee claims [options]
 
@@ -176,21 +176,15 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const n = (x: string | undefined, name: string, d: number, ok: (y: number) => boolean, exp: string): number => {
-    if (x === undefined) return d;
-    const y = Number(x);
-    if (x.trim() === '' || !ok(y)) throw new ArgumentError(`--${name}: invalid value: got '${x}', expected ${exp}`);
-    return y;
-  };
   const model = loadModel(resolve(v.model ?? join(packageRoot(), DEFAULT_MODEL)));
   const L = model.network.numStages;
   const out = v.out ?? join('splitee-out', 'claims');
-  const runs = n(v.runs, 'runs', 20, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
-  const seed = n(v.seed, 'seed', 1, Number.isInteger, 'an integer');
-  const samples = v.samples === undefined ? undefined : n(v.samples, 'samples', 0, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
-  const margin = n(v['alpha-margin'], 'alpha-margin', DEFAULT_ALPHA_MARGIN, (y) => y >= 0, 'a number of points >= 0');
-  const bandwidth = n(v.bandwidth, 'bandwidth', 10, (y) => y > 0, 'Mbit/s > 0');
-  const rtt = n(v.rtt, 'rtt', 20, (y) => y >= 0, 'ms >= 0');
+  const runs = num(v.runs, 'runs', 20, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
+  const seed = num(v.seed, 'seed', 1, Number.isInteger, 'an integer');
+  const samples = v.samples === undefined ? undefined : num(v.samples, 'samples', 0, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
+  const margin = num(v['alpha-margin'], 'alpha-margin', DEFAULT_ALPHA_MARGIN, (y) => y >= 0, 'a number of points >= 0');
+  const bandwidth = num(v.bandwidth, 'bandwidth', 10, (y) => y > 0, 'Mbit/s > 0');
+  const rtt = num(v.rtt, 'rtt', 20, (y) => y >= 0, 'ms >= 0');
   const streams = v.streams ? v.streams.split(',').map((s) => s.trim()).filter(Boolean) : defaultStreams(model);
   const bar = process.stderr.isTTY && !v.json ? new cliProgress.SingleBar({ format: 'claims [{bar}] {value}/{total} | {task}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   const t0 = performance.now();
@@ -204,13 +198,13 @@ export async function run(argv: string[]): Promise<number> {
     const row = a.table.find((r) => r.alpha === a.alpha);
     alphaNote = `alpha ${alpha} from --alpha auto: ${a.rows} held-out clean source samples (${relative(process.cwd(), a.source) || a.source}), margin ${margin} point(s) per split${row ? `, worst split drop there ${row.worstDrop.toFixed(2)} points` : ''}${a.met ? '' : ' (no threshold met the margin: alpha = 1)'}`;
   } else {
-    alpha = n(v.alpha, 'alpha', 0.8, (y) => y >= 0 && y <= 1, "a threshold in [0, 1] or 'auto'");
+    alpha = num(v.alpha, 'alpha', 0.8, (y) => y >= 0 && y <= 1, "a threshold in [0, 1] or 'auto'");
     alphaNote = `alpha ${alpha} (given)`;
   }
   // device speed, measured before the tracing workers load the cores
   const gflops = v['device-gflops'] === undefined || v['device-gflops'] === 'auto'
     ? Number(measureGflops(model, resolveSource(model, { data: v.data, labels: undefined, distortion: undefined, seed: 1, limit: 1 }, 'claims'), 10).toFixed(3))
-    : n(v['device-gflops'], 'device-gflops', 1, (y) => y > 0, 'GFLOP/s > 0');
+    : num(v['device-gflops'], 'device-gflops', 1, (y) => y > 0, 'GFLOP/s > 0');
 
   const traces = await traceStreams(model, streams, join(out, 'traces'), v.data, samples, bar);
   const base = { runs, seed, order: 'shuffle' as const };

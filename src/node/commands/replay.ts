@@ -10,6 +10,7 @@ import { paperCosts } from '../../splitee/cost.js';
 import { describePolicies, type PolicyOptions, type SideRule } from '../../splitee/policy.js';
 import { replay, replayReference, type ReplayResult, type RowOrder } from '../../splitee/replay.js';
 import type { StatsKind } from '../../splitee/stats.js';
+import { int, nonNeg, num } from './args.js';
 
 export const USAGE_OPTIONS = `  --alpha A          exit threshold on the split's confidence (default 0.8)
   --lambda L         compute cost per stage, paper units (default 0.1)
@@ -67,17 +68,6 @@ export const COMMON_OPTIONS = {
 
 export type CommonValues = { [K in keyof typeof COMMON_OPTIONS]?: (typeof COMMON_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-export function num(v: string | undefined, name: string, dflt: number, check: (x: number) => boolean = Number.isFinite, expected = 'a finite number'): number {
-  if (v === undefined) return dflt;
-  const x = v.trim() === '' ? NaN : Number(v);
-  if (!check(x)) throw new ArgumentError(`--${name}: invalid value: got '${v}', expected ${expected}`);
-  return x;
-}
-
-export function int(v: string | undefined, name: string, dflt: number, min: number): number {
-  return num(v, name, dflt, (x) => Number.isInteger(x) && x >= min, `an integer >= ${min}`);
-}
-
 export function readTrace(path: string | undefined): Trace {
   if (path === undefined) throw new ArgumentError(`--trace: missing: got no trace file, expected --trace FILE.csv`);
   let text: string;
@@ -123,7 +113,6 @@ export function settings(v: CommonValues): Settings {
   if (v.epsilon !== undefined) extra.epsilon = num(v.epsilon, 'epsilon', 0.1);
   if (v.sigma !== undefined) extra.sigma = num(v.sigma, 'sigma', 0.5);
   if (stats !== undefined) extra.stats = stats as StatsKind;
-  const nonNeg = (x: number): boolean => Number.isFinite(x) && x >= 0;
   return {
     alpha: num(v.alpha, 'alpha', 0.8, (x) => x >= 0 && x <= 1, 'a threshold in [0, 1]'),
     lambda: num(v.lambda, 'lambda', 0.1, nonNeg, 'a finite number >= 0'),

@@ -9,150 +9,32 @@
  * full trace is computed with batched forward passes in a worker thread while the live run goes
  * (run-trace.ts), and saved as trace.csv in the report folder.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
 import { costTableFromJSON, costTableToJSON, measuredCosts, paperCosts, type CostTable, type CostTableJSON, type Encoding } from '../../splitee/cost.js';
-import { createPolicy, describePolicies, type SplitPolicy } from '../../splitee/policy.js';
+import { createPolicy, type SplitPolicy } from '../../splitee/policy.js';
 import { SplitRunner, type RoundRecord } from '../../splitee/runner.js';
 import { HttpCloud } from '../../splitee/transport.js';
 import { formatTrace } from '../../splitee/trace.js';
-import { scoreRun, type RunScore } from '../../splitee/run-summary.js';
+import { scoreRun } from '../../splitee/run-summary.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
 import { startServer, type RunningServer } from '../server.js';
 import { readRunLog, resumeRunLog, RunLogWriter, type RunLogHeaderInput } from '../run-log.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
-import { runReportHtml, summaryRows } from '../report/run-report.js';
-import { autoAlpha, type AutoAlpha } from './run-alpha.js';
+import { runReportHtml } from '../report/run-report.js';
+import { autoAlpha } from './run-alpha.js';
 import { resolveSource, traceInWorker, type TraceResult } from './run-trace.js';
 import type { SourceRequest, TraceSource } from './trace.js';
+import { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, newestLog, OPTIONS, timestamp, USAGE, type RunSettings } from './run-options.js';
+import { printTable } from './run-output.js';
+import { int, nonNeg, num, pos } from './args.js';
 
-/** The default model folder, relative to the package root (not the cwd). */
-export const DEFAULT_MODEL = 'weights/fmnist-resnet';
-/** Default distortion per architecture (image: a shipped deployment distortion; text: none). */
-export const DEFAULT_DISTORTION: Record<string, string> = { 'resnet-multi-exit': 'gaussian-noise:deploy' };
-/** Default number of samples: the whole shipped sample would take too long here (see README). */
-export const DEFAULT_SAMPLES = 1000;
-export const DEFAULT_OUT = 'splitee-out';
-
-const USAGE = `usage: splitee run [options]
-
-Streams samples through a model split between this process (the device) and a cloud server over
-HTTP; a policy picks the split of every sample online. Prints the policy against the final-layer
-baseline on the same stream and writes a run log (JSONL, append-only) and an HTML report.
-
-options:
-  --model DIR          model folder (default ${DEFAULT_MODEL} in the package)
-  --data SOURCE        the stream (default: the model's shipped sample, fashion-mnist:sample);
-                       see \`splitee trace --help\` for the sources
-  --labels FILE        IDX labels for --data FILE
-  --distortion NAME:S  e.g. gaussian-noise:2, contrast:deploy, clean
-                       (default for the Fashion-MNIST ResNet: ${DEFAULT_DISTORTION['resnet-multi-exit']})
-  --policy NAME        (default splitee-s); see the list below
-  --alpha A|auto       exit threshold (default auto: from held-out clean source data, see below)
-  --alpha-margin M     auto: the accuracy drop allowed to any split, points (default ${DEFAULT_ALPHA_MARGIN})
-  --alpha-trace FILE   auto: a held-out labelled trace CSV instead of the model's held-out data
-  --lambda L           compute cost per stage, paper units (default 0.1)
-  --offload O          offload cost o, paper units (default 0.5)
-  --mu M               cost weight in the reward (default 1; measured: lambda * L / device[L])
-  --c C                UCB width (default 1)
-  --cost MODEL         paper (default: lambda * i + o) | measured (ms: FLOPs / device speed,
-                       bytes / bandwidth + round trip)
-  --device-gflops G    measured: device speed in GFLOP/s (default auto: timed here before the run)
-  --bandwidth MBPS     measured: uplink in Mbit/s (default 10)
-  --rtt MS             measured: round trip in ms (default 20)
-  --encoding ENC       activation on the wire: f32 (default) | f16 | int8
-  --cloud local|URL    local (default): start a cloud server on 127.0.0.1 (ephemeral port) and
-                       talk to it over HTTP; or the base URL of a running \`splitee serve\`
-  --timeout MS         per request (default 5000)     --retries R   (default 2)
-  --samples N          stream length (default ${DEFAULT_SAMPLES}, or fewer if the data has fewer)
-  --seed S             seeds the distortion and the policy (default 1)
-  --log FILE           run log (default ${DEFAULT_OUT}/run-<time>.jsonl)
-  --resume             continue the run in --log FILE (default: the newest ${DEFAULT_OUT}/run-*.jsonl)
-                       with its own settings; only the missing samples are run
-  --report DIR         report folder (default ${DEFAULT_OUT}/report): report.html, summary.json, trace.csv
-  --json               print one JSON object on stdout (no progress bar, no table)
-  --help               this text
-
-alpha auto: for each threshold a in 0.50, 0.51, ..., 0.99 and each on-device exit k < L, the split-k
-rule (exit k's answer when C_k >= a, else the final exit's) loses drop_k(a) accuracy points against
-the final exit on held-out clean source data (Fashion-MNIST: test images 9000..9999, never in the
-stream). alpha is the lowest a with max_k drop_k(a') <= margin for a and every larger a' of the
-grid, so whichever split the policy settles on, early exits cost at most the margin on source data.
-
-policies:
-${describePolicies()
-  .map((l) => `  ${l}`)
-  .join('\n')}`;
-
-const OPTIONS = {
-  model: { type: 'string' },
-  data: { type: 'string' },
-  labels: { type: 'string' },
-  distortion: { type: 'string' },
-  policy: { type: 'string' },
-  alpha: { type: 'string' },
-  'alpha-margin': { type: 'string' },
-  'alpha-trace': { type: 'string' },
-  lambda: { type: 'string' },
-  offload: { type: 'string' },
-  mu: { type: 'string' },
-  c: { type: 'string' },
-  cost: { type: 'string' },
-  'device-gflops': { type: 'string' },
-  bandwidth: { type: 'string' },
-  rtt: { type: 'string' },
-  encoding: { type: 'string' },
-  cloud: { type: 'string' },
-  timeout: { type: 'string' },
-  retries: { type: 'string' },
-  samples: { type: 'string' },
-  seed: { type: 'string' },
-  log: { type: 'string' },
-  resume: { type: 'boolean' },
-  report: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function num(v: string | undefined, name: string, dflt: number, check: (x: number) => boolean, expected: string): number {
-  if (v === undefined) return dflt;
-  const x = v.trim() === '' ? NaN : Number(v);
-  if (!check(x)) throw new ArgumentError(`--${name}: invalid value: got '${v}', expected ${expected}`);
-  return x;
-}
-const nonNeg = (x: number): boolean => Number.isFinite(x) && x >= 0;
-const pos = (x: number): boolean => Number.isFinite(x) && x > 0;
-const intMin = (m: number) => (x: number): boolean => Number.isInteger(x) && x >= m;
-
-/** Everything that defines a run; stored in the log header (extra.settings) so --resume reuses it. */
-export interface RunSettings {
-  modelDir: string;
-  data: string | undefined;
-  labels: string | undefined;
-  distortion: string | undefined;
-  policy: string;
-  alpha: number;
-  alphaAuto: (Omit<AutoAlpha, 'table'> & { worstDropAtAlpha: number | null }) | null;
-  lambda: number;
-  offload: number;
-  mu: number;
-  c: number;
-  cost: 'paper' | 'measured';
-  deviceGflops: number | null;
-  bandwidthMbps: number;
-  rttMs: number;
-  encoding: Encoding;
-  cloud: string;
-  timeoutMs: number;
-  retries: number;
-  samples: number;
-  seed: number;
-  costs: CostTableJSON;
-}
+export { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, type RunSettings } from './run-options.js';
+export { splitHistogram } from './run-output.js';
 
 /** Times full forward passes of one sample: GFLOP/s of this engine here. */
 export function measureGflops(model: LoadedModel, src: TraceSource, passes = 5): number {
@@ -171,32 +53,6 @@ export function measureGflops(model: LoadedModel, src: TraceSource, passes = 5):
   for (let i = 0; i < passes; i++) once();
   const ms = (performance.now() - t0) / passes;
   return flops / (ms * 1e6);
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
-function newestLog(dir: string): string {
-  const logs = existsSync(dir) ? readdirSync(dir).filter((f) => /^run-.*\.jsonl$/.test(f)).sort() : [];
-  if (logs.length === 0) throw new ArgumentError(`--resume: no run log: got none in ${dir}/, expected --log FILE or a ${dir}/run-*.jsonl`);
-  return join(dir, logs[logs.length - 1]);
-}
-
-function bytesText(b: number): string {
-  return b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(1)} kB` : `${b} B`;
-}
-
-/** Text histogram of the splits played. */
-export function splitHistogram(counts: number[], width = 30): string[] {
-  const n = counts.reduce((a, b) => a + b, 0);
-  const max = Math.max(1, ...counts);
-  const lines: string[] = [];
-  counts.forEach((c, i) => {
-    if (c === 0) return;
-    lines.push(`  split ${String(i).padStart(2)} ${'#'.repeat(Math.max(1, Math.round((c / max) * width))).padEnd(width)} ${String(c).padStart(6)} (${((100 * c) / n).toFixed(1)}%)`);
-  });
-  return lines;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -269,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
       cloud,
       timeoutMs: num(v.timeout, 'timeout', 5000, pos, 'a number of ms > 0'),
       retries: num(v.retries, 'retries', 2, (x) => Number.isInteger(x) && x >= 0 && x <= 10, 'an integer in [0, 10]'),
-      samples: num(v.samples, 'samples', DEFAULT_SAMPLES, intMin(1), 'an integer >= 1'),
+      samples: int(v.samples, 'samples', DEFAULT_SAMPLES, 1),
       seed: num(v.seed, 'seed', 1, Number.isInteger, 'an integer'),
       costs: null as unknown as CostTableJSON,
     };
@@ -464,24 +320,4 @@ export async function run(argv: string[]): Promise<number> {
   }
   printTable(summary, score, costs.unit, settings, model, src.description);
   return 0;
-}
-
-function printTable(summary: { files: Record<string, string>; seconds: { wall: number; live: number; trace: number }; params: { cloud: string } }, score: RunScore, unit: string, s: RunSettings, model: LoadedModel, description: string): void {
-  const rows = summaryRows(score, unit).filter(([k]) => k !== 'split histogram');
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(s.policy.length, ...rows.map((r) => r[1].length));
-  const lines = [
-    `${model.id} (${model.hash.slice(0, 12)}) on ${description}`,
-    `policy ${s.policy}, alpha ${s.alpha}${s.alphaAuto ? ' (auto)' : ''}, lambda ${s.lambda}, o ${s.offload}, mu ${Number(s.mu.toPrecision(4))}, cost ${s.cost}${s.deviceGflops ? ` (device ${s.deviceGflops} GFLOP/s, ${s.bandwidthMbps} Mbit/s, ${s.rttMs} ms)` : ''}, encoding ${s.encoding}, cloud ${summary.params.cloud}`,
-    '',
-    `${''.padEnd(w0)}  ${s.policy.padStart(w1)}  ${'final layer'.padStart(11)}`,
-    ...rows.map(([k, a, b]) => `${k.padEnd(w0)}  ${a.padStart(w1)}  ${b.padStart(11)}`),
-    '',
-    'splits played:',
-    ...splitHistogram(score.splitCounts),
-    '',
-    `bytes sent ${bytesText(score.bytesSent)}; cloud failures ${score.cloudFailures}; wall time ${summary.seconds.wall.toFixed(1)} s (live ${summary.seconds.live.toFixed(1)} s, trace ${summary.seconds.trace.toFixed(1)} s in parallel)`,
-    `report ${summary.files.report}; log ${summary.files.log}`,
-  ];
-  console.log(lines.join('\n'));
 }

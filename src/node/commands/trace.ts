@@ -18,6 +18,7 @@ import { BertModel } from '../../layers/bert.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
 import { resolveImageSource } from './trace-images.js';
 import { resolveTextSource } from './trace-text.js';
+import { int } from './args.js';
 
 const USAGE = `usage: splitee trace --model DIR [--data SOURCE] [options]
 
@@ -99,11 +100,9 @@ export function writeExit(conf: Float64Array, pred: Int32Array, logits: Tensor, 
   }
 }
 
-function int(v: string | undefined, name: string, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isInteger(x) || x < min) throw new ArgumentError(`--${name}: invalid value: got '${v}', expected an integer >= ${min}`);
-  return x;
+/** The integer flag --name >= min, or undefined when absent. */
+function optionalInt(v: string | undefined, name: string, min: number): number | undefined {
+  return v === undefined ? undefined : int(v, name, 0, min);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -130,8 +129,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values.model === undefined) throw new ArgumentError(`trace: --model is required: got none, expected a model folder such as weights/fmnist-resnet`);
   const out = values.out ?? '-';
   if (values.json && out === '-') throw new ArgumentError(`trace: --json prints the summary on stdout: got no --out, expected --out FILE for the CSV`);
-  const batchSize = int(values.batch, 'batch', 1) ?? 64;
-  const req: SourceRequest = { data: values.data, labels: values.labels, distortion: values.distortion, seed: int(values.seed, 'seed', 0) ?? 0, limit: int(values.limit, 'limit', 1) };
+  const batchSize = optionalInt(values.batch, 'batch', 1) ?? 64;
+  const req: SourceRequest = { data: values.data, labels: values.labels, distortion: values.distortion, seed: optionalInt(values.seed, 'seed', 0) ?? 0, limit: optionalInt(values.limit, 'limit', 1) };
 
   const model = loadModel(values.model);
   const resolve = DATA_SOURCES[model.architecture];

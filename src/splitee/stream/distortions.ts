@@ -23,135 +23,18 @@
  * - none / clean      y = x (clipped).
  * Then every distortion clips to [0,1].
  *
- * Severity tables: SEVERITY_TABLES holds the defaults in one place; a model's config.json may override
+ * Severity tables (distortion-spec.ts): SEVERITY_TABLES holds the defaults in one place; a model's config.json may override
  * them under "distortions" (see distortionSettingsFromConfig), which also carries each distortion's
  * deployment severity ("NAME:deploy" in a spec).
  *
  * Pure and allocation-free per image: a Distorter owns the kernel and one scratch image, created once
  * per (distortion, H, W); apply works in place or into an out buffer, at any offset.
  */
-import { ArgumentError, ConfigError, ShapeError } from '../../tensor/errors.js';
+import { ArgumentError, ShapeError } from '../../tensor/errors.js';
 import type { Rng } from '../rng.js';
+import { DEFAULT_DISTORTION_SETTINGS, formatDistortion, parseDistortion, type Distortion, type DistortionSettings } from './distortion-spec.js';
 
-export const DISTORTION_NAMES = ['gaussian-noise', 'gaussian-blur', 'contrast', 'brightness', 'rotation', 'occlusion'] as const;
-export type DistortionName = (typeof DISTORTION_NAMES)[number];
-export type SeverityTables = Readonly<Record<DistortionName, readonly number[]>>;
-
-/** Default severity tables (parameter p_s at index s-1). The one place to adjust them. */
-export const SEVERITY_TABLES: SeverityTables = Object.freeze({
-  'gaussian-noise': Object.freeze([0.05, 0.1, 0.15, 0.2, 0.3]), // sigma
-  'gaussian-blur': Object.freeze([0.5, 0.75, 1.0, 1.25, 1.5]), // sigma
-  contrast: Object.freeze([0.7, 0.5, 0.3, 0.2, 0.1]), // factor f
-  brightness: Object.freeze([0.1, 0.2, 0.3, 0.4, 0.5]), // offset b
-  rotation: Object.freeze([5, 10, 15, 20, 30]), // degrees, counter-clockwise
-  occlusion: Object.freeze([4, 6, 8, 10, 12]), // square side in pixels
-});
-
-export interface DistortionSettings {
-  tables: SeverityTables;
-  /** The deployment severity of each distortion, where a model config names one. */
-  deployment: Readonly<Partial<Record<DistortionName, number>>>;
-}
-
-export const DEFAULT_DISTORTION_SETTINGS: DistortionSettings = Object.freeze({ tables: SEVERITY_TABLES, deployment: Object.freeze({}) });
-
-/** A parsed distortion; `param` is the table value resolved at parse time. */
-export type Distortion = { name: 'none' } | { name: DistortionName; severity: number; param: number };
-
-export const CLEAN_DISTORTION: Distortion = Object.freeze({ name: 'none' });
-
-function isName(s: string): s is DistortionName {
-  return (DISTORTION_NAMES as readonly string[]).includes(s);
-}
-
-function checkParam(where: string, name: DistortionName, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new ConfigError(`${where}: ${name} severity value is not a finite number: got ${JSON.stringify(v)}, expected a finite number`);
-  }
-  if ((name === 'gaussian-blur' && v <= 0) || (name === 'gaussian-noise' && v < 0)) {
-    throw new ConfigError(`${where}: ${name} sigma out of range: got ${v}, expected ${name === 'gaussian-blur' ? '> 0' : '>= 0'}`);
-  }
-  if (name === 'occlusion' && (!Number.isInteger(v) || v < 0)) {
-    throw new ConfigError(`${where}: occlusion side is not a non-negative integer: got ${v}, expected pixels`);
-  }
-  return v;
-}
-
-/**
- * Severity tables and deployment severities from a model config (the whole parsed config.json),
- * falling back to the defaults for every distortion it does not list. Accepted shapes of
- * config.distortions[NAME]: an array of numbers, or {severities: number[], deployment?: number, ...}
- * (the form tools/resnet/export.py writes). An unknown name is an error.
- */
-export function distortionSettingsFromConfig(config: unknown): DistortionSettings {
-  const where = 'distortionSettingsFromConfig';
-  if (config === null || typeof config !== 'object') return DEFAULT_DISTORTION_SETTINGS;
-  const d = (config as { distortions?: unknown }).distortions;
-  if (d === undefined || d === null) return DEFAULT_DISTORTION_SETTINGS;
-  if (typeof d !== 'object' || Array.isArray(d)) {
-    throw new ConfigError(`${where}: "distortions" is not an object: got ${JSON.stringify(d)}, expected {NAME: [severity values] | {severities, deployment}}`);
-  }
-  const tables: Record<DistortionName, readonly number[]> = { ...SEVERITY_TABLES };
-  const deployment: Partial<Record<DistortionName, number>> = {};
-  for (const [name, v] of Object.entries(d as Record<string, unknown>)) {
-    if (!isName(name)) {
-      throw new ConfigError(`${where}: unknown distortion in config: got '${name}', expected one of ${DISTORTION_NAMES.join(', ')}`);
-    }
-    const obj = Array.isArray(v) ? { severities: v } : (v as { severities?: unknown; deployment?: unknown } | null);
-    if (obj === null || typeof obj !== 'object' || !Array.isArray(obj.severities) || obj.severities.length === 0) {
-      throw new ConfigError(`${where}: distortions.${name} has no severity table: got ${JSON.stringify(v)}, expected a non-empty array or {severities: [...]}`);
-    }
-    tables[name] = Object.freeze(obj.severities.map((x) => checkParam(`${where}: distortions.${name}`, name, x)));
-    if (obj.deployment !== undefined) {
-      const s = obj.deployment;
-      if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > obj.severities.length) {
-        throw new ConfigError(`${where}: distortions.${name}.deployment out of range: got ${JSON.stringify(s)}, expected an integer in [1,${obj.severities.length}]`);
-      }
-      deployment[name] = s;
-    }
-  }
-  return Object.freeze({ tables: Object.freeze(tables), deployment: Object.freeze(deployment) });
-}
-
-/**
- * Parses "NAME:SEVERITY" (e.g. "gaussian-noise:2"), "NAME:deploy" (the config's deployment severity),
- * or "none" / "clean". Unknown names and severities outside 1..table length throw ArgumentError.
- */
-export function parseDistortion(spec: string, settings: DistortionSettings = DEFAULT_DISTORTION_SETTINGS): Distortion {
-  const where = 'parseDistortion';
-  if (typeof spec !== 'string') throw new ArgumentError(`${where}: spec is not a string: got ${JSON.stringify(spec)}, expected 'NAME:SEVERITY' or 'none'`);
-  const s = spec.trim();
-  if (s === 'none' || s === 'clean') return CLEAN_DISTORTION;
-  const colon = s.lastIndexOf(':');
-  const name = colon < 0 ? s : s.slice(0, colon);
-  if (!isName(name)) {
-    throw new ArgumentError(`${where}: unknown distortion: got '${name}', expected one of none, clean, ${DISTORTION_NAMES.join(', ')}`);
-  }
-  const table = settings.tables[name];
-  if (colon < 0) {
-    throw new ArgumentError(`${where}: missing severity: got '${spec}', expected '${name}:S' with S in 1..${table.length} or '${name}:deploy'`);
-  }
-  const sev = s.slice(colon + 1);
-  let severity: number;
-  if (sev === 'deploy' || sev === 'deployment') {
-    const d = settings.deployment[name];
-    if (d === undefined) {
-      throw new ArgumentError(`${where}: no deployment severity for ${name}: got '${spec}', expected a number 1..${table.length}; hint: pass the model config's settings (distortionSettingsFromConfig)`);
-    }
-    severity = d;
-  } else {
-    severity = /^[0-9]+$/.test(sev) ? Number(sev) : NaN;
-  }
-  if (!Number.isInteger(severity) || severity < 1 || severity > table.length) {
-    throw new ArgumentError(`${where}: severity out of range for ${name}: got '${sev}', expected an integer in 1..${table.length}`);
-  }
-  return Object.freeze({ name, severity, param: table[severity - 1] });
-}
-
-/** The inverse of parseDistortion: "none" or "NAME:SEVERITY". */
-export function formatDistortion(d: Distortion): string {
-  return d.name === 'none' ? 'none' : `${d.name}:${d.severity}`;
-}
+export * from './distortion-spec.js';
 
 /** Normalized 1-D Gaussian, radius ceil(3 sigma), computed in float64 and rounded to float32. */
 export function gaussianKernel(sigma: number): Float32Array {
