@@ -5,9 +5,8 @@
  * 16 concurrent devices posting resume requests. The server runs in this process, so the client's
  * fetch work shares the one event loop with it: the throughput figures are a lower bound.
  *
- * Model: the real fmnist-resnet (weights/fmnist-resnet, else the smoke export in
- * tools/resnet/out/smoke) with its golden input, else the toy network of test/helpers (named in the
- * output). Every loop is bounded in count and in time (SECONDS each).
+ * Model: the shipped fmnist-resnet (weights/fmnist-resnet) with its golden input, else the toy
+ * network of test/helpers (named in the output). Every loop is bounded in count and in time (SECONDS each).
  *
  * For bench/index.ts: `await run()`. Alone: node --import tsx bench/live/live.bench.ts
  */
@@ -40,7 +39,7 @@ interface Subject {
 }
 
 function subject(): Subject {
-  const dir = ['weights/fmnist-resnet', 'tools/resnet/out/smoke'].find((d) => existsSync(join(d, 'model.safetensors')) && existsSync(join(d, 'golden.safetensors')));
+  const dir = ['weights/fmnist-resnet'].find((d) => existsSync(join(d, 'model.safetensors')) && existsSync(join(d, 'golden.safetensors')));
   if (dir !== undefined) {
     const m = loadModel(dir);
     const batch = goldenBatch(dir, 16);

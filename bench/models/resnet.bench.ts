@@ -19,7 +19,7 @@ import type { ResNetModel } from '../../src/layers/resnet.js';
 import { loadModel } from '../../src/node/models/load.js';
 import type { OrtInput } from '../peers/ort.bench-peer.js';
 
-const MODEL_DIRS = ['weights/fmnist-resnet', 'tools/resnet/out/smoke'];
+const MODEL_DIRS = ['weights/fmnist-resnet'];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,15 +1,14 @@
-// Where the fmnist-resnet model folder is: the real export (weights/fmnist-resnet) or, while it is
-// being trained, the smoke export of tools/resnet/export.py (tools/resnet/out/smoke; git-ignored).
+// The shipped fmnist-resnet model folder. It is part of the repository, so a test that needs it fails
+// (it never skips) when it is missing or incomplete.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const REAL_MODEL_DIR = 'weights/fmnist-resnet';
-export const SMOKE_MODEL_DIR = 'tools/resnet/out/smoke';
+export const FMNIST_MODEL_DIR = 'weights/fmnist-resnet';
 
-/** The model folder to test against, or null when neither has config + weights + golden. */
-export function fmnistModelDir(): { dir: string; smoke: boolean } | null {
-  for (const [dir, smoke] of [[REAL_MODEL_DIR, false], [SMOKE_MODEL_DIR, true]] as const) {
-    if (['config.json', 'model.safetensors', 'golden.safetensors'].every((f) => existsSync(join(dir, f)))) return { dir, smoke };
+/** The shipped model folder; throws if config, weights or golden file are missing. */
+export function fmnistModelDir(): { dir: string } {
+  for (const f of ['config.json', 'model.safetensors', 'golden.safetensors']) {
+    if (!existsSync(join(FMNIST_MODEL_DIR, f))) throw new Error(`test helper: shipped model file missing: got no ${join(FMNIST_MODEL_DIR, f)}, expected the committed weights`);
   }
-  return null;
+  return { dir: FMNIST_MODEL_DIR };
 }

@@ -31,74 +31,70 @@ function heldout(L: number): string {
 
 const close = (a: number, b: number, tol = 1e-9): void => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
-if (model === null) {
-  test('run: no fmnist-resnet model folder (weights/fmnist-resnet or the smoke export): skipped', () => {});
-} else {
-  const L = (JSON.parse(readFileSync(join(model.dir, 'config.json'), 'utf8')) as { exits: unknown[] }).exits.length;
-  const log1 = join(root, 'run1.jsonl');
-  const rep1 = join(root, 'report1');
-  let first: Record<string, any> = {};
+const L = (JSON.parse(readFileSync(join(model.dir, 'config.json'), 'utf8')) as { exits: unknown[] }).exits.length;
+const log1 = join(root, 'run1.jsonl');
+const rep1 = join(root, 'report1');
+let first: Record<string, any> = {};
 
-  test('run --json: fields, invariants, one log record per sample, report files', () => {
-    const r = cli(['--model', model.dir, '--samples', String(SAMPLES), '--seed', '3', '--alpha', 'auto', '--alpha-trace', heldout(L), '--log', log1, '--report', rep1, '--json']);
-    assert.is(r.code, 0, r.err);
-    const s = JSON.parse(r.out);
-    first = s;
-    for (const k of ['samples', 'accuracy', 'finalLayerAccuracy', 'costPerSample', 'finalLayerCostPerSample', 'costReduction', 'accuracyDrop', 'offloadFraction', 'splitCounts', 'cloudFailures', 'bytesSent', 'regret', 'alpha', 'model', 'params']) {
-      assert.ok(k in s, `missing ${k}`);
-    }
-    assert.is(s.samples, SAMPLES);
-    assert.is(s.alpha, 0.71);
-    assert.is(s.alphaAuto.source, join(root, 'heldout.csv'));
-    assert.is(s.splitCounts.length, L + 1);
-    assert.is(s.splitCounts.reduce((a: number, b: number) => a + b, 0), SAMPLES);
-    const o = s.outcomes;
-    assert.is(o.exit + o.final + o.offload + o.fallback, SAMPLES);
-    close(s.offloadFraction * SAMPLES, o.offload + o.fallback);
-    close(s.costReduction, 1 - s.costPerSample / s.finalLayerCostPerSample);
-    close(s.accuracyDrop, (s.finalLayerAccuracy - s.accuracy) * 100);
-    close(s.finalLayerCostPerSample, 0.1 * L); // paper costs, lambda 0.1
-    assert.is(s.cloudFailures, 0);
-    assert.is(s.bytesSent > 0, o.offload > 0);
-    assert.is(s.predictionMismatches, 0); // f32 on the wire: the cloud answers what the trace says
-    assert.ok(s.regret >= -1e-9);
-    assert.is(s.model.hash.length, 64);
-    assert.ok(s.params.cloud.startsWith('local (http://127.0.0.1:'));
-    const log = readRunLog(log1);
-    assert.is(log.rounds.length, SAMPLES);
-    assert.equal(log.rounds.map((x) => x.t), Array.from({ length: SAMPLES }, (_, i) => i + 1));
-    assert.equal(log.rounds.map((x) => x.index), Array.from({ length: SAMPLES }, (_, i) => i));
-    for (const f of ['report.html', 'summary.json', 'trace.csv']) assert.ok(existsSync(join(rep1, f)), f);
-    const html = readFileSync(join(rep1, 'report.html'), 'utf8');
-    assert.ok((html.match(/<svg /g) ?? []).length >= 4);
-    assert.ok(!/<script/i.test(html));
-    assert.is(readFileSync(join(rep1, 'trace.csv'), 'utf8').trim().split('\n').length, SAMPLES + 1);
-  });
+test('run --json: fields, invariants, one log record per sample, report files', () => {
+  const r = cli(['--model', model.dir, '--samples', String(SAMPLES), '--seed', '3', '--alpha', 'auto', '--alpha-trace', heldout(L), '--log', log1, '--report', rep1, '--json']);
+  assert.is(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  first = s;
+  for (const k of ['samples', 'accuracy', 'finalLayerAccuracy', 'costPerSample', 'finalLayerCostPerSample', 'costReduction', 'accuracyDrop', 'offloadFraction', 'splitCounts', 'cloudFailures', 'bytesSent', 'regret', 'alpha', 'model', 'params']) {
+    assert.ok(k in s, `missing ${k}`);
+  }
+  assert.is(s.samples, SAMPLES);
+  assert.is(s.alpha, 0.71);
+  assert.is(s.alphaAuto.source, join(root, 'heldout.csv'));
+  assert.is(s.splitCounts.length, L + 1);
+  assert.is(s.splitCounts.reduce((a: number, b: number) => a + b, 0), SAMPLES);
+  const o = s.outcomes;
+  assert.is(o.exit + o.final + o.offload + o.fallback, SAMPLES);
+  close(s.offloadFraction * SAMPLES, o.offload + o.fallback);
+  close(s.costReduction, 1 - s.costPerSample / s.finalLayerCostPerSample);
+  close(s.accuracyDrop, (s.finalLayerAccuracy - s.accuracy) * 100);
+  close(s.finalLayerCostPerSample, 0.1 * L); // paper costs, lambda 0.1
+  assert.is(s.cloudFailures, 0);
+  assert.is(s.bytesSent > 0, o.offload > 0);
+  assert.is(s.predictionMismatches, 0); // f32 on the wire: the cloud answers what the trace says
+  assert.ok(s.regret >= -1e-9);
+  assert.is(s.model.hash.length, 64);
+  assert.ok(s.params.cloud.startsWith('local (http://127.0.0.1:'));
+  const log = readRunLog(log1);
+  assert.is(log.rounds.length, SAMPLES);
+  assert.equal(log.rounds.map((x) => x.t), Array.from({ length: SAMPLES }, (_, i) => i + 1));
+  assert.equal(log.rounds.map((x) => x.index), Array.from({ length: SAMPLES }, (_, i) => i));
+  for (const f of ['report.html', 'summary.json', 'trace.csv']) assert.ok(existsSync(join(rep1, f)), f);
+  const html = readFileSync(join(rep1, 'report.html'), 'utf8');
+  assert.ok((html.match(/<svg /g) ?? []).length >= 4);
+  assert.ok(!/<script/i.test(html));
+  assert.is(readFileSync(join(rep1, 'trace.csv'), 'utf8').trim().split('\n').length, SAMPLES + 1);
+});
 
-  test('run --resume after a crash mid-write: continues, one record per sample, same result', () => {
-    const lines = readFileSync(log1, 'utf8').split('\n');
-    const keep = 1 + 17; // header + rounds 1..17
-    const log2 = join(root, 'run2.jsonl');
-    writeFileSync(log2, lines.slice(0, keep).join('\n') + '\n' + lines[keep].slice(0, 40)); // round 18 torn
-    const r = cli(['--resume', '--log', log2, '--report', join(root, 'report2'), '--json']);
-    assert.is(r.code, 0, r.err);
-    const s = JSON.parse(r.out);
-    assert.is(s.resumedAt, 18);
-    assert.is(s.samples, SAMPLES);
-    const log = readRunLog(log2);
-    assert.is(log.torn, null);
-    assert.equal(log.rounds.map((x) => x.t), Array.from({ length: SAMPLES }, (_, i) => i + 1));
-    // deterministic: the resumed run decides exactly as the uninterrupted one
-    assert.equal(s.splitCounts, first.splitCounts);
-    assert.is(s.accuracy, first.accuracy);
-    close(s.costPerSample, first.costPerSample);
-  });
+test('run --resume after a crash mid-write: continues, one record per sample, same result', () => {
+  const lines = readFileSync(log1, 'utf8').split('\n');
+  const keep = 1 + 17; // header + rounds 1..17
+  const log2 = join(root, 'run2.jsonl');
+  writeFileSync(log2, lines.slice(0, keep).join('\n') + '\n' + lines[keep].slice(0, 40)); // round 18 torn
+  const r = cli(['--resume', '--log', log2, '--report', join(root, 'report2'), '--json']);
+  assert.is(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.is(s.resumedAt, 18);
+  assert.is(s.samples, SAMPLES);
+  const log = readRunLog(log2);
+  assert.is(log.torn, null);
+  assert.equal(log.rounds.map((x) => x.t), Array.from({ length: SAMPLES }, (_, i) => i + 1));
+  // deterministic: the resumed run decides exactly as the uninterrupted one
+  assert.equal(s.splitCounts, first.splitCounts);
+  assert.is(s.accuracy, first.accuracy);
+  close(s.costPerSample, first.costPerSample);
+});
 
-  test('run: bad flags are clear errors', () => {
-    const r = cli(['--model', model.dir, '--encoding', 'f8', '--json']);
-    assert.is(r.code, 1);
-    assert.match(r.err, /--encoding: invalid encoding: got 'f8'/);
-  });
-}
+test('run: bad flags are clear errors', () => {
+  const r = cli(['--model', model.dir, '--encoding', 'f8', '--json']);
+  assert.is(r.code, 1);
+  assert.match(r.err, /--encoding: invalid encoding: got 'f8'/);
+});
 
 test.run();

@@ -4,8 +4,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { paperCosts } from '../../../src/splitee/cost.js';
 import { createPolicy } from '../../../src/splitee/policy.js';
 import { CloudService } from '../../../src/splitee/cloud.js';
@@ -14,8 +12,9 @@ import { SplitRunner } from '../../../src/splitee/runner.js';
 import { loadModel } from '../../../src/node/models/load.js';
 import { run } from '../../../src/node/commands/serve.js';
 import { goldenBatch } from '../../../bench/models/resnet.bench.js';
+import { fmnistModelDir } from '../../helpers/model-dir.js';
 
-const DIR = ['weights/fmnist-resnet', 'tools/resnet/out/smoke'].find((d) => existsSync(join(d, 'model.safetensors')) && existsSync(join(d, 'golden.safetensors')));
+const DIR = fmnistModelDir().dir;
 
 async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
   try {
@@ -34,10 +33,6 @@ test('usage errors', async () => {
 });
 
 test('serve: real model over HTTP predicts as the in-process cloud does; stops on SIGTERM', async () => {
-  if (DIR === undefined) {
-    console.log('  (serve e2e skipped: no ResNet folder)');
-    return;
-  }
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'serve', '--model', DIR, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   try {

@@ -19,65 +19,61 @@ function argmax(x: Float32Array, o: number, k: number): number {
   return a;
 }
 
-if (found === null) {
-  test('parity: no model folder (weights/fmnist-resnet or the smoke export): skipped', () => {});
-} else {
-  const { dir, smoke } = found;
-  const gold = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'golden.safetensors'))));
-  const g = (name: string) => {
-    const e = gold.tensors.get(name);
-    assert.ok(e !== undefined, `golden.safetensors lacks ${name}`);
-    return { shape: e.shape, data: tensorAsFloat32(e) };
-  };
-  const inp = g('input');
-  const n = inp.shape[0];
+const { dir } = found;
+const gold = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'golden.safetensors'))));
+const g = (name: string) => {
+  const e = gold.tensors.get(name);
+  assert.ok(e !== undefined, `golden.safetensors lacks ${name}`);
+  return { shape: e.shape, data: tensorAsFloat32(e) };
+};
+const inp = g('input');
+const n = inp.shape[0];
 
-  function check(model: ResNetModel, count: number, label: string): number[] {
-    const x = new Tensor(inp.data.subarray(0, count * 784), [count, ...inp.shape.slice(1)]);
-    const outs = model.forwardAll(x);
-    const diffs: number[] = [];
-    outs.forEach((o, k) => {
-      const want = g(`exit_${k + 1}.logits`).data;
-      const got = o.flat();
-      let md = 0;
-      for (let i = 0; i < got.length; i++) md = Math.max(md, Math.abs(got[i] - want[i]));
-      diffs.push(md);
-      assert.ok(md <= TOL, `${label} exit ${k + 1}: max |diff| ${md} > ${TOL}`);
-      for (let r = 0; r < count; r++) assert.is(argmax(got, r * 10, 10), argmax(want, r * 10, 10), `${label} exit ${k + 1} sample ${r}: argmax differs`);
-    });
-    return diffs;
-  }
-
-  test(`golden parity, fast kernels: ${n} inputs x every exit (${dir}${smoke ? ', SMOKE export' : ''})`, () => {
-    const { network } = loadModel(dir);
-    assert.instance(network, ResNetModel);
-    const diffs = check(network as ResNetModel, n, 'fast');
-    console.log(`  parity (fast, ${n} inputs) max |TS - PyTorch| per exit: ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
-  });
-
-  test('golden parity, reference kernels: first 4 inputs (both tables agree with PyTorch)', () => {
-    const { network } = loadModel(dir, { kernels: referenceKernels });
-    const diffs = check(network as ResNetModel, 4, 'reference');
-    console.log(`  parity (reference, 4 inputs) max |TS - PyTorch| per exit: ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
-  });
-
-  test('input preparation: standardizing input_raw gives the golden input', () => {
-    const { network } = loadModel(dir);
-    const raw = g('input_raw').data;
-    const got = (network as ResNetModel).prepareInput(Float32Array.from(raw)).flat();
+function check(model: ResNetModel, count: number, label: string): number[] {
+  const x = new Tensor(inp.data.subarray(0, count * 784), [count, ...inp.shape.slice(1)]);
+  const outs = model.forwardAll(x);
+  const diffs: number[] = [];
+  outs.forEach((o, k) => {
+    const want = g(`exit_${k + 1}.logits`).data;
+    const got = o.flat();
     let md = 0;
-    for (let i = 0; i < got.length; i++) md = Math.max(md, Math.abs(got[i] - inp.data[i]));
-    assert.ok(md <= 1e-5, `standardize max |diff| ${md}`);
+    for (let i = 0; i < got.length; i++) md = Math.max(md, Math.abs(got[i] - want[i]));
+    diffs.push(md);
+    assert.ok(md <= TOL, `${label} exit ${k + 1}: max |diff| ${md} > ${TOL}`);
+    for (let r = 0; r < count; r++) assert.is(argmax(got, r * 10, 10), argmax(want, r * 10, 10), `${label} exit ${k + 1} sample ${r}: argmax differs`);
   });
-
-  test('profile equals config.json "cost" (the export script\'s FLOPs convention)', () => {
-    const { network, config } = loadModel(dir);
-    const cost = config.cost as { stage_flops: number[]; exit_flops: number[]; activation_shapes: number[][] };
-    assert.equal(network.profile.stageFlops, cost.stage_flops);
-    assert.equal(network.profile.exitFlops, cost.exit_flops);
-    assert.equal(network.profile.activationElements.slice(1), cost.activation_shapes.map((s) => s[0] * s[1] * s[2]));
-    assert.is(network.profile.rawInputBytes, 784);
-  });
+  return diffs;
 }
+
+test(`golden parity, fast kernels: ${n} inputs x every exit (${dir})`, () => {
+  const { network } = loadModel(dir);
+  assert.instance(network, ResNetModel);
+  const diffs = check(network as ResNetModel, n, 'fast');
+  console.log(`  parity (fast, ${n} inputs) max |TS - PyTorch| per exit: ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
+});
+
+test('golden parity, reference kernels: first 4 inputs (both tables agree with PyTorch)', () => {
+  const { network } = loadModel(dir, { kernels: referenceKernels });
+  const diffs = check(network as ResNetModel, 4, 'reference');
+  console.log(`  parity (reference, 4 inputs) max |TS - PyTorch| per exit: ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
+});
+
+test('input preparation: standardizing input_raw gives the golden input', () => {
+  const { network } = loadModel(dir);
+  const raw = g('input_raw').data;
+  const got = (network as ResNetModel).prepareInput(Float32Array.from(raw)).flat();
+  let md = 0;
+  for (let i = 0; i < got.length; i++) md = Math.max(md, Math.abs(got[i] - inp.data[i]));
+  assert.ok(md <= 1e-5, `standardize max |diff| ${md}`);
+});
+
+test('profile equals config.json "cost" (the export script\'s FLOPs convention)', () => {
+  const { network, config } = loadModel(dir);
+  const cost = config.cost as { stage_flops: number[]; exit_flops: number[]; activation_shapes: number[][] };
+  assert.equal(network.profile.stageFlops, cost.stage_flops);
+  assert.equal(network.profile.exitFlops, cost.exit_flops);
+  assert.equal(network.profile.activationElements.slice(1), cost.activation_shapes.map((s) => s[0] * s[1] * s[2]));
+  assert.is(network.profile.rawInputBytes, 784);
+});
 
 test.run();
