@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeIdx } from '../../../src/tensor/io/idx.js';
+import { parseSafetensors, tensorAsFloat32 } from '../../../src/tensor/io/safetensors.js';
 import { FormatError, SpliteeError, ValueError } from '../../../src/tensor/errors.js';
 import { IoError, readIdxFile } from '../../../src/node/datasets/idx-file.js';
 import {
@@ -94,14 +95,10 @@ test('missing Debian package: the error says how to install it or use the sample
   assert.ok(existsSync(join(packageRoot(), 'package.json')));
 });
 
-// The shipped sample (weights/fmnist-resnet/stream, written by tools/resnet/export.py): always in the
-// package once the model is exported. The Debian package is never required: compared only if present.
+// The shipped sample (weights/fmnist-resnet/stream, written by tools/resnet/export.py) is part of the
+// package. The Debian package is never required: compared only if present.
 const sampleDir = join(packageRoot(), 'weights/fmnist-resnet/stream');
 test('the shipped stream sample: 2,000 test images, and equal to the first 2,000 of the Debian test set', () => {
-  if (!existsSync(join(sampleDir, 't2k-images-idx3-ubyte.gz'))) {
-    console.log(`\n  (skipped: no shipped sample at ${sampleDir} yet)`);
-    return;
-  }
   const s = loadFashionMnist({ sample: true });
   assert.is(s.count, 2000);
   assert.equal([s.height, s.width], [28, 28]);
@@ -128,29 +125,10 @@ test('the shipped stream sample: 2,000 test images, and equal to the first 2,000
 // exported model: the deterministic distortions (blur, contrast, brightness) must agree to float rounding;
 // noise draws differ by construction (another RNG), so it is checked only for staying in [0,1].
 const modelDir = join(packageRoot(), 'weights/fmnist-resnet');
-function readF32Safetensors(path: string): { tensors: Map<string, Float32Array>; meta: Record<string, string> } {
-  const buf = readFileSync(path);
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }> & { __metadata__?: Record<string, string> };
-  const tensors = new Map<string, Float32Array>();
-  for (const [name, t] of Object.entries(header)) {
-    if (name === '__metadata__' || (t as { dtype: string }).dtype !== 'F32') continue;
-    const [a, b] = (t as { data_offsets: [number, number] }).data_offsets;
-    const bytes = buf.subarray(8 + n + a, 8 + n + b);
-    tensors.set(name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
-  }
-  return { tensors, meta: (header.__metadata__ ?? {}) as Record<string, string> };
-}
-
 test('distortions and standardization equal PyTorch on the golden inputs', () => {
-  const golden = join(modelDir, 'golden.safetensors');
-  if (!existsSync(golden) || !existsSync(join(sampleDir, 't2k-images-idx3-ubyte.gz'))) {
-    console.log(`\n  (skipped: no ${golden} or shipped sample yet)`);
-    return;
-  }
-  const { tensors, meta } = readF32Safetensors(golden);
-  const raw = tensors.get('input_raw')!;
-  const input = tensors.get('input')!;
+  const { tensors, metadata: meta } = parseSafetensors(new Uint8Array(readFileSync(join(modelDir, 'golden.safetensors'))));
+  const raw = tensorAsFloat32(tensors.get('input_raw')!);
+  const input = tensorAsFloat32(tensors.get('input')!);
   const eps = normalizeSpecFromConfig(JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')));
   assert.is(eps.kind, 'per-image-standardize');
   const std = standardizeBatch(raw, 784, eps.kind === 'per-image-standardize' ? eps.eps : 0, new Float32Array(raw.length));
