@@ -13,6 +13,13 @@
  * so a 4x4 tile needs 24 live doubles and spills 9); the K loop is unrolled by 2 and indexes with
  * `(i + k) | 0` so no int32 overflow checks are emitted. A typed-array load costs V8 about six
  * instructions (bounds check, base recompute), so loads per multiply-add is what decides speed.
+ * gemmBlocked keeps both packs in ONE Float64Array (A panels, then B panels) and writes the full-tile
+ * kernel out inside its loops: with a single array every load shares one base pointer and one length
+ * (fewer live registers, fewer bounds-check inputs) and there is no call per tile. Measured
+ * interleaved in one process (CPU time, 512^3): 5.6 vs 4.9 GFLOP/s for micro() called on two arrays;
+ * the single array alone gives +9%, the inlining another +3-4%. (Tiles 2x3, 3x2, 3x3, 3x4, 4x3 on the
+ * single array land within 5.2-5.6; K not unrolled is 6-7% slower.) gemmPacked (conv2d's path, whose
+ * callers fill separate A/B buffers) still calls micro() on two arrays.
  * Edge tiles are zero-padded in the packs, so the micro-kernel never branches; only the write-back
  * is clipped. Pack buffers are module-level and only grow (no allocation per call in steady state;
  * created on first use, so importing this module has no side effect).
@@ -25,6 +32,8 @@ const MC = 128;
 
 let packA = new Float64Array(0);
 let packB = new Float64Array(0);
+/** gemmBlocked's packs in one array: A panels at [0, aSize), B panels after them. */
+let packAB = new Float64Array(0);
 const edge = new Float64Array(MR * NR);
 
 function ensurePacks(aSize: number, bSize: number): void {
@@ -38,9 +47,8 @@ export function packBBuffer(n: number): Float64Array {
   return packB;
 }
 
-/** pb [ceil(N/NR)][kc][NR] <- op(B)[pc:pc+kc, 0:N], zero-padded on the right. */
-function packBPanels(pb: Float64Array, b: Float32Array, pc: number, kc: number, N: number, K: number, transB: boolean): void {
-  let o = 0;
+/** pb[o..] [ceil(N/NR)][kc][NR] <- op(B)[pc:pc+kc, 0:N], zero-padded on the right. */
+function packBPanels(pb: Float64Array, o: number, b: Float32Array, pc: number, kc: number, N: number, K: number, transB: boolean): void {
   for (let j0 = 0; j0 < N; j0 += NR) {
     const nr = Math.min(NR, N - j0);
     if (!transB && nr === NR) {
@@ -73,9 +81,8 @@ function packBPanels(pb: Float64Array, b: Float32Array, pc: number, kc: number, 
   }
 }
 
-/** pa [ceil(mc/MR)][kc][MR] <- op(A)[ic:ic+mc, pc:pc+kc], zero-padded at the bottom. */
-function packAPanels(pa: Float64Array, a: Float32Array, ic: number, mc: number, pc: number, kc: number, M: number, K: number, transA: boolean): void {
-  let o = 0;
+/** pa[o..] [ceil(mc/MR)][kc][MR] <- op(A)[ic:ic+mc, pc:pc+kc], zero-padded at the bottom. */
+function packAPanels(pa: Float64Array, o: number, a: Float32Array, ic: number, mc: number, pc: number, kc: number, M: number, K: number, transA: boolean): void {
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const mr = Math.min(MR, mc - i0);
     const r0 = ic + i0;
@@ -164,25 +171,82 @@ function micro(c: Float32Array, cOff: number, pa: Float64Array, ia: number, pb: 
   }
 }
 
-/** C [M,N] = alpha op(A) op(B) + beta C, for M, N, K >= 1. */
+/**
+ * C [M,N] = alpha op(A) op(B) + beta C, for M, N, K >= 1.
+ * Both packs live in one Float64Array (A panels first, B panels at bOff) and the full-tile
+ * micro-kernel is written out inside the i0 loop: one base pointer and one length for every load,
+ * and no call per tile (+12% at 512^3 over calling micro() on two arrays, see the header). Edge
+ * tiles call micro() on the same array.
+ */
 export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
   const nPanels = Math.ceil(N / NR);
   const kcMax = Math.min(KC, K);
-  ensurePacks(Math.ceil(Math.min(MC, M) / MR) * MR * kcMax, nPanels * NR * kcMax);
-  const pa = packA;
-  const pb = packB;
+  const bOff = Math.ceil(Math.min(MC, M) / MR) * MR * kcMax;
+  const need = bOff + nPanels * NR * kcMax;
+  if (packAB.length < need) packAB = new Float64Array(need);
+  const p = packAB;
   for (let pc = 0; pc < K; pc += KC) {
     const kc = Math.min(KC, K - pc);
     const bet = pc === 0 ? beta : 1;
-    packBPanels(pb, b, pc, kc, N, K, transB);
+    packBPanels(p, bOff, b, pc, kc, N, K, transB);
     for (let ic = 0; ic < M; ic += MC) {
       const mc = Math.min(MC, M - ic);
-      packAPanels(pa, a, ic, mc, pc, kc, M, K, transA);
+      packAPanels(p, 0, a, ic, mc, pc, kc, M, K, transA);
       for (let jp = 0; jp < nPanels; jp++) {
         const j0 = jp * NR;
         const nr = Math.min(NR, N - j0);
         for (let i0 = 0; i0 < mc; i0 += MR) {
-          micro(c, 0, pa, (i0 / MR) * kc * MR, pb, jp * kc * NR, kc, ic + i0, j0, Math.min(MR, mc - i0), nr, N, alpha, bet);
+          const mr = Math.min(MR, mc - i0);
+          let ia = (i0 / MR) * kc * MR;
+          let ib = bOff + jp * kc * NR;
+          if (mr !== MR || nr !== NR) {
+            micro(c, 0, p, ia, p, ib, kc, ic + i0, j0, mr, nr, N, alpha, bet);
+            continue;
+          }
+          // The 2x4 micro-kernel of micro(), inlined (same loads, same order of sums).
+          let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+          let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+          const end2 = ia + (kc >> 1) * (2 * MR);
+          for (; ia < end2; ia = (ia + 4) | 0, ib = (ib + 8) | 0) {
+            const a0 = p[ia];
+            const a1 = p[(ia + 1) | 0];
+            const b0 = p[ib];
+            c00 += a0 * b0; c10 += a1 * b0;
+            const b1 = p[(ib + 1) | 0];
+            c01 += a0 * b1; c11 += a1 * b1;
+            const b2 = p[(ib + 2) | 0];
+            c02 += a0 * b2; c12 += a1 * b2;
+            const b3 = p[(ib + 3) | 0];
+            c03 += a0 * b3; c13 += a1 * b3;
+            const a2 = p[(ia + 2) | 0];
+            const a3 = p[(ia + 3) | 0];
+            const b4 = p[(ib + 4) | 0];
+            c00 += a2 * b4; c10 += a3 * b4;
+            const b5 = p[(ib + 5) | 0];
+            c01 += a2 * b5; c11 += a3 * b5;
+            const b6 = p[(ib + 6) | 0];
+            c02 += a2 * b6; c12 += a3 * b6;
+            const b7 = p[(ib + 7) | 0];
+            c03 += a2 * b7; c13 += a3 * b7;
+          }
+          if ((kc & 1) !== 0) {
+            const a0 = p[ia];
+            const a1 = p[(ia + 1) | 0];
+            const b0 = p[ib];
+            const b1 = p[(ib + 1) | 0];
+            const b2 = p[(ib + 2) | 0];
+            const b3 = p[(ib + 3) | 0];
+            c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+            c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+          }
+          let o = (ic + i0) * N + j0;
+          if (bet === 0) {
+            c[o] = alpha * c00; c[o + 1] = alpha * c01; c[o + 2] = alpha * c02; c[o + 3] = alpha * c03; o += N;
+            c[o] = alpha * c10; c[o + 1] = alpha * c11; c[o + 2] = alpha * c12; c[o + 3] = alpha * c13;
+          } else {
+            c[o] = alpha * c00 + bet * c[o]; c[o + 1] = alpha * c01 + bet * c[o + 1]; c[o + 2] = alpha * c02 + bet * c[o + 2]; c[o + 3] = alpha * c03 + bet * c[o + 3]; o += N;
+            c[o] = alpha * c10 + bet * c[o]; c[o + 1] = alpha * c11 + bet * c[o + 1]; c[o + 2] = alpha * c12 + bet * c[o + 2]; c[o + 3] = alpha * c13 + bet * c[o + 3];
+          }
         }
       }
     }
@@ -192,7 +256,7 @@ export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M
 /** The module's A pack holding all of a [M,K] (row-major) as MR-row panels [ceil(M/MR)][K][MR]. */
 export function packWholeA(a: Float32Array, M: number, K: number): Float64Array {
   ensurePacks(Math.ceil(M / MR) * MR * K, 0);
-  packAPanels(packA, a, 0, M, 0, K, M, K, false);
+  packAPanels(packA, 0, a, 0, M, 0, K, M, K, false);
   return packA;
 }
 
