@@ -121,7 +121,8 @@ export interface RunSettings {
   retries: number;
   samples: number;
   seed: number;
-  costs: CostTableJSON;
+  /** The run's cost table (null only while a fresh run is being set up). */
+  costs: CostTableJSON | null;
 }
 
 export function timestamp(): string {

@@ -13,8 +13,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { ArgumentError } from '../../tensor/errors.js';
-import { costTableFromJSON, costTableToJSON, measuredCosts, paperCosts, type CostTable, type CostTableJSON, type Encoding } from '../../splitee/cost.js';
+import { ArgumentError, FormatError } from '../../tensor/errors.js';
+import { costTableFromJSON, costTableToJSON, measuredCosts, paperCosts, type CostTable, type Encoding } from '../../splitee/cost.js';
 import { createPolicy, type SplitPolicy } from '../../splitee/policy.js';
 import { SplitRunner, type RoundRecord } from '../../splitee/runner.js';
 import { HttpCloud } from '../../splitee/transport.js';
@@ -127,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
       retries: num(v.retries, 'retries', 2, (x) => Number.isInteger(x) && x >= 0 && x <= 10, 'an integer in [0, 10]'),
       samples: int(v.samples, 'samples', DEFAULT_SAMPLES, 1),
       seed: num(v.seed, 'seed', 1, Number.isInteger, 'an integer'),
-      costs: null as unknown as CostTableJSON,
+      costs: null, // set below, from the cost model
     };
     logPath = v.log ?? join(DEFAULT_OUT, `run-${timestamp()}.jsonl`);
   }
@@ -142,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
   // ---- costs (fresh runs only; a resumed run keeps its logged table)
   let costs: CostTable;
   if (resumed !== null) {
+    if (settings.costs === null) throw new FormatError(`run --resume: ${logPath}: the header has no cost table: got null, expected the table the run started with`);
     costs = costTableFromJSON(settings.costs);
   } else {
     if (settings.cost === 'paper') {
