@@ -17,6 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+import model_card  # noqa: E402  (tools/resnet/model_card.py, shared)
 import safetensors_io  # noqa: E402
 from train import LOSS_WEIGHTS  # noqa: E402
 
@@ -377,23 +378,9 @@ def write_card(cfg, log, clean_acc, thr, dist_acc, deploy, costs, params):
           "- `traces/pytorch-clean-test.csv` and `traces/pytorch-<distortion>-s<sev>-test.csv`: per-sample "
           "per-exit confidence and prediction on the 10,000 test images (PyTorch)", "",
           "## Measured by the TypeScript engine", "",
-          previous_ts_section(os.path.join(OUT, "MODEL_CARD.md")), ""]
+          model_card.previous_ts_section(os.path.join(OUT, "MODEL_CARD.md"), "tools/resnet/README.md"), ""]
     with open(os.path.join(OUT, "MODEL_CARD.md"), "w") as f:
         f.write("\n".join(L))
-
-
-def previous_ts_section(card_path):
-    """The TypeScript engine's figures are measured by `splitee trace` after the export, not here:
-    keep that section of an existing card across re-exports (a placeholder on the first export)."""
-    marker = "## Measured by the TypeScript engine\n"
-    try:
-        with open(card_path) as f:
-            old = f.read()
-    except FileNotFoundError:
-        old = ""
-    if marker in old:
-        return old.split(marker, 1)[1].strip()
-    return "_Not measured yet: run the `splitee trace` command of tools/resnet/README.md and record the figures here._"
 
 
 if __name__ == "__main__":

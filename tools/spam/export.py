@@ -21,6 +21,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools", "resnet"))
 import tokenization as tk  # noqa: E402
 from model import MultiExitBert  # noqa: E402
+import model_card  # noqa: E402  (tools/resnet/model_card.py, shared)
 import safetensors_io  # noqa: E402  (tools/resnet/safetensors_io.py, shared)
 
 DATA = os.path.join(HERE, "data")
@@ -398,23 +399,9 @@ def write_card(config, splits, hist, baseline, fl, pooler_flops, nparams, onnx_o
     if os.path.exists(notes):
         w(open(notes, encoding="utf-8").read().rstrip() + "\n")
     w("## Measured by the TypeScript engine\n")
-    w(previous_ts_section(os.path.join(DEST, "MODEL_CARD.md")) + "\n")
+    w(model_card.previous_ts_section(os.path.join(DEST, "MODEL_CARD.md"), "tools/spam/README.md") + "\n")
     with open(os.path.join(DEST, "MODEL_CARD.md"), "w") as f:
         f.write("\n".join(lines))
-
-
-def previous_ts_section(card_path):
-    """The TypeScript engine's figures are measured by `splitee trace` after the export, not here:
-    keep that section of an existing card across re-exports (a placeholder on the first export)."""
-    marker = "## Measured by the TypeScript engine\n"
-    try:
-        with open(card_path, encoding="utf-8") as f:
-            old = f.read()
-    except FileNotFoundError:
-        old = ""
-    if marker in old:
-        return old.split(marker, 1)[1].strip()
-    return "_Not measured yet: run the `splitee trace` commands of tools/spam/README.md and record the figures here._"
 
 
 if __name__ == "__main__":
