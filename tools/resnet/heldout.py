@@ -13,30 +13,14 @@ Usage: python3 tools/resnet/heldout.py [--out DIR] [--first 9000] [--count 1000]
 (data from $FMNIST_DIR, default /usr/share/datasets/fashion-mnist: Debian's dataset-fashion-mnist).
 """
 import argparse
-import gzip
 import os
-import struct
+import sys
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import read_idx, write_idx  # noqa: E402  (the IDX reader/writer of the training code)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA_DIR = os.environ.get("FMNIST_DIR", "/usr/share/datasets/fashion-mnist")
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic, = struct.unpack(">I", data[:4])
-    nd = magic & 0xFF
-    shape = struct.unpack(">" + "I" * nd, data[4:4 + 4 * nd])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd).reshape(shape)
-
-
-def write_idx(path, arr):
-    arr = np.ascontiguousarray(arr, dtype=np.uint8)
-    head = struct.pack(">I", 0x800 | arr.ndim) + struct.pack(">" + "I" * arr.ndim, *arr.shape)
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as f:
-        f.write(head + arr.tobytes())
 
 
 def main():
