@@ -66,6 +66,18 @@ function frame(width: number | undefined, names: readonly string[]): { W: number
   return { W: (width ?? 640) - 160 + m.r, m };
 }
 
+/** The SVG element, white background, centred title and the horizontal y grid with its labels. */
+function openChart(out: string[], W: number, H: number, m: { l: number }, pw: number, title: string, yt: readonly number[], sy: (v: number) => number): void {
+  const r2 = (v: number): string => v.toFixed(2);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${m.l + pw / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`);
+  for (const v of yt) {
+    out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${r2(sy(v))}" y2="${r2(sy(v))}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${m.l - 6}" y="${r2(sy(v) + 4)}" text-anchor="end">${fmt(v)}</text>`);
+  }
+}
+
 export function lineChart(spec: ChartSpec): string {
   const { W, m } = frame(spec.width, spec.series.map((s) => s.name));
   const H = spec.height ?? 400;
@@ -95,13 +107,7 @@ export function lineChart(spec: ChartSpec): string {
   const sy = (v: number): number => m.t + ph - ((v - y0) / (y1 - y0 || 1)) * ph;
   const r2 = (v: number): string => v.toFixed(2);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${m.l + pw / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(spec.title)}</text>`);
-  for (const v of yt) {
-    out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${r2(sy(v))}" y2="${r2(sy(v))}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${m.l - 6}" y="${r2(sy(v) + 4)}" text-anchor="end">${fmt(v)}</text>`);
-  }
+  openChart(out, W, H, m, pw, spec.title, yt, sy);
   for (const v of xt) {
     out.push(`<line x1="${r2(sx(v))}" x2="${r2(sx(v))}" y1="${m.t + ph}" y2="${m.t + ph + 4}" stroke="#333"/>`);
     out.push(`<text x="${r2(sx(v))}" y="${m.t + ph + 18}" text-anchor="middle">${fmt(v)}</text>`);
@@ -152,13 +158,7 @@ export function barChart(spec: BarSpec): string {
   const gw = pw / n;
   const bw = (gw * 0.8) / Math.max(1, spec.series.length);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${m.l + pw / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(spec.title)}</text>`);
-  for (const v of yt) {
-    out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${r2(sy(v))}" y2="${r2(sy(v))}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${m.l - 6}" y="${r2(sy(v) + 4)}" text-anchor="end">${fmt(v)}</text>`);
-  }
+  openChart(out, W, H, m, pw, spec.title, yt, sy);
   spec.categories.forEach((c, i) => {
     out.push(`<text x="${r2(m.l + gw * (i + 0.5))}" y="${m.t + ph + 18}" text-anchor="middle">${escapeXml(c)}</text>`);
   });
