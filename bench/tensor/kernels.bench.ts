@@ -40,7 +40,7 @@ interface Row {
 }
 
 /** Median CPU ms (user + system of this process) per call of fn, calls batched to >= ~20 ms. */
-function cpuMedian(fn: () => void, reps: number): number {
+export function cpuMedian(fn: () => void, reps: number): number {
   fn();
   const t0 = process.cpuUsage();
   fn();

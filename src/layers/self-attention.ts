@@ -5,7 +5,8 @@
  *   out     = LayerNorm(ctx Wo^T + bo + x; eps)                          (residual, then LayerNorm)
  * Shapes: x [N,T,H], mask [N,T] of 1/0 or null (no padding), out [N,T,H]; W* [H,H] as torch.nn.Linear
  * stores them, heads split H into `numHeads` blocks of d = H / numHeads columns.
- * Scratch: 4*N*T*H + T floats from the arena, released before returning.
+ * Scratch: 4*N*T*H + min(T, 64)*T floats from the arena (q, k, v, the context, and one block of attention
+ * scores), released before returning.
  */
 import { ArgumentError, ShapeError, formatShape } from '../tensor/errors.js';
 import type { Arena } from '../tensor/arena.js';

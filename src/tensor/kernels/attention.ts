@@ -9,13 +9,41 @@
  * Mask: the additive form of HF's get_extended_attention_mask, (1 - mask) * torch.finfo(float32).min
  * (MASK_MIN = -3.4028234663852886e38). A row whose keys are all padding therefore attends uniformly,
  * exactly as HF does. Tolerance: rel 1e-5 (norm-relative over the value sum).
- * Optimization: scores of one query row live in `scratch` [Tk]; dot products and the weighted value
- * sum are unit-stride within a head. The naive version is a float64 loop nest with the same mask rule.
+ * Optimization: per batch row and head, query rows in blocks of QB: the scores S [qb,Tk] = scale * Q_h K_h^T
+ * and the context P V_h are two strided sgemms (gemm-micro.ts gemmStrided, reading Q_h, K_h, V_h and
+ * writing out[.., h*d:(h+1)*d] in place through row stride H: no copies, no transpose), with the masked
+ * row softmax of S in between (scratch [QB,Tk], float32; max, exp and sum in float64). The sgemms sum
+ * float32 products in float64 (see gemm-micro.ts). The naive version is a float64 loop nest with the
+ * same mask rule.
  */
 import { ShapeError, ArgumentError, formatShape } from '../errors.js';
+import { gemmStrided } from './gemm-micro.js';
 
 /** torch.finfo(torch.float32).min, the value HF BERT adds at padded keys. */
 export const MASK_MIN = -3.4028234663852886e38;
+
+/** Query rows per block: the block's scores S [QB,Tk] are the scratch (32 KB at Tk = 128). */
+const QB = 64;
+
+/** 2^-i for i in [0, 151) and 2^(-i/32) for i in [0, 32): the scale factors of expNonPositive. */
+const POW2_INT = Float64Array.from({ length: 151 }, (_, i) => 2 ** -i);
+const POW2_FRAC = Float64Array.from({ length: 32 }, (_, i) => 2 ** (-i / 32));
+const INV_LN2_32 = 32 / Math.LN2;
+const LN2_32 = Math.LN2 / 32;
+
+/**
+ * e^y for y <= 0 (a softmax's y = score - row max), relative error < 2e-12 down to y = -104, inlined by
+ * V8 (Math.exp is a call into its C library, ~13 ns per call here). y = -(k/32) ln 2 + r with |r| <= ln 2/64, so
+ * e^y = 2^-(k>>5) 2^-((k&31)/32) e^r, e^r by its degree-4 Taylor polynomial (error < 1.3e-12).
+ * Below -104, e^y < 7e-46 rounds to 0 in float32 (and is below 1 ulp of a row sum, which is >= 1),
+ * so y is clamped there: the result is 6.8e-46, not 0. NaN stays NaN; y > 0.0108 is not supported.
+ */
+export function expNonPositive(y: number): number {
+  const c = y < -104 ? -104 : y;
+  const k = (-c * INV_LN2_32 + 0.5) | 0;
+  const r = c + k * LN2_32;
+  return POW2_INT[k >> 5] * POW2_FRAC[k & 31] * (1 + r + r * r * (0.5 + r * (1 / 6 + r * (1 / 24))));
+}
 
 export interface AttentionPlan {
   readonly B: number;
@@ -26,7 +54,7 @@ export interface AttentionPlan {
   readonly d: number;
   readonly scale: number;
   readonly outShape: readonly number[];
-  /** Float32 elements of scratch the fast version needs (one row of scores). */
+  /** Float32 elements of scratch the fast version needs: the scores of a block of query rows, min(Tq, 64) * Tk. */
   readonly scratchSize: number;
 }
 
@@ -47,7 +75,7 @@ export function attentionPlan(qShape: readonly number[], kShape: readonly number
     throw new ShapeError(`attentionPlan: mask does not match the keys: got mask ${formatShape(maskShape)}, k ${formatShape(kShape)}, expected mask [${B},${Tk}]`);
   }
   const d = H / heads;
-  return { B, Tq, Tk, H, heads, d, scale: 1 / Math.sqrt(d), outShape: [B, Tq, H], scratchSize: Tk };
+  return { B, Tq, Tk, H, heads, d, scale: 1 / Math.sqrt(d), outShape: [B, Tq, H], scratchSize: Math.min(Tq, QB) * Tk };
 }
 
 function check(where: string, out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan): void {
@@ -61,40 +89,51 @@ function check(where: string, out: Float32Array, q: Float32Array, k: Float32Arra
   if (mask !== null) need('mask', mask, p.B * p.Tk);
 }
 
-/** out [B,Tq,H] = attention(q [B,Tq,H], k [B,Tk,H], v [B,Tk,H], mask [B,Tk] | null); scratch [Tk] */
+/** out [B,Tq,H] = attention(q [B,Tq,H], k [B,Tk,H], v [B,Tk,H], mask [B,Tk] | null); scratch [p.scratchSize] */
 export function attention(out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan, scratch: Float32Array): void {
   check('attention', out, q, k, v, mask, p);
   const { B, Tq, Tk, H, heads, d, scale } = p;
-  if (scratch.length < Tk) throw new ShapeError(`attention: scratch is too short: got ${scratch.length}, expected at least ${Tk} (plan.scratchSize)`);
+  if (scratch.length < p.scratchSize) throw new ShapeError(`attention: scratch is too short: got ${scratch.length}, expected at least ${p.scratchSize} (plan.scratchSize)`);
   if (out === q || out === k || out === v) throw new ArgumentError('attention: out aliases an input: got the same buffer, expected a separate output');
+  if (Tq === 0 || d === 0) return;
+  if (Tk === 0) {
+    out.fill(0, 0, B * Tq * H); // no keys: an empty sum, as the naive version gives
+    return;
+  }
+  const s = scratch;
   for (let b = 0; b < B; b++) {
+    const kv = b * Tk * H;
     for (let h = 0; h < heads; h++) {
       const col = h * d;
-      for (let t = 0; t < Tq; t++) {
-        const qo = (b * Tq + t) * H + col;
-        let m = -Infinity;
-        for (let s = 0; s < Tk; s++) {
-          const ko = (b * Tk + s) * H + col;
-          let dot = 0;
-          for (let j = 0; j < d; j++) dot += q[qo + j] * k[ko + j];
-          let sc = dot * scale;
-          if (mask !== null) sc += (1 - mask[b * Tk + s]) * MASK_MIN;
-          scratch[s] = sc;
-          if (!(sc <= m)) m = sc;
+      for (let t0 = 0; t0 < Tq; t0 += QB) {
+        const rows = Math.min(QB, Tq - t0);
+        const qo = (b * Tq + t0) * H + col;
+        // S [rows,Tk] = scale * Q_h[t0:t0+rows] K_h^T (K_h stored [Tk,d] at row stride H: transB).
+        gemmStrided(s, 0, Tk, q, qo, H, k, kv + col, H, rows, Tk, d, false, true, scale, 0);
+        for (let r = 0; r < rows; r++) {
+          const o = r * Tk;
+          let m = -Infinity;
+          if (mask === null) {
+            for (let j = 0; j < Tk; j++) if (!(s[o + j] <= m)) m = s[o + j];
+          } else {
+            const mo = b * Tk;
+            for (let j = 0; j < Tk; j++) {
+              const sc = Math.fround(s[o + j] + (1 - mask[mo + j]) * MASK_MIN); // as stored, so score - m <= 0
+              s[o + j] = sc;
+              if (!(sc <= m)) m = sc;
+            }
+          }
+          let sum = 0;
+          for (let j = 0; j < Tk; j++) {
+            const e = expNonPositive(s[o + j] - m);
+            s[o + j] = e;
+            sum += e;
+          }
+          const inv = 1 / sum;
+          for (let j = 0; j < Tk; j++) s[o + j] *= inv;
         }
-        let sum = 0;
-        for (let s = 0; s < Tk; s++) {
-          const e = Math.exp(scratch[s] - m);
-          scratch[s] = e;
-          sum += e;
-        }
-        const inv = 1 / sum;
-        for (let j = 0; j < d; j++) out[qo + j] = 0;
-        for (let s = 0; s < Tk; s++) {
-          const w = scratch[s] * inv;
-          const vo = (b * Tk + s) * H + col;
-          for (let j = 0; j < d; j++) out[qo + j] += w * v[vo + j];
-        }
+        // out[b, t0:t0+rows, h] = P [rows,Tk] V_h (V_h stored [Tk,d] at row stride H), written at row stride H.
+        gemmStrided(out, qo, H, s, 0, Tk, v, kv + col, H, rows, d, Tk, false, false, 1, 0);
       }
     }
   }

@@ -2,7 +2,9 @@
  * The blocked sgemm core behind gemm(): C[M,N] = alpha * op(A) op(B) + beta * C (no epilogue).
  *
  * Shapes: op(A) [M,K] (stored [M,K] or [K,M] when transA), op(B) [K,N] (stored [K,N] or [N,K]
- * when transB), C [M,N]; row-major, contiguous.
+ * when transB), C [M,N]; row-major, contiguous (gemmBlocked), or each a row-major matrix at an offset
+ * with its own row stride, lda/ldb/ldc >= its row length, as in BLAS (gemmStrided: the attention
+ * kernel runs one head of the packed [B,T,H] layout as Q_h K_h^T and P V_h with no copies).
  * Blocking (Goto/BLIS order): K in blocks of KC; for each K-block B is packed once into
  * NR-column panels [kc][NR]; M in blocks of MC rows packed into MR-row panels [kc][MR]; then for each
  * B panel (kept in L1) the micro-kernel sweeps the A panels (kept in L2).
@@ -47,13 +49,13 @@ export function packBBuffer(n: number): Float64Array {
   return packB;
 }
 
-/** pb[o..] [ceil(N/NR)][kc][NR] <- op(B)[pc:pc+kc, 0:N], zero-padded on the right. */
-function packBPanels(pb: Float64Array, o: number, b: Float32Array, pc: number, kc: number, N: number, K: number, transB: boolean): void {
+/** pb[o..] [ceil(N/NR)][kc][NR] <- op(B)[pc:pc+kc, 0:N], zero-padded on the right; B at bOff, row stride ldb. */
+function packBPanels(pb: Float64Array, o: number, b: Float32Array, bOff: number, ldb: number, pc: number, kc: number, N: number, transB: boolean): void {
   for (let j0 = 0; j0 < N; j0 += NR) {
     const nr = Math.min(NR, N - j0);
     if (!transB && nr === NR) {
       for (let p = 0; p < kc; p++) {
-        const s = (pc + p) * N + j0;
+        const s = bOff + (pc + p) * ldb + j0;
         pb[o] = b[s];
         pb[o + 1] = b[s + 1];
         pb[o + 2] = b[s + 2];
@@ -61,10 +63,10 @@ function packBPanels(pb: Float64Array, o: number, b: Float32Array, pc: number, k
         o += NR;
       }
     } else if (transB && nr === NR) {
-      const s0 = j0 * K + pc;
-      const s1 = s0 + K;
-      const s2 = s1 + K;
-      const s3 = s2 + K;
+      const s0 = bOff + j0 * ldb + pc;
+      const s1 = s0 + ldb;
+      const s2 = s1 + ldb;
+      const s3 = s2 + ldb;
       for (let p = 0; p < kc; p++) {
         pb[o] = b[s0 + p];
         pb[o + 1] = b[s1 + p];
@@ -74,21 +76,21 @@ function packBPanels(pb: Float64Array, o: number, b: Float32Array, pc: number, k
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < NR; r++) pb[o + r] = r < nr ? b[transB ? (j0 + r) * K + pc + p : (pc + p) * N + j0 + r] : 0;
+        for (let r = 0; r < NR; r++) pb[o + r] = r < nr ? b[bOff + (transB ? (j0 + r) * ldb + pc + p : (pc + p) * ldb + j0 + r)] : 0;
         o += NR;
       }
     }
   }
 }
 
-/** pa[o..] [ceil(mc/MR)][kc][MR] <- op(A)[ic:ic+mc, pc:pc+kc], zero-padded at the bottom. */
-function packAPanels(pa: Float64Array, o: number, a: Float32Array, ic: number, mc: number, pc: number, kc: number, M: number, K: number, transA: boolean): void {
+/** pa[o..] [ceil(mc/MR)][kc][MR] <- op(A)[ic:ic+mc, pc:pc+kc], zero-padded at the bottom; A at aOff, row stride lda. */
+function packAPanels(pa: Float64Array, o: number, a: Float32Array, aOff: number, lda: number, ic: number, mc: number, pc: number, kc: number, transA: boolean): void {
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const mr = Math.min(MR, mc - i0);
     const r0 = ic + i0;
     if (!transA && mr === MR) {
-      const s0 = r0 * K + pc;
-      const s1 = s0 + K;
+      const s0 = aOff + r0 * lda + pc;
+      const s1 = s0 + lda;
       for (let p = 0; p < kc; p++) {
         pa[o] = a[s0 + p];
         pa[o + 1] = a[s1 + p];
@@ -96,14 +98,14 @@ function packAPanels(pa: Float64Array, o: number, a: Float32Array, ic: number, m
       }
     } else if (transA && mr === MR) {
       for (let p = 0; p < kc; p++) {
-        const s = (pc + p) * M + r0;
+        const s = aOff + (pc + p) * lda + r0;
         pa[o] = a[s];
         pa[o + 1] = a[s + 1];
         o += MR;
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < MR; r++) pa[o + r] = r < mr ? a[transA ? (pc + p) * M + r0 + r : (r0 + r) * K + pc + p] : 0;
+        for (let r = 0; r < MR; r++) pa[o + r] = r < mr ? a[aOff + (transA ? (pc + p) * lda + r0 + r : (r0 + r) * lda + pc + p)] : 0;
         o += MR;
       }
     }
@@ -111,10 +113,11 @@ function packAPanels(pa: Float64Array, o: number, a: Float32Array, ic: number, m
 }
 
 /**
- * C[i0:i0+mr, j0:j0+nr] = alpha * (pa panel [kc][2]) . (pb panel [kc][4]) + bet * C (bet = 0: C not read).
+ * C[i0:i0+mr, j0:j0+nr] = alpha * (pa panel [kc][2]) . (pb panel [kc][4]) + bet * C (bet = 0: C not read);
+ * C at cOff with row stride ldc.
  * Per K step: 2 A loads, 4 B loads, 8 multiply-adds into 8 register accumulators (see the header).
  */
-function micro(c: Float32Array, cOff: number, pa: Float64Array, ia: number, pb: Float64Array, ib: number, kc: number, i0: number, j0: number, mr: number, nr: number, N: number, alpha: number, bet: number): void {
+function micro(c: Float32Array, cOff: number, pa: Float64Array, ia: number, pb: Float64Array, ib: number, kc: number, i0: number, j0: number, mr: number, nr: number, ldc: number, alpha: number, bet: number): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   const end2 = ia + (kc >> 1) * (2 * MR);
@@ -151,12 +154,12 @@ function micro(c: Float32Array, cOff: number, pa: Float64Array, ia: number, pb: 
     c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
   }
   if (mr === MR && nr === NR) {
-    let o = cOff + i0 * N + j0;
+    let o = cOff + i0 * ldc + j0;
     if (bet === 0) {
-      c[o] = alpha * c00; c[o + 1] = alpha * c01; c[o + 2] = alpha * c02; c[o + 3] = alpha * c03; o += N;
+      c[o] = alpha * c00; c[o + 1] = alpha * c01; c[o + 2] = alpha * c02; c[o + 3] = alpha * c03; o += ldc;
       c[o] = alpha * c10; c[o + 1] = alpha * c11; c[o + 2] = alpha * c12; c[o + 3] = alpha * c13;
     } else {
-      c[o] = alpha * c00 + bet * c[o]; c[o + 1] = alpha * c01 + bet * c[o + 1]; c[o + 2] = alpha * c02 + bet * c[o + 2]; c[o + 3] = alpha * c03 + bet * c[o + 3]; o += N;
+      c[o] = alpha * c00 + bet * c[o]; c[o + 1] = alpha * c01 + bet * c[o + 1]; c[o + 2] = alpha * c02 + bet * c[o + 2]; c[o + 3] = alpha * c03 + bet * c[o + 3]; o += ldc;
       c[o] = alpha * c10 + bet * c[o]; c[o + 1] = alpha * c11 + bet * c[o + 1]; c[o + 2] = alpha * c12 + bet * c[o + 2]; c[o + 3] = alpha * c13 + bet * c[o + 3];
     }
     return;
@@ -165,42 +168,48 @@ function micro(c: Float32Array, cOff: number, pa: Float64Array, ia: number, pb: 
   edge[4] = c10; edge[5] = c11; edge[6] = c12; edge[7] = c13;
   for (let r = 0; r < mr; r++) {
     for (let s = 0; s < nr; s++) {
-      const o = cOff + (i0 + r) * N + j0 + s;
+      const o = cOff + (i0 + r) * ldc + j0 + s;
       c[o] = alpha * edge[r * NR + s] + (bet === 0 ? 0 : bet * c[o]);
     }
   }
 }
 
+/** C [M,N] = alpha op(A) op(B) + beta C, for M, N, K >= 1; A, B, C contiguous. */
+export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
+  gemmStrided(c, 0, N, a, 0, transA ? M : K, b, 0, transB ? K : N, M, N, K, transA, transB, alpha, beta);
+}
+
 /**
- * C [M,N] = alpha op(A) op(B) + beta C, for M, N, K >= 1.
- * Both packs live in one Float64Array (A panels first, B panels at bOff) and the full-tile
+ * C [M,N] = alpha op(A) op(B) + beta C, for M, N, K >= 1; C at cOff with row stride ldc, A (as stored)
+ * at aOff with row stride lda, B (as stored) at bOff with row stride ldb. The caller checks the bounds.
+ * Both packs live in one Float64Array (A panels first, B panels at pbOff) and the full-tile
  * micro-kernel is written out inside the i0 loop: one base pointer and one length for every load,
  * and no call per tile (+12% at 512^3 over calling micro() on two arrays, see the header). Edge
  * tiles call micro() on the same array.
  */
-export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
+export function gemmStrided(c: Float32Array, cOff: number, ldc: number, a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
   const nPanels = Math.ceil(N / NR);
   const kcMax = Math.min(KC, K);
-  const bOff = Math.ceil(Math.min(MC, M) / MR) * MR * kcMax;
-  const need = bOff + nPanels * NR * kcMax;
+  const pbOff = Math.ceil(Math.min(MC, M) / MR) * MR * kcMax;
+  const need = pbOff + nPanels * NR * kcMax;
   if (packAB.length < need) packAB = new Float64Array(need);
   const p = packAB;
   for (let pc = 0; pc < K; pc += KC) {
     const kc = Math.min(KC, K - pc);
     const bet = pc === 0 ? beta : 1;
-    packBPanels(p, bOff, b, pc, kc, N, K, transB);
+    packBPanels(p, pbOff, b, bOff, ldb, pc, kc, N, transB);
     for (let ic = 0; ic < M; ic += MC) {
       const mc = Math.min(MC, M - ic);
-      packAPanels(p, 0, a, ic, mc, pc, kc, M, K, transA);
+      packAPanels(p, 0, a, aOff, lda, ic, mc, pc, kc, transA);
       for (let jp = 0; jp < nPanels; jp++) {
         const j0 = jp * NR;
         const nr = Math.min(NR, N - j0);
         for (let i0 = 0; i0 < mc; i0 += MR) {
           const mr = Math.min(MR, mc - i0);
           let ia = (i0 / MR) * kc * MR;
-          let ib = bOff + jp * kc * NR;
+          let ib = pbOff + jp * kc * NR;
           if (mr !== MR || nr !== NR) {
-            micro(c, 0, p, ia, p, ib, kc, ic + i0, j0, mr, nr, N, alpha, bet);
+            micro(c, cOff, p, ia, p, ib, kc, ic + i0, j0, mr, nr, ldc, alpha, bet);
             continue;
           }
           // The 2x4 micro-kernel of micro(), inlined (same loads, same order of sums).
@@ -239,12 +248,12 @@ export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M
             c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
             c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
           }
-          let o = (ic + i0) * N + j0;
+          let o = cOff + (ic + i0) * ldc + j0;
           if (bet === 0) {
-            c[o] = alpha * c00; c[o + 1] = alpha * c01; c[o + 2] = alpha * c02; c[o + 3] = alpha * c03; o += N;
+            c[o] = alpha * c00; c[o + 1] = alpha * c01; c[o + 2] = alpha * c02; c[o + 3] = alpha * c03; o += ldc;
             c[o] = alpha * c10; c[o + 1] = alpha * c11; c[o + 2] = alpha * c12; c[o + 3] = alpha * c13;
           } else {
-            c[o] = alpha * c00 + bet * c[o]; c[o + 1] = alpha * c01 + bet * c[o + 1]; c[o + 2] = alpha * c02 + bet * c[o + 2]; c[o + 3] = alpha * c03 + bet * c[o + 3]; o += N;
+            c[o] = alpha * c00 + bet * c[o]; c[o + 1] = alpha * c01 + bet * c[o + 1]; c[o + 2] = alpha * c02 + bet * c[o + 2]; c[o + 3] = alpha * c03 + bet * c[o + 3]; o += ldc;
             c[o] = alpha * c10 + bet * c[o]; c[o + 1] = alpha * c11 + bet * c[o + 1]; c[o + 2] = alpha * c12 + bet * c[o + 2]; c[o + 3] = alpha * c13 + bet * c[o + 3];
           }
         }
@@ -256,7 +265,7 @@ export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M
 /** The module's A pack holding all of a [M,K] (row-major) as MR-row panels [ceil(M/MR)][K][MR]. */
 export function packWholeA(a: Float32Array, M: number, K: number): Float64Array {
   ensurePacks(Math.ceil(M / MR) * MR * K, 0);
-  packAPanels(packA, 0, a, 0, M, 0, K, M, K, false);
+  packAPanels(packA, 0, a, 0, K, 0, M, 0, K, false);
   return packA;
 }
 

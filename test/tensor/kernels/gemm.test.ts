@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gemm, gemmNaive, gemmPlan } from '../../../src/tensor/kernels/gemm.js';
+import { gemmStrided } from '../../../src/tensor/kernels/gemm-micro.js';
 import { ShapeError, ArgumentError } from '../../../src/tensor/errors.js';
 import { Rng } from '../../../src/splitee/rng.js';
 import { expectClose } from '../../helpers/close.js';
@@ -55,6 +56,35 @@ test('large tiles: 130x67x300 fast vs naive, all transposes', () => {
       const ref = gemm64(a, b, c, null, { M, N, K, transA, transB, alpha: 1, beta: 0, activation: 'gelu', bias: 'none' });
       expectClose(c, ref.value, { rtol: 1e-5, atol: 1e-7, scale: ref.scale, where: `tA=${transA} tB=${transB}` });
     }
+});
+
+test('gemmStrided: sub-matrices at offsets with row strides, all transposes, K past one K-block; C outside untouched', () => {
+  const rng = Rng.seeded(10);
+  for (const [M, N, K] of [[5, 7, 3], [66, 9, 300], [1, 130, 17]]) {
+    for (const transA of [false, true])
+      for (const transB of [false, true]) {
+        const [ar, ac] = transA ? [K, M] : [M, K]; // A as stored, embedded in a wider buffer at (2, 3)
+        const [br, bc] = transB ? [N, K] : [K, N];
+        const [lda, ldb, ldc] = [ac + 5, bc + 2, N + 3];
+        const [aOff, bOff, cOff] = [2 * lda + 3, ldb + 1, 4 * ldc + 2];
+        const abuf = randomArray(rng, aOff + ar * lda);
+        const bbuf = randomArray(rng, bOff + br * ldb);
+        const cbuf = randomArray(rng, cOff + M * ldc + 7);
+        const before = Float32Array.from(cbuf);
+        const a = Float32Array.from({ length: ar * ac }, (_, i) => abuf[aOff + Math.floor(i / ac) * lda + (i % ac)]);
+        const b = Float32Array.from({ length: br * bc }, (_, i) => bbuf[bOff + Math.floor(i / bc) * ldb + (i % bc)]);
+        const c0 = Float32Array.from({ length: M * N }, (_, i) => cbuf[cOff + Math.floor(i / N) * ldc + (i % N)]);
+        gemmStrided(cbuf, cOff, ldc, abuf, aOff, lda, bbuf, bOff, ldb, M, N, K, transA, transB, 1.5, 0.5);
+        const ref = gemm64(a, b, c0, null, { M, N, K, transA, transB, alpha: 1.5, beta: 0.5, activation: 'none', bias: 'none' });
+        const got = Float32Array.from({ length: M * N }, (_, i) => cbuf[cOff + Math.floor(i / N) * ldc + (i % N)]);
+        expectClose(got, ref.value, { rtol: 1e-5, atol: 1e-7, scale: ref.scale, where: `strided M=${M} N=${N} K=${K} tA=${transA} tB=${transB}` });
+        for (let i = 0; i < cbuf.length; i++) {
+          const r = i - cOff;
+          const inside = r >= 0 && Math.floor(r / ldc) < M && r % ldc < N;
+          if (!inside) assert.is(cbuf[i], before[i], `C[${i}] outside the sub-matrix was written`);
+        }
+      }
+  }
 });
 
 test('empty dimensions: K = 0 gives beta C + bias; M = 0 or N = 0 is a no-op', () => {
