@@ -266,6 +266,8 @@ def main():
                          else "exit k weighted k / sum(1..L) (deeper exits favoured)")
                         + " of class-balanced cross-entropy"
                         + (f", label smoothing {a['label_smoothing']}" if a.get("label_smoothing", 0) > 0 else ""),
+                "weight_average": {"from_epoch": a["average_from"], "steps": ck.get("averaged_steps")}
+                if a.get("average_from", 0) > 0 else None,
                 "exit_weighting": a.get("exit_weighting", "uniform"),
                 "label_smoothing": a.get("label_smoothing", 0.0),
                 "augmentation": {"window_prob": a["window_prob"],
@@ -311,7 +313,8 @@ def write_card(config, splits, hist, baseline, fl, pooler_flops, nparams, onnx_o
     w("- Source domain (training): easy-ham-1 (2,500 ham) + spam-1 (500 spam). Split by "
       "`src/node/datasets/spam-assassin.ts`: held-out = 20% of each class, the first ids in the order of "
       "sha256(\"splitee-spam-heldout-v1:\" + id) -> source-train 2,400 (2,000 ham / 400 spam), source-heldout 600 (500 / 100).")
-    w("- Target domain (deployment stream, never trained on, never used for a choice): easy-ham-2 (1,400) + hard-ham-1 (250) + "
+    w("- Target domain (deployment stream, never trained on, never used to choose a seed or an epoch; how its results "
+      "steered which recipes were tried is under \"Development runs\"): easy-ham-2 (1,400) + hard-ham-1 (250) + "
       "spam-2 (1,396) = 3,046 emails.")
     w("- Parsing (`src/node/datasets/email.ts`, shared with the TypeScript runtime): text = subject + \"\\n\" + body; headers "
       "unfolded, RFC 2047 subjects decoded, MIME multiparts walked (text/plain preferred over text/html), quoted-printable and "
@@ -352,9 +355,15 @@ def write_card(config, splits, hist, baseline, fl, pooler_flops, nparams, onnx_o
           "training-only, not exported); the classification loss sees the same masked input.")
     else:
         w(f"- Each content token is replaced by [MASK] with probability {t['augmentation']['token_drop_to_mask']}.")
-    w(f"- Epoch chosen on source-heldout only (final-exit accuracy, then mean exit accuracy, then final-exit loss): epoch "
-      f"{t['best_epoch']} of {t['epochs']}. Training wall time {'unknown (no history.json)' if t['train_seconds'] is None else '%.1f min' % (t['train_seconds'] / 60)} on a shared 2-core machine "
-      f"(torch {torch.__version__}, OpenBLAS).\n")
+    if t["weight_average"]:
+        w(f"- Weights: the uniform average of the weights after every optimizer step of epochs {t['weight_average']['from_epoch']}"
+          f"..{t['epochs']} ({t['weight_average']['steps']} steps; Polyak / SWA tail average, `--average-from`), no epoch selection. "
+          f"Training wall time {'unknown (no history.json)' if t['train_seconds'] is None else '%.1f min' % (t['train_seconds'] / 60)} on a shared 2-core machine "
+          f"(torch {torch.__version__}, OpenBLAS).\n")
+    else:
+        w(f"- Epoch chosen on source-heldout only (final-exit accuracy, then mean exit accuracy, then final-exit loss): epoch "
+          f"{t['best_epoch']} of {t['epochs']}. Training wall time {'unknown (no history.json)' if t['train_seconds'] is None else '%.1f min' % (t['train_seconds'] / 60)} on a shared 2-core machine "
+          f"(torch {torch.__version__}, OpenBLAS).\n")
     w("## Accuracy (PyTorch, float32, eval mode)\n")
     w("| exit | source held-out | target | target ham | target spam recall | target spam precision |")
     w("|---|---|---|---|---|---|")

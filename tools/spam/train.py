@@ -118,6 +118,10 @@ def main():
                     help="weight of an auxiliary masked-LM loss on the last layer (0: off); the classification "
                          "loss then sees the same BERT-masked input (--mask-prob, 80/10/10)")
     ap.add_argument("--mask-prob", type=float, default=0.15)
+    ap.add_argument("--average-from", type=int, default=0,
+                    help="if > 0: keep the uniform average of the weights after every optimizer step from the start of "
+                         "this epoch to the end (a Polyak / SWA tail average); the average is evaluated each epoch and "
+                         "saved at the end, with no epoch selection (the training trajectory itself is unchanged)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=0, help="0: 1 while tools/resnet runs, else 2")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (timing runs)")
@@ -172,6 +176,7 @@ def main():
     history = []
     best = None
     step = 0
+    average, n_averaged = None, 0  # --average-from: running mean of the float weights
     t_train = time.time()
     for epoch in range(1, args.epochs + 1):
         threads = set_threads(args.threads)
@@ -223,6 +228,15 @@ def main():
             torch.nn.utils.clip_grad_norm_([p for _, p in named], 1.0)
             opt.step()
             sched.step()
+            if args.average_from and epoch >= args.average_from:
+                n_averaged += 1
+                with torch.no_grad():
+                    if average is None:
+                        average = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                    else:
+                        for k, v in model.state_dict().items():
+                            if v.is_floating_point():
+                                average[k] += (v - average[k]) / n_averaged
             tot_loss += loss.item()
             step += 1
             if step % 20 == 0:
@@ -236,23 +250,40 @@ def main():
         ev = evaluate(model, held_seqs, held_y)
         rec = {"epoch": epoch, "train_loss": tot_loss / steps_per_epoch, "seconds": time.time() - te, "threads": threads,
                "heldout": ev}
+        if average is not None:
+            with torch.random.fork_rng(devices=[]):  # building a model draws initial weights: keep the run's RNG stream
+                averaged = MultiExitBert(cfg)
+            averaged.load_state_dict(average)
+            rec["heldout_averaged"] = evaluate(averaged, held_seqs, held_y)
+            rec["steps_averaged"] = n_averaged
+            print(f"epoch {epoch}: averaged weights ({n_averaged} steps), held-out acc per exit "
+                  f"{' '.join('%.4f' % e['acc'] for e in rec['heldout_averaged'])}", flush=True)
         history.append(rec)
         final = ev[-1]
         mean_acc = sum(e["acc"] for e in ev) / L
         print(f"epoch {epoch}: train loss {rec['train_loss']:.4f}, held-out acc per exit "
               f"{' '.join('%.4f' % e['acc'] for e in ev)}, final loss {final['loss']:.4f}, {rec['seconds']:.0f} s",
               flush=True)
+        if args.average_from:
+            continue  # the average of the whole tail is saved after the last epoch
         # selection by the source held-out split only: final-exit accuracy, then mean exit accuracy, then final loss
         key = (round(final["acc"], 6), round(mean_acc, 6), -final["loss"])
         if best is None or key > best[0]:
             best = (key, epoch)
             torch.save({"config": cfg, "state_dict": model.state_dict(), "epoch": epoch, "args": vars(args)},
                        os.path.join(args.out, "checkpoint.pt"))
+    if args.average_from:
+        if average is None:
+            raise SystemExit(f"train.py: --average-from {args.average_from} is after the last epoch ({args.epochs}); nothing averaged")
+        best = (None, args.epochs)
+        torch.save({"config": cfg, "state_dict": average, "epoch": args.epochs, "args": vars(args),
+                    "averaged_steps": n_averaged}, os.path.join(args.out, "checkpoint.pt"))
     wall = time.time() - t_train
     with open(os.path.join(args.out, "history.json"), "w") as f:
         json.dump({"args": vars(args), "parameters": nparams, "best_epoch": best[1], "train_seconds": wall,
                    "history": history}, f, indent=1)
-    print(f"best epoch {best[1]} (by source held-out); training wall time {wall:.0f} s", flush=True)
+    chosen = f"averaged weights of {n_averaged} steps" if args.average_from else f"best epoch {best[1]} (by source held-out)"
+    print(f"{chosen}; training wall time {wall:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

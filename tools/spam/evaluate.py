@@ -1,0 +1,71 @@
+"""Per-exit correct counts of several training runs on source-heldout and on the target stream, for the
+development-runs tables of the model card (tools/spam/CARD_NOTES.md). The target is read for REPORTING; the
+choice of the shipped run uses only the source-heldout columns (train.py's key, printed first).
+
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/spam/evaluate.py tools/spam/out/e/a-s1 tools/spam/out/e/d2-s1 ...
+    [--json out.json]
+
+Each argument is a run folder holding checkpoint.pt (+ history.json) as train.py --out writes it.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import tokenization as tk  # noqa: E402
+from export import DATA, WEIGHTS, all_logits, read_jsonl  # noqa: E402
+from model import MultiExitBert  # noqa: E402
+
+
+def load_split(wp, split):
+    rows = read_jsonl(os.path.join(DATA, f"{split}.jsonl"))
+    return [wp.encode(r["text"]) for r in rows], np.array([r["label"] for r in rows])
+
+
+def evaluate_run(folder, splits):
+    ck = torch.load(os.path.join(folder, "checkpoint.pt"), map_location="cpu")
+    model = MultiExitBert(ck["config"])
+    model.load_state_dict(ck["state_dict"])
+    model.eval()
+    res = {"run": folder, "epoch": ck["epoch"], "seed": ck["args"]["seed"]}
+    for name, (seqs, y) in splits.items():
+        logits = all_logits(model, seqs).astype(np.float64)
+        correct = [int((logits[k].argmax(-1) == y).sum()) for k in range(logits.shape[0])]
+        final = logits[-1] - logits[-1].max(-1, keepdims=True)
+        ce = float(-(final[np.arange(len(y)), y] - np.log(np.exp(final).sum(-1))).mean())
+        res[name] = {"n": int(len(y)), "correct_per_exit": correct, "final_ce": ce}
+    h = res["source-heldout"]
+    # train.py's selection key: final-exit accuracy, then mean exit accuracy, then final-exit CE (lower wins)
+    res["source_key"] = [h["correct_per_exit"][-1], sum(h["correct_per_exit"]), -h["final_ce"]]
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("runs", nargs="+")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    wp = tk.WordPiece(tk.read_vocab(os.path.join(WEIGHTS, "vocab.txt")))
+    splits = {s: load_split(wp, s) for s in ("source-heldout", "target")}
+    results = []
+    for folder in args.runs:
+        r = evaluate_run(folder, splits)
+        results.append(r)
+        h, t = r["source-heldout"], r["target"]
+        print(f"{folder}: epoch {r['epoch']} | source key {r['source_key'][0]}/{h['n']}, {r['source_key'][1]}, "
+              f"CE {h['final_ce']:.4f} | target per exit "
+              + " ".join(f"{100 * c / t['n']:.2f}" for c in t["correct_per_exit"])
+              + f" (final {t['correct_per_exit'][-1]}/{t['n']})", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
