@@ -1,7 +1,9 @@
 /**
  * `splitee claims`: the paper's headline claim (> 50% cost reduction with < 2 points accuracy drop
- * against final-layer inference) checked on our model, for every stream: clean, and each distortion
- * of the model config at its deployment severity.
+ * against final-layer inference) checked on our model, for every stream. An image model's streams are
+ * --data clean and under each distortion of the model config at its deployment severity; a text
+ * model's streams are data sources (default: the deployment stream, spam-assassin:target), which
+ * is the paper's own setting (a BERT fine-tuned on a source domain, deployed on another).
  *
  *   1. trace every stream once (batched, two worker threads; cached in OUT/traces/ by model hash);
  *   2. alpha from --alpha auto (held-out clean source data, run-alpha.ts) or a given value;
@@ -22,7 +24,11 @@ import { measuredCosts, paperCosts, type CostTable, type Encoding } from '../../
 import { replay, type ReplayResult } from '../../splitee/replay.js';
 import { formatTrace, parseTrace, type Trace } from '../../splitee/trace.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
+import { ArgumentError } from '../../tensor/errors.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
+import { BertModel } from '../../layers/bert.js';
+import type { SourceRequest } from './trace.js';
+import { DEFAULT_TEXT_SOURCE } from './trace-text.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
 import { lineChart } from '../report/plots.js';
 import { autoAlpha } from './run-alpha.js';
@@ -40,10 +46,12 @@ cost model. Writes OUT/claims.md, OUT/claims.json, OUT/*.svg and the stream trac
 
 options:
   --model DIR          model folder (default ${DEFAULT_MODEL} in the package)
-  --out DIR            output folder (default splitee-out/claims)
-  --data SOURCE        the stream data (default: the shipped sample)
+  --out DIR            output folder (default splitee-out/claims/MODEL_ID)
+  --data SOURCE        the stream data (default: the shipped sample; text: ${DEFAULT_TEXT_SOURCE})
   --samples N          stream length (default: all of --data)
-  --streams LIST       comma-separated (default: clean and NAME:deploy for every distortion in the config)
+  --streams LIST       comma-separated. Image models: distortions of --data (default: clean and
+                       NAME:deploy for every distortion in the config). Text models: data sources
+                       (default: --data), e.g. spam-assassin:target,spam-assassin:source-heldout
   --alpha A|auto       (default auto: held-out clean source data; see splitee run --help)
   --alpha-margin M     (default ${DEFAULT_ALPHA_MARGIN} point)
   --runs R             replays per cell, fresh permutations (default 20)
@@ -103,9 +111,19 @@ function cell(stream: string, policy: string, offload: number, alpha: number, r:
 const p1 = (x: number): string => (100 * x).toFixed(1);
 const p2 = (x: number): string => (100 * x).toFixed(2);
 
-function defaultStreams(model: LoadedModel): string[] {
+const isText = (model: LoadedModel): boolean => model.network instanceof BertModel;
+
+function defaultStreams(model: LoadedModel, data: string | undefined): string[] {
+  if (isText(model)) return [data ?? DEFAULT_TEXT_SOURCE];
   const d = (model.config as { distortions?: Record<string, { deployment?: number }> }).distortions ?? {};
   return ['clean', ...Object.entries(d).filter(([, v]) => v && typeof v === 'object' && v.deployment !== undefined).map(([k]) => `${k}:deploy`)];
+}
+
+/** What to trace for a stream: a distortion of --data (images) or the data source itself (text). */
+function streamRequest(model: LoadedModel, stream: string, data: string | undefined, samples: number | undefined): SourceRequest {
+  return isText(model)
+    ? { data: stream, labels: undefined, distortion: undefined, seed: 1, limit: samples }
+    : { data, labels: undefined, distortion: stream, seed: 1, limit: samples };
 }
 
 function streamFile(stream: string): string {
@@ -122,7 +140,7 @@ async function traceStreams(model: LoadedModel, streams: string[], dir: string, 
     const meta = csv.replace(/\.csv$/, '.json');
     if (existsSync(csv) && existsSync(meta)) {
       const m = JSON.parse(readFileSync(meta, 'utf8')) as { model_sha256?: string; data?: string | null; samples?: number | null };
-      if (m.model_sha256 === model.hash && m.data === (data ?? null) && m.samples === (samples ?? null)) {
+      if (m.model_sha256 === model.hash && m.data === (streamRequest(model, s, data, samples).data ?? null) && m.samples === (samples ?? null)) {
         out.set(s, parseTrace(readFileSync(csv, 'utf8'), csv));
         continue;
       }
@@ -130,16 +148,18 @@ async function traceStreams(model: LoadedModel, streams: string[], dir: string, 
     todo.push(s);
   }
   const per = new Map<string, number>();
-  const total = todo.length * resolveSource(model, { data, labels: undefined, distortion: undefined, seed: 1, limit: samples }, 'claims').count;
+  let total = 0;
+  for (const s of todo) total += resolveSource(model, { ...streamRequest(model, s, data, samples), distortion: undefined }, 'claims').count;
   bar?.start(Math.max(1, total), 0, { task: 'tracing streams' });
   const one = async (s: string): Promise<void> => {
-    const r = await traceInWorker({ modelDir: model.dir, req: { data, labels: undefined, distortion: s, seed: 1, limit: samples } }, (done) => {
+    const req = streamRequest(model, s, data, samples);
+    const r = await traceInWorker({ modelDir: model.dir, req }, (done) => {
       per.set(s, done);
       bar?.update([...per.values()].reduce((a, b) => a + b, 0), { task: `tracing ${s}` });
     }).result;
     const csv = join(dir, streamFile(s));
     writeFileSync(csv, formatTrace(r.trace));
-    writeFileSync(csv.replace(/\.csv$/, '.json'), JSON.stringify({ model_id: model.id, model_sha256: model.hash, stream: s, description: r.description, data: data ?? null, samples: samples ?? null, seed: 1 }, null, 1) + '\n');
+    writeFileSync(csv.replace(/\.csv$/, '.json'), JSON.stringify({ model_id: model.id, model_sha256: model.hash, stream: s, description: r.description, data: req.data ?? null, samples: samples ?? null, seed: 1 }, null, 1) + '\n');
     out.set(s, r.trace);
   };
   const queue = [...todo];
@@ -178,14 +198,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   const model = loadModel(resolve(v.model ?? join(packageRoot(), DEFAULT_MODEL)));
   const L = model.network.numStages;
-  const out = v.out ?? join('splitee-out', 'claims');
+  const out = v.out ?? join('splitee-out', 'claims', model.id);
   const runs = num(v.runs, 'runs', 20, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
   const seed = num(v.seed, 'seed', 1, Number.isInteger, 'an integer');
   const samples = v.samples === undefined ? undefined : num(v.samples, 'samples', 0, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
   const margin = num(v['alpha-margin'], 'alpha-margin', DEFAULT_ALPHA_MARGIN, (y) => y >= 0, 'a number of points >= 0');
   const bandwidth = num(v.bandwidth, 'bandwidth', 10, (y) => y > 0, 'Mbit/s > 0');
   const rtt = num(v.rtt, 'rtt', 20, (y) => y >= 0, 'ms >= 0');
-  const streams = v.streams ? v.streams.split(',').map((s) => s.trim()).filter(Boolean) : defaultStreams(model);
+  if (isText(model) && v.streams !== undefined && v.data !== undefined) {
+    throw new ArgumentError(`claims: --streams and --data together with a text model: got --data ${v.data} --streams ${v.streams}, expected one of them (a text model's streams are data sources)`);
+  }
+  const streams = v.streams ? v.streams.split(',').map((s) => s.trim()).filter(Boolean) : defaultStreams(model, v.data);
   const bar = process.stderr.isTTY && !v.json ? new cliProgress.SingleBar({ format: 'claims [{bar}] {value}/{total} | {task}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   const t0 = performance.now();
 
@@ -270,7 +293,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const m0 = measured[0];
   md.push('', `## Measured cost model (ms): device ${gflops} GFLOP/s (this engine, here), uplink ${bandwidth} Mbit/s, round trip ${rtt} ms`, '');
-  md.push(`Cost = device FLOPs of stages and exit heads 1..i / device speed + (offloaded: activation bytes / bandwidth + round trip); cloud compute free; mu = lambda * L / (final-layer ms). Final layer on the device: ${m0 ? m0.finalLayerCostPerSample.toFixed(1) : '?'} ms per sample. Cloud only (the raw 784-byte input sent, final-layer accuracy): ${m0 ? m0.cloudOnlyCost.toFixed(1) : '?'} ms.`, '');
+  md.push(`Cost = device FLOPs of stages and exit heads 1..i / device speed + (offloaded: activation bytes / bandwidth + round trip); cloud compute free; mu = lambda * L / (final-layer ms). Final layer on the device: ${m0 ? m0.finalLayerCostPerSample.toFixed(1) : '?'} ms per sample. Cloud only (the raw ${model.network.profile.rawInputBytes}-byte input sent, final-layer accuracy): ${m0 ? m0.cloudOnlyCost.toFixed(1) : '?'} ms.`, '');
   md.push('| stream | encoding | policy | accuracy (%) | drop (points) | ms / sample | reduction (%) | offloaded (%) | most played split | claim met |');
   md.push('|---|---|---|---:|---:|---:|---:|---:|---:|---|');
   for (const c of measured) md.push(`| ${c.stream} | ${c.encoding} | ${c.policy} | ${p2(c.accuracy)} | ${c.accuracyDrop.toFixed(2)} | ${c.costPerSample.toFixed(2)} | ${p1(c.costReduction)} | ${p1(c.offloadFraction)} | ${c.modeSplit} | ${ok(c)} |`);
@@ -278,7 +301,7 @@ export async function run(argv: string[]): Promise<number> {
   md.push(`| stream | ${Array.from({ length: L }, (_, k) => `exit ${k + 1}`).join(' | ')} |`);
   md.push(`|---|${Array.from({ length: L }, () => '---:').join('|')}|`);
   for (const si of streamInfo) md.push(`| ${si.stream} | ${si.exitAccuracy.map((a) => p1(a)).join(' | ')} |`);
-  md.push('', `Reproduce: \`npx splitee claims${v.model ? ` --model ${v.model}` : ''}\` (${seconds.toFixed(0)} s here, traces cached in ${join(out, 'traces')}).`);
+  md.push('', `Reproduce: \`npx splitee claims${v.model ? ` --model ${v.model}` : ''} --device-gflops ${gflops}\` (${seconds.toFixed(0)} s here, traces cached in ${join(out, 'traces')}; the device speed given, so that the measured cost model repeats exactly).`);
 
   // ---- plots
   mkdirSync(out, { recursive: true });
