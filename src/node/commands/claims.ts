@@ -16,23 +16,21 @@
  *
  * Writes OUT/claims.md, OUT/claims.json and OUT/*.svg; prints claims.md.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import cliProgress, { type SingleBar } from 'cli-progress';
+import cliProgress from 'cli-progress';
 import { measuredCosts, paperCosts, type CostTable, type Encoding } from '../../splitee/cost.js';
 import { replay, type ReplayResult } from '../../splitee/replay.js';
-import { formatTrace, parseTrace, type Trace } from '../../splitee/trace.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
 import { ArgumentError } from '../../tensor/errors.js';
-import { loadModel, type LoadedModel } from '../models/load.js';
-import { BertModel } from '../../layers/bert.js';
-import type { SourceRequest } from './trace.js';
+import { loadModel } from '../models/load.js';
+import { defaultStreams, isText, traceStreams } from './claims-streams.js';
 import { DEFAULT_TEXT_SOURCE } from './trace-text.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
 import { lineChart } from '../report/plots.js';
 import { autoAlpha } from './run-alpha.js';
-import { resolveSource, traceInWorker } from './run-trace.js';
+import { resolveSource } from './run-trace.js';
 import { DEFAULT_MODEL, measureGflops } from './run.js';
 import { num } from './args.js';
 
@@ -110,66 +108,6 @@ function cell(stream: string, policy: string, offload: number, alpha: number, r:
 
 const p1 = (x: number): string => (100 * x).toFixed(1);
 const p2 = (x: number): string => (100 * x).toFixed(2);
-
-const isText = (model: LoadedModel): boolean => model.network instanceof BertModel;
-
-function defaultStreams(model: LoadedModel, data: string | undefined): string[] {
-  if (isText(model)) return [data ?? DEFAULT_TEXT_SOURCE];
-  const d = (model.config as { distortions?: Record<string, { deployment?: number }> }).distortions ?? {};
-  return ['clean', ...Object.entries(d).filter(([, v]) => v && typeof v === 'object' && v.deployment !== undefined).map(([k]) => `${k}:deploy`)];
-}
-
-/** What to trace for a stream: a distortion of --data (images) or the data source itself (text). */
-function streamRequest(model: LoadedModel, stream: string, data: string | undefined, samples: number | undefined): SourceRequest {
-  return isText(model)
-    ? { data: stream, labels: undefined, distortion: undefined, seed: 1, limit: samples }
-    : { data, labels: undefined, distortion: stream, seed: 1, limit: samples };
-}
-
-function streamFile(stream: string): string {
-  return stream.replace(/[^a-z0-9-]+/gi, '_') + '.csv';
-}
-
-/** Traces of every stream: cached ones read, the others computed two at a time in worker threads. */
-async function traceStreams(model: LoadedModel, streams: string[], dir: string, data: string | undefined, samples: number | undefined, bar: SingleBar | null): Promise<Map<string, Trace>> {
-  mkdirSync(dir, { recursive: true });
-  const out = new Map<string, Trace>();
-  const todo: string[] = [];
-  for (const s of streams) {
-    const csv = join(dir, streamFile(s));
-    const meta = csv.replace(/\.csv$/, '.json');
-    if (existsSync(csv) && existsSync(meta)) {
-      const m = JSON.parse(readFileSync(meta, 'utf8')) as { model_sha256?: string; data?: string | null; samples?: number | null };
-      if (m.model_sha256 === model.hash && m.data === (streamRequest(model, s, data, samples).data ?? null) && m.samples === (samples ?? null)) {
-        out.set(s, parseTrace(readFileSync(csv, 'utf8'), csv));
-        continue;
-      }
-    }
-    todo.push(s);
-  }
-  const per = new Map<string, number>();
-  let total = 0;
-  for (const s of todo) total += resolveSource(model, { ...streamRequest(model, s, data, samples), distortion: undefined }, 'claims').count;
-  bar?.start(Math.max(1, total), 0, { task: 'tracing streams' });
-  const one = async (s: string): Promise<void> => {
-    const req = streamRequest(model, s, data, samples);
-    const r = await traceInWorker({ modelDir: model.dir, req }, (done) => {
-      per.set(s, done);
-      bar?.update([...per.values()].reduce((a, b) => a + b, 0), { task: `tracing ${s}` });
-    }).result;
-    const csv = join(dir, streamFile(s));
-    writeFileSync(csv, formatTrace(r.trace));
-    writeFileSync(csv.replace(/\.csv$/, '.json'), JSON.stringify({ model_id: model.id, model_sha256: model.hash, stream: s, description: r.description, data: req.data ?? null, samples: samples ?? null, seed: 1 }, null, 1) + '\n');
-    out.set(s, r.trace);
-  };
-  const queue = [...todo];
-  const lanes = Array.from({ length: Math.min(2, queue.length) }, async () => {
-    for (let s = queue.shift(); s !== undefined; s = queue.shift()) await one(s);
-  });
-  await Promise.all(lanes);
-  bar?.stop();
-  return out;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({

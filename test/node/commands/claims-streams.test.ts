@@ -1,0 +1,40 @@
+// The streams of `splitee claims`: what a stream means per model kind, and the trace cache's errors.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultStreams, isText, traceStreams } from '../../../src/node/commands/claims-streams.js';
+import { loadModel } from '../../../src/node/models/load.js';
+import { FormatError } from '../../../src/tensor/errors.js';
+
+const tinyBert = loadModel(join(process.cwd(), 'test', 'fixtures', 'tiny-bert'));
+const resnet = loadModel(join(process.cwd(), 'weights', 'fmnist-resnet'));
+const tmp = mkdtempSync(join(tmpdir(), 'splitee-claims-streams-'));
+
+test('defaultStreams: image = clean + every deployment distortion; text = --data or the deployment stream', () => {
+  assert.equal([isText(resnet), isText(tinyBert)], [false, true]);
+  const img = defaultStreams(resnet, undefined);
+  assert.is(img[0], 'clean');
+  assert.ok(img.length > 1 && img.slice(1).every((s) => s.endsWith(':deploy')), img.join());
+  assert.equal(defaultStreams(tinyBert, undefined), ['spam-assassin:target']);
+  assert.equal(defaultStreams(tinyBert, 'x.jsonl'), ['x.jsonl']);
+});
+
+test('traceStreams: a cached trace whose metadata is not JSON is a FormatError naming the file', async () => {
+  const dir = join(tmp, 'traces');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'x_jsonl.csv'), 'exit_1_conf,exit_1_pred,label\n');
+  writeFileSync(join(dir, 'x_jsonl.json'), '{"model_sha256": "ab'); // truncated
+  try {
+    await traceStreams(tinyBert, ['x.jsonl'], dir, undefined, undefined, null);
+    assert.unreachable('accepted');
+  } catch (e) {
+    assert.ok(e instanceof FormatError, String(e));
+    assert.match((e as Error).message, /x_jsonl\.json/);
+  }
+});
+
+test('cleanup', () => rmSync(tmp, { recursive: true, force: true }));
+
+test.run();
