@@ -22,6 +22,8 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import tokenization as tk  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "resnet"))
+import blas  # noqa: E402  (tools/resnet/blas.py, shared)
 from model import MlmHead, MultiExitBert  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -127,6 +129,8 @@ def main():
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (timing runs)")
     ap.add_argument("--out", default=OUT)
     args = ap.parse_args()
+    if not 0 <= args.average_from <= args.epochs:
+        ap.error(f"--average-from must be 0 (off) or an epoch in 1..{args.epochs}: got {args.average_from}")
 
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -149,6 +153,8 @@ def main():
     model = MultiExitBert(cfg)
     nparams = sum(p.numel() for p in model.parameters())
     print(f"model: {args.layers} layers, hidden {args.hidden}, {args.heads} heads, {nparams} parameters", flush=True)
+    lib = blas.loaded_blas()
+    print(f"BLAS: {lib} ({blas.blas_kind(lib)})", flush=True)
 
     L = args.layers
     # class-balanced weights from the training labels (source is 5:1 ham:spam)
@@ -273,14 +279,12 @@ def main():
             torch.save({"config": cfg, "state_dict": model.state_dict(), "epoch": epoch, "args": vars(args)},
                        os.path.join(args.out, "checkpoint.pt"))
     if args.average_from:
-        if average is None:
-            raise SystemExit(f"train.py: --average-from {args.average_from} is after the last epoch ({args.epochs}); nothing averaged")
         best = (None, args.epochs)
         torch.save({"config": cfg, "state_dict": average, "epoch": args.epochs, "args": vars(args),
                     "averaged_steps": n_averaged}, os.path.join(args.out, "checkpoint.pt"))
     wall = time.time() - t_train
     with open(os.path.join(args.out, "history.json"), "w") as f:
-        json.dump({"args": vars(args), "parameters": nparams, "best_epoch": best[1], "train_seconds": wall,
+        json.dump({"args": vars(args), "parameters": nparams, "blas": lib, "best_epoch": best[1], "train_seconds": wall,
                    "history": history}, f, indent=1)
     chosen = f"averaged weights of {n_averaged} steps" if args.average_from else f"best epoch {best[1]} (by source held-out)"
     print(f"{chosen}; training wall time {wall:.0f} s", flush=True)
