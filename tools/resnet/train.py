@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import blas  # noqa: E402
 import common  # noqa: E402
 import safetensors_io  # noqa: E402
 
@@ -80,7 +81,9 @@ def main():
     g_order = torch.Generator().manual_seed(args.seed)
     g_aug = torch.Generator().manual_seed(args.seed + 1)
 
-    log = {"args": vars(args), "loss_weights": LOSS_WEIGHTS, "epochs": []}
+    lib = blas.loaded_blas()
+    print(f"BLAS: {lib} ({blas.blas_kind(lib)}); the shipped weights were trained with the reference BLAS", flush=True)
+    log = {"args": vars(args), "loss_weights": LOSS_WEIGHTS, "blas": lib, "epochs": []}
     t0 = time.time()
     step = 0
     model.train()
