@@ -31,7 +31,8 @@ import { packageRoot } from '../datasets/fashion-mnist.js';
 import { lineChart } from '../report/plots.js';
 import { autoAlpha } from './run-alpha.js';
 import { resolveSource } from './run-trace.js';
-import { DEFAULT_MODEL, measureGflops } from './run.js';
+import { DEFAULT_MODEL } from './run-options.js';
+import { activationChannels, measureGflops } from './device-speed.js';
 import { num } from './args.js';
 
 const USAGE = `usage: splitee claims [options]
@@ -174,7 +175,7 @@ export async function run(argv: string[]): Promise<number> {
   const sweepO: Cell[] = [];
   const sweepA: Cell[] = [];
   const measured: (Cell & { encoding: Encoding; cloudOnlyCost: number })[] = [];
-  const channels = Array.from({ length: L + 1 }, (_, s) => model.network.activationShape(s)[0]);
+  const channels = activationChannels(model.network);
   const streamInfo: { stream: string; rows: number; exitAccuracy: number[]; exitConfMean: number[] }[] = [];
   for (const s of streams) {
     const tr = traces.get(s)!;

@@ -31,29 +31,11 @@ import { resolveSource, traceInWorker, type TraceResult } from './run-trace.js';
 import type { SourceRequest, TraceSource } from './trace.js';
 import { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, newestLog, OPTIONS, timestamp, USAGE, type RunSettings } from './run-options.js';
 import { printTable } from './run-output.js';
+import { activationChannels, measureGflops } from './device-speed.js';
 import { int, nonNeg, num, pos } from './args.js';
 
 export { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, type RunSettings } from './run-options.js';
 export { splitHistogram } from './run-output.js';
-
-/** Times full forward passes of one sample: GFLOP/s of this engine here. */
-export function measureGflops(model: LoadedModel, src: TraceSource, passes = 5): number {
-  const net = model.network;
-  const L = net.numStages;
-  const flops = net.profile.stageFlops.reduce((a, b) => a + b, 0) + net.profile.exitFlops.reduce((a, b) => a + b, 0);
-  const once = (): void => {
-    let x = src.batch(0, 1);
-    for (let s = 1; s <= L; s++) {
-      x = net.runStages(s - 1, s, x).clone();
-      net.exitLogits(s, x);
-    }
-  };
-  once();
-  const t0 = performance.now();
-  for (let i = 0; i < passes; i++) once();
-  const ms = (performance.now() - t0) / passes;
-  return flops / (ms * 1e6);
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, options: OPTIONS, strict: true });
@@ -150,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       const g = v['device-gflops'];
       settings.deviceGflops = g === undefined || g === 'auto' ? Number(measureGflops(model, src).toFixed(3)) : num(g, 'device-gflops', 1, pos, "a number of GFLOP/s > 0 or 'auto'");
-      const channels = Array.from({ length: L + 1 }, (_, s) => net.activationShape(s)[0]);
+      const channels = activationChannels(net);
       costs = measuredCosts({ profile: net.profile, encoding: settings.encoding, deviceGflops: settings.deviceGflops, bandwidthMbps: settings.bandwidthMbps, latencyMs: settings.rttMs, exitHeads: 'path', cloudOnly: false, activationChannels: channels });
     }
     settings.costs = costTableToJSON(costs);
