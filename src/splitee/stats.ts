@@ -142,7 +142,13 @@ export class ArmStats {
       throw new FormatError(`ArmStats.restore: invalid state: ${what}; got ${JSON.stringify(s).slice(0, 200)}, expected a snapshot() of ArmStats`);
     };
     if (s === null || typeof s !== 'object') bad('not an object');
-    const st = new ArmStats(s.kind, s.numArms, { gamma: s.gamma, window: s.window });
+    let st: ArmStats;
+    try {
+      st = new ArmStats(s.kind, s.numArms, { gamma: s.gamma, window: s.window });
+    } catch (e) {
+      if (e instanceof ArgumentError) return bad(`kind, numArms, gamma or window rejected (${e.message})`);
+      throw e;
+    }
     if (!Array.isArray(s.n) || s.n.length !== s.numArms || !Array.isArray(s.sum) || s.sum.length !== s.numArms) bad('n and sum must have numArms entries');
     if (![...s.n, ...s.sum].every((v) => typeof v === 'number' && Number.isFinite(v)) || s.n.some((v) => v < 0)) bad('n and sum must be finite, n >= 0');
     if (!Number.isInteger(s.rounds) || s.rounds < 0) bad('rounds must be an integer >= 0');
@@ -151,6 +157,12 @@ export class ArmStats {
     st.sum.set(s.sum);
     if (st.kind === 'windowed') {
       if (!Array.isArray(s.ring) || s.ring.length !== st.window * st.numArms) bad('ring must have window * numArms entries');
+      if (!s.ring!.every((r) => r === null || (typeof r === 'number' && Number.isFinite(r)))) bad('ring entries must be finite numbers or null');
+      for (let a = 0; a < st.numArms; a++) {
+        let c = 0;
+        for (let i = a; i < s.ring!.length; i += st.numArms) if (s.ring![i] !== null) c++;
+        if (c !== s.n[a]) bad(`n[${a}] must count the ring entries of arm ${a}`);
+      }
       s.ring!.forEach((r, i) => {
         if (r !== null) {
           st.ringM[i] = 1;

@@ -38,7 +38,7 @@ function isName(s: string): s is DistortionName {
 
 function checkParam(where: string, name: DistortionName, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new ConfigError(`${where}: ${name} severity value is not a finite number: got ${JSON.stringify(v)}, expected a finite number`);
+    throw new ConfigError(`${where}: ${name} severity value is not a finite number: got ${typeof v === 'number' ? v : JSON.stringify(v)}, expected a finite number`);
   }
   if ((name === 'gaussian-blur' && v <= 0) || (name === 'gaussian-noise' && v < 0)) {
     throw new ConfigError(`${where}: ${name} sigma out of range: got ${v}, expected ${name === 'gaussian-blur' ? '> 0' : '>= 0'}`);

@@ -1,0 +1,69 @@
+// Numeric command-line flags: defaults when absent, exact parsing when valid, and one ArgumentError
+// of the documented form for every invalid value.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { int, nonNeg, num, pos } from '../../../src/node/commands/args.js';
+import { ArgumentError } from '../../../src/tensor/errors.js';
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const rejects = (f: () => unknown, name: string, v: string, expected: string): void =>
+  assert.throws(f, (e: unknown) => e instanceof ArgumentError && e.message === `--${name}: invalid value: got '${v}', expected ${expected}`, `${name}=${JSON.stringify(v)}`);
+
+test('num: absent gives the default (unchecked), present parses as a Number', () => {
+  assert.is(num(undefined, 'alpha', 0.8), 0.8);
+  assert.ok(Number.isNaN(num(undefined, 'alpha', NaN, pos))); // the default is the caller's, not validated
+  assert.is(num('0.25', 'alpha', 0.8), 0.25);
+  assert.is(num(' 3 ', 'x', 0), 3);
+  assert.is(num('1e-3', 'x', 0), 0.001);
+  assert.is(num('-2', 'x', 0), -2);
+  assert.is(num('0x10', 'x', 0), 16); // Number() syntax, documented by example here
+});
+
+test('num: empty, blank, non-numeric and non-finite values raise ArgumentError', () => {
+  for (const v of ['', '   ', 'abc', '1,5', '0.5s', 'NaN', 'Infinity', '-Infinity', '1e400']) rejects(() => num(v, 'alpha', 0.8), 'alpha', v, 'a finite number');
+});
+
+test('num with a check: nonNeg and pos, with the caller-given expectation', () => {
+  assert.is(num('0', 'mu', 1, nonNeg, 'a number >= 0'), 0);
+  rejects(() => num('-0.1', 'mu', 1, nonNeg, 'a number >= 0'), 'mu', '-0.1', 'a number >= 0');
+  assert.is(num('0.5', 'bw', 1, pos, 'a number > 0'), 0.5);
+  rejects(() => num('0', 'bw', 1, pos, 'a number > 0'), 'bw', '0', 'a number > 0');
+  rejects(() => num('Infinity', 'bw', 1, pos, 'a number > 0'), 'bw', 'Infinity', 'a number > 0');
+  assert.equal([nonNeg(0), nonNeg(-1e-300), nonNeg(NaN), nonNeg(Infinity)], [true, false, false, false]);
+  assert.equal([pos(1e-300), pos(0), pos(-1), pos(NaN), pos(Infinity)], [true, false, false, false, false]);
+});
+
+test('int: integers >= min only', () => {
+  assert.is(int(undefined, 'runs', 10, 1), 10);
+  assert.is(int('3', 'runs', 10, 1), 3);
+  assert.is(int('0', 'seed', 1, 0), 0);
+  assert.is(int('-5', 'k', 0, -5), -5);
+  for (const v of ['0', '2.5', '', 'x', '-1', 'Infinity']) rejects(() => int(v, 'runs', 10, 1), 'runs', v, 'an integer >= 1');
+});
+
+test('property: num accepts exactly the finite numbers, and returns the one written', () => {
+  fc.assert(
+    fc.property(fc.double({ noNaN: false }), (x) => {
+      const v = String(x);
+      if (Number.isFinite(x)) assert.is(num(v, 'x', 0), x);
+      else rejects(() => num(v, 'x', 0), 'x', v, 'a finite number');
+    }),
+    { seed: 61, numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(fc.string({ maxLength: 12 }), (v) => {
+      const x = v.trim() === '' ? NaN : Number(v);
+      try {
+        assert.is(num(v, 'x', 0), x);
+        assert.ok(Number.isFinite(x));
+      } catch (e) {
+        assert.ok(e instanceof ArgumentError, String(e));
+        assert.match((e as Error).message, new RegExp(`^--x: invalid value: got '${escape(v)}', expected a finite number$`));
+      }
+    }),
+    { seed: 62, numRuns: 500 },
+  );
+});
+
+test.run();
