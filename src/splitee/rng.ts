@@ -27,6 +27,8 @@ export class Rng {
 
   static seeded(seed: number): Rng {
     if (!Number.isInteger(seed)) throw new ArgumentError(`Rng.seeded: seed is not an integer: got ${seed}, expected an integer`);
+    // seed | 0 keeps 32 bits: beyond them two seeds would silently give the same stream
+    if (seed < -0x80000000 || seed > 0xffffffff) throw new ArgumentError(`Rng.seeded: seed out of range: got ${seed}, expected an integer in [-2^31, 2^32)`);
     return new Rng(xoroshiro128plus(seed | 0));
   }
 

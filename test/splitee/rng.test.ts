@@ -170,6 +170,10 @@ test('invalid seeds and bounds: ArgumentError', () => {
   for (const seed of [1.5, NaN, Infinity, -Infinity]) {
     assert.throws(() => Rng.seeded(seed), isErr(ArgumentError, new RegExp(`^Rng\\.seeded: seed is not an integer: got ${seed}, expected an integer$`)));
   }
+  for (const seed of [2 ** 32, -(2 ** 31) - 1, 2 ** 53]) {
+    assert.throws(() => Rng.seeded(seed), isErr(ArgumentError, /^Rng\.seeded: seed out of range: got -?\d+, expected an integer in \[-2\^31, 2\^32\)$/));
+  }
+  assert.equal(take(Rng.seeded(2 ** 32 - 1), 3, (r) => r.float()), take(Rng.seeded(-1), 3, (r) => r.float())); // the 32 bits kept
   const rng = Rng.seeded(0);
   for (const n of [0, -1, 2.5, NaN, Infinity]) {
     assert.throws(() => rng.int(n), isErr(ArgumentError, new RegExp(`^Rng\\.int: invalid bound: got ${n}, expected a positive integer$`)));
