@@ -1,4 +1,5 @@
 /** Running totals over the rounds of a live run (SplitRunner.runStream returns them). */
+import { ArgumentError } from '../tensor/errors.js';
 import type { Outcome, RoundRecord } from './runner.js';
 
 /** Running totals over records (the report's raw numbers). */
@@ -16,10 +17,14 @@ export class RunTotals {
   readonly outcomes: Record<Outcome, number> = { exit: 0, final: 0, offload: 0, fallback: 0 };
 
   constructor(numExits: number) {
+    if (!Number.isInteger(numExits) || numExits < 1) throw new ArgumentError(`RunTotals: numExits must be a positive integer: got ${numExits}, expected >= 1`);
     this.splitCounts = new Array<number>(numExits + 1).fill(0);
   }
 
   add(r: RoundRecord): void {
+    if (!Number.isInteger(r.split) || r.split < 0 || r.split >= this.splitCounts.length) {
+      throw new ArgumentError(`RunTotals.add: split out of range: got ${r.split}, expected an integer in 0..${this.splitCounts.length - 1}`);
+    }
     this.rounds++;
     if (r.label !== null) {
       this.labelled++;

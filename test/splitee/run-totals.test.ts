@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { RunTotals } from '../../src/splitee/run-totals.js';
+import { ArgumentError } from '../../src/tensor/errors.js';
 import type { Outcome, RoundRecord } from '../../src/splitee/runner.js';
 
 interface Part {
@@ -112,6 +113,15 @@ test('property: the totals equal a recomputation from the records', () => {
     }),
     { seed: 41, numRuns: 200 },
   );
+});
+
+test('invalid input: numExits < 1 and a split outside 0..L are ArgumentErrors; nothing is counted', () => {
+  for (const L of [0, -1, 1.5, NaN]) assert.throws(() => new RunTotals(L), (e: unknown) => e instanceof ArgumentError && /^RunTotals: numExits must be a positive integer: got/.test((e as Error).message));
+  const t = new RunTotals(3);
+  for (const split of [4, -1, 1.5]) {
+    assert.throws(() => t.add(record(1, { split, outcome: 'exit', prediction: 0, label: 0, cost: 1, reward: 0, bytesSent: 0 })), (e: unknown) => e instanceof ArgumentError && /^RunTotals\.add: split out of range: got .*, expected an integer in 0\.\.3$/.test((e as Error).message));
+  }
+  assert.equal([t.rounds, t.cost, t.splitCounts], [0, 0, [0, 0, 0, 0]]);
 });
 
 test('each RunTotals owns its counters (no shared outcome or split arrays)', () => {

@@ -96,6 +96,9 @@ export function parseDistortion(spec: string, settings: DistortionSettings = DEF
   if (s === 'none' || s === 'clean') return CLEAN_DISTORTION;
   const colon = s.lastIndexOf(':');
   const name = colon < 0 ? s : s.slice(0, colon);
+  if (name === 'none' || name === 'clean') {
+    throw new ArgumentError(`${where}: '${name}' takes no severity: got '${s}', expected '${name}' alone`);
+  }
   if (!isName(name)) {
     throw new ArgumentError(`${where}: unknown distortion: got '${name}', expected one of none, clean, ${DISTORTION_NAMES.join(', ')}`);
   }

@@ -93,6 +93,8 @@ test('malformed specs, one typed error each', () => {
     [null, /spec is not a string: got null/],
     ['', /^parseDistortion: unknown distortion: got '', expected one of none, clean, gaussian-noise/],
     [':2', /unknown distortion: got ''/],
+    ['none:1', /^parseDistortion: 'none' takes no severity: got 'none:1', expected 'none' alone$/],
+    ['clean:deploy', /^parseDistortion: 'clean' takes no severity: got 'clean:deploy', expected 'clean' alone$/],
     ['gaussian-noise :2', /unknown distortion: got 'gaussian-noise '/],
     ['contrast:1:2', /unknown distortion: got 'contrast:1'/],
     ['occlusion', /^parseDistortion: missing severity: got 'occlusion', expected 'occlusion:S' with S in 1\.\.5 or 'occlusion:deploy'$/],
