@@ -137,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const model = loadModel(resolve(v.model ?? join(packageRoot(), DEFAULT_MODEL)));
   const L = model.network.numStages;
-  const out = v.out ?? join('splitee-out', 'claims', model.id.replace(/[^a-z0-9._-]+/gi, '_')); // an id is not a path
+  const out = v.out ?? join('splitee-out', 'claims', model.id.replace(/[^a-z0-9._-]+|^\.+$/gi, '_')); // an id is not a path
   const runs = num(v.runs, 'runs', 20, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
   const seed = num(v.seed, 'seed', 1, Number.isInteger, 'an integer');
   const samples = v.samples === undefined ? undefined : num(v.samples, 'samples', 0, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
