@@ -10,6 +10,7 @@ import cliProgress from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
 import type { ReplayResult } from '../../splitee/replay.js';
 import { lineChart } from '../report/plots.js';
+import { num } from './args.js';
 import { COMMON_OPTIONS, guardArgs, params, readTrace, runPolicy, settings, USAGE_OPTIONS } from './replay.js';
 
 const DEFAULT_OFFLOADS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
@@ -57,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     return o;
   });
   if (policies.length === 0 || offloads.length === 0) throw new ArgumentError(`sweep: nothing to do: got ${policies.length} policies and ${offloads.length} offload costs, expected at least one of each`);
-  const regretO = values['regret-offload'] !== undefined ? Number(values['regret-offload']) : offloads.includes(0.5) ? 0.5 : Math.max(...offloads);
+  const regretO = num(values['regret-offload'], 'regret-offload', offloads.includes(0.5) ? 0.5 : Math.max(...offloads));
   if (!offloads.includes(regretO)) throw new ArgumentError(`--regret-offload: not swept: got ${values['regret-offload']}, expected one of ${offloads.join(', ')}`);
   const trace = readTrace(values.trace);
 

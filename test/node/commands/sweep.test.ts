@@ -109,7 +109,8 @@ test('invalid flags: one ArgumentError each, nothing written', async () => {
   await rejects(['--trace', trace, '--out', out, '--offloads', ' , '], /^sweep: nothing to do: got 4 policies and 0 offload costs, expected at least one of each$/);
   await rejects(['--trace', trace, '--out', out, '--policies', ','], /got 0 policies and 11 offload costs/);
   await rejects(['--trace', trace, '--out', out, '--offloads', '0.1,0.2', '--regret-offload', '0.3'], /^--regret-offload: not swept: got 0\.3, expected one of 0\.1, 0\.2$/);
-  await rejects(['--trace', trace, '--out', out, '--regret-offload', 'abc'], /^--regret-offload: not swept: got abc/);
+  await rejects(['--trace', trace, '--out', out, '--regret-offload', 'abc'], /^--regret-offload: invalid value: got 'abc', expected a finite number$/);
+  await rejects(['--trace', trace, '--out', out, '--offloads', '0,0.5', '--regret-offload', ''], /^--regret-offload: invalid value: got '', expected a finite number$/);
   await rejects(['--trace', trace, '--out', out, '--frobnicate'], /^sweep: invalid arguments: got "--trace .* --frobnicate" \(Unknown option '--frobnicate'/);
   await rejects(['--out', out], /^--trace: missing/);
   assert.not.ok(existsSync(out));
