@@ -13,7 +13,7 @@ import { BertModel } from '../../layers/bert.js';
 import type { LoadedModel } from '../models/load.js';
 import type { SourceRequest } from './trace.js';
 import { DEFAULT_TEXT_SOURCE } from './trace-text.js';
-import { resolveSource, traceInWorker } from './run-trace.js';
+import { traceInWorker } from './run-trace.js';
 
 export const isText = (model: LoadedModel): boolean => model.network instanceof BertModel;
 
@@ -56,15 +56,20 @@ export async function traceStreams(model: LoadedModel, streams: string[], dir: s
     }
     todo.push(s);
   }
-  const per = new Map<string, number>();
-  let total = 0;
-  for (const s of todo) total += resolveSource(model, { ...streamRequest(model, s, data, samples), distortion: undefined }, 'claims').count;
-  bar?.start(Math.max(1, total), 0, { task: 'tracing streams' });
+  // progress: each worker reports (done, total) of its stream; the bar's total grows as streams start
+  const done = new Map<string, number>();
+  const totals = new Map<string, number>();
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  if (todo.length > 0) bar?.start(1, 0, { task: 'tracing streams' });
   const one = async (s: string): Promise<void> => {
     const req = streamRequest(model, s, data, samples);
-    const r = await traceInWorker({ modelDir: model.dir, req }, (done) => {
-      per.set(s, done);
-      bar?.update([...per.values()].reduce((a, b) => a + b, 0), { task: `tracing ${s}` });
+    const r = await traceInWorker({ modelDir: model.dir, req }, (d, n) => {
+      done.set(s, d);
+      if (totals.get(s) !== n) {
+        totals.set(s, n);
+        bar?.setTotal(Math.max(1, sum(totals)));
+      }
+      bar?.update(sum(done), { task: `tracing ${s}` });
     }).result;
     const csv = join(dir, streamFile(s));
     writeFileSync(csv, formatTrace(r.trace));
@@ -75,7 +80,10 @@ export async function traceStreams(model: LoadedModel, streams: string[], dir: s
   const lanes = Array.from({ length: Math.min(2, queue.length) }, async () => {
     for (let s = queue.shift(); s !== undefined; s = queue.shift()) await one(s);
   });
-  await Promise.all(lanes);
-  bar?.stop();
+  try {
+    await Promise.all(lanes);
+  } finally {
+    bar?.stop(); // a running bar's timer would keep the process alive after an error
+  }
   return out;
 }

@@ -156,13 +156,16 @@ export async function run(argv: string[]): Promise<number> {
   const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'trace [{bar}] {value}/{total} samples', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   bar?.start(N, 0);
   const t0 = performance.now();
-  for (let r = 0; r < N; r += batchSize) {
-    const n = Math.min(batchSize, N - r);
-    const logits = forwardAll(src.batch(r, n), src.mask?.(r, n));
-    for (let k = 1; k <= L; k++) writeExit(conf, pred, logits[k - 1], k, L, r);
-    bar?.increment(n);
+  try {
+    for (let r = 0; r < N; r += batchSize) {
+      const n = Math.min(batchSize, N - r);
+      const logits = forwardAll(src.batch(r, n), src.mask?.(r, n));
+      for (let k = 1; k <= L; k++) writeExit(conf, pred, logits[k - 1], k, L, r);
+      bar?.increment(n);
+    }
+  } finally {
+    bar?.stop(); // a running bar's timer would keep the process alive after an error
   }
-  bar?.stop();
   const seconds = (performance.now() - t0) / 1000;
 
   const trace: Trace = { numExits: L, numRows: N, conf, pred, label: src.labels };

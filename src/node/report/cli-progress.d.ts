@@ -10,6 +10,7 @@ declare module 'cli-progress' {
     start(total: number, start: number, payload?: Record<string, unknown>): void;
     increment(step?: number, payload?: Record<string, unknown>): void;
     update(value: number, payload?: Record<string, unknown>): void;
+    setTotal(total: number): void;
     stop(): void;
   }
   export const Presets: { shades_classic: object };

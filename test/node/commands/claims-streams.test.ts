@@ -35,6 +35,18 @@ test('traceStreams: a cached trace whose metadata is not JSON is a FormatError n
   }
 });
 
+test('traceStreams: a stream that fails in its worker rejects with that error, and the progress bar is stopped', async () => {
+  const calls: string[] = [];
+  const bar = { start: () => calls.push('start'), update: () => calls.push('update'), setTotal: () => calls.push('setTotal'), stop: () => calls.push('stop'), increment: () => {} };
+  try {
+    await traceStreams(tinyBert, [join(tmp, 'missing.jsonl')], join(tmp, 'traces-missing'), undefined, undefined, bar as never);
+    assert.unreachable('accepted');
+  } catch (e) {
+    assert.match((e as Error).message, /missing\.jsonl.*ENOENT/);
+  }
+  assert.equal([calls[0], calls[calls.length - 1]], ['start', 'stop']);
+});
+
 test('cleanup', () => rmSync(tmp, { recursive: true, force: true }));
 
 test.run();
