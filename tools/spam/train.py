@@ -80,6 +80,28 @@ def make_config(args, vocab_size):
     }
 
 
+def init_word_embeddings(model, args):
+    """--init-embeddings: overwrite the found rows after the model's own initialisation (which is unchanged, so the
+    rest of the run draws what recipe A draws); --freeze-init-embeddings zeroes those rows' gradient."""
+    table = np.load(args.init_embeddings)
+    vectors, found = torch.from_numpy(table["vectors"]), torch.from_numpy(table["found"])
+    weight = model.bert.embeddings.word_embeddings.weight
+    if vectors.shape[0] != weight.shape[0]:
+        raise SystemExit(f"train.py: {args.init_embeddings}: {vectors.shape[0]} rows, expected the vocabulary's "
+                         f"{weight.shape[0]}; re-run tools/spam/glove.py")
+    gen = torch.Generator().manual_seed(args.seed)
+    projection, _ = torch.linalg.qr(torch.randn(weight.shape[1], vectors.shape[1], generator=gen))  # [H, 100]
+    rows = vectors[found] @ projection.T
+    rows *= args.init_norm / rows.norm(dim=1).mean()
+    with torch.no_grad():
+        weight[found] = rows
+    if args.freeze_init_embeddings:
+        keep = (~found).to(weight.dtype).unsqueeze(1)
+        weight.register_hook(lambda grad: grad * keep)
+    print(f"word embeddings: {int(found.sum())} rows from {args.init_embeddings}, mean norm {args.init_norm}"
+          f"{', frozen' if args.freeze_init_embeddings else ''}", flush=True)
+
+
 @torch.no_grad()
 def evaluate(model, seqs, labels, batch=64):
     model.eval()
@@ -124,11 +146,21 @@ def main():
                     help="if > 0: keep the uniform average of the weights after every optimizer step from the start of "
                          "this epoch to the end (a Polyak / SWA tail average); the average is evaluated each epoch and "
                          "saved at the end, with no epoch selection (the training trajectory itself is unchanged)")
+    ap.add_argument("--init-embeddings", default=None,
+                    help="an .npz from tools/spam/glove.py: the word-embedding rows it marks 'found' start from its "
+                         "vectors through a fixed random orthonormal projection (own generator, seeded with --seed), "
+                         "scaled to mean row norm --init-norm")
+    ap.add_argument("--init-norm", type=float, default=1.0)
+    ap.add_argument("--freeze-init-embeddings", action="store_true",
+                    help="with --init-embeddings: those rows get no gradient (AdamW's decoupled weight decay still "
+                         "shrinks them, by ~0.1%% over a 6-epoch run)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=0, help="0: 1 while tools/resnet runs, else 2")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (timing runs)")
     ap.add_argument("--out", default=OUT)
     args = ap.parse_args()
+    if args.freeze_init_embeddings and not args.init_embeddings:
+        ap.error("--freeze-init-embeddings needs --init-embeddings")
     if not 0 <= args.average_from <= args.epochs:
         ap.error(f"--average-from must be 0 (off) or an epoch in 1..{args.epochs}: got {args.average_from}")
 
@@ -151,6 +183,8 @@ def main():
 
     cfg = make_config(args, len(vocab))
     model = MultiExitBert(cfg)
+    if args.init_embeddings:
+        init_word_embeddings(model, args)
     nparams = sum(p.numel() for p in model.parameters())
     print(f"model: {args.layers} layers, hidden {args.hidden}, {args.heads} heads, {nparams} parameters", flush=True)
     lib = blas.loaded_blas()
