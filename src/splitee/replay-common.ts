@@ -5,19 +5,19 @@
  */
 import { ArgumentError } from '../tensor/errors.js';
 import type { Rng } from './rng.js';
-import { armReward, type RewardModel } from './reward.js';
+import { armRewardUnchecked, type RewardModel } from './reward.js';
 import type { CostTable } from './cost.js';
 import type { Trace } from './trace.js';
 import type { ReplayResult, RowOrder } from './replay.js';
 
-/** Mean full-information reward of each arm (first..L) over the whole trace. */
+/** Mean full-information reward of each arm (first..L) over the whole trace (validated by the caller: validateTrace). */
 export function armMeanRewards(trace: Trace, model: RewardModel): number[] {
   const L = trace.numExits;
   const first = model.costs.cloudOnly ? 0 : 1;
   const out: number[] = [];
   for (let a = first; a <= L; a++) {
     let s = 0;
-    for (let r = 0; r < trace.numRows; r++) s += armReward(model, a, a > 0 ? trace.conf[r * L + a - 1] : 0, trace.conf[r * L + L - 1]);
+    for (let r = 0; r < trace.numRows; r++) s += armRewardUnchecked(model, a, a > 0 ? trace.conf[r * L + a - 1] : 0, trace.conf[r * L + L - 1]);
     out.push(s / trace.numRows);
   }
   return out;

@@ -25,13 +25,50 @@ export function rewardModel(alpha: number, mu: number, costs: CostTable): Reward
   return { alpha, mu, costs };
 }
 
-/** Whether playing arm `arm` with split confidence `confArm` sends the sample to the cloud. */
-export function offloads(m: RewardModel, arm: number, confArm: number): boolean {
-  return arm === 0 || (arm < m.costs.numExits && confArm < m.alpha);
+/** Throws unless `arm` is an arm of the model: an integer in [1, L], or [0, L] with a cloud-only cost. */
+function checkArm(where: string, m: RewardModel, arm: number): void {
+  const first = m.costs.cloudOnly ? 0 : 1;
+  if (!(Number.isInteger(arm) && arm >= first && arm <= m.costs.numExits)) {
+    throw new ArgumentError(`${where}: arm out of range: got ${arm}, expected an integer in [${first}, ${m.costs.numExits}]`);
+  }
 }
 
-/** Full-information reward of an arm on one sample: needs C_arm (ignored for arm 0) and C_L. */
+/** Throws unless confidence `c` (C_k, read by the caller) is a number in [0, 1]; NaN is never a confidence. */
+function checkConf(where: string, k: number | 'L', c: number): void {
+  if (!(c >= 0 && c <= 1)) throw new ArgumentError(`${where}: invalid confidence C_${k}: got ${c}, expected a value in [0, 1]`);
+}
+
+/**
+ * Whether playing arm `arm` with split confidence `confArm` sends the sample to the cloud. Checks the
+ * arm and, for an inner arm (0 < arm < L, the only ones that read it), confArm: ArgumentError otherwise.
+ */
+export function offloads(m: RewardModel, arm: number, confArm: number): boolean {
+  checkArm('offloads', m, arm);
+  if (arm === 0) return true;
+  if (arm === m.costs.numExits) return false;
+  checkConf('offloads', arm, confArm);
+  return confArm < m.alpha;
+}
+
+/**
+ * Full-information reward of an arm on one sample: needs C_arm (read only for 0 < arm < L) and C_L
+ * (read unless the arm exits). Checks the arm and every confidence it reads: ArgumentError otherwise.
+ * Loops over a validated trace use armRewardUnchecked.
+ */
 export function armReward(m: RewardModel, arm: number, confArm: number, confFinal: number): number {
+  checkArm('armReward', m, arm);
+  const L = m.costs.numExits;
+  if (arm > 0 && arm < L) checkConf('armReward', arm, confArm);
+  if (arm === 0 || arm === L || confArm < m.alpha) checkConf('armReward', 'L', confFinal);
+  return armRewardUnchecked(m, arm, confArm, confFinal);
+}
+
+/**
+ * armReward without its checks, for hot loops whose caller validated at its boundary that `arm` is an
+ * arm of the model and that the confidences are in [0, 1] (replay and scoreRun validate their trace).
+ * Given anything else the result is meaningless (a NaN C_arm would count as an offload).
+ */
+export function armRewardUnchecked(m: RewardModel, arm: number, confArm: number, confFinal: number): number {
   const c = m.costs;
   if (arm === 0) return confFinal - m.mu * c.offload[0];
   if (arm === c.numExits) return confFinal - m.mu * c.device[arm];

@@ -32,12 +32,30 @@ export class Rng {
     return new Rng(xoroshiro128plus(seed | 0));
   }
 
+  /**
+   * Rebuilds a generator from snapshot(). Each state word is a 32-bit word: snapshot() writes it
+   * signed (int32), and its unsigned reading (uint32) is accepted too, so the range is [-2^31, 2^32);
+   * anything else (a fraction, a wider integer whose high bits the generator would silently drop)
+   * is a FormatError naming the word. All four words 0 is the one state xoroshiro never leaves
+   * (it would draw 0 forever; normal() would never return), so it is corrupt too.
+   */
   static restore(s: RngState): Rng {
     if (s === null || typeof s !== 'object' || s.kind !== 'xoroshiro128plus' || !Array.isArray(s.state) || s.state.length !== 4 || !s.state.every(Number.isInteger)) {
       throw new FormatError(`Rng.restore: invalid state: got ${JSON.stringify(s)}, expected {kind:'xoroshiro128plus', state:[4 integers], spareNormal}`);
     }
-    const rng = new Rng(xoroshiro128plusFromState(s.state));
-    rng.spare = typeof s.spareNormal === 'number' ? s.spareNormal : null;
+    s.state.forEach((w, i) => {
+      if (w < -0x80000000 || w > 0xffffffff) {
+        throw new FormatError(`Rng.restore: state word ${i} does not fit in 32 bits: got ${w}, expected an integer in [-2^31, 2^32)`);
+      }
+    });
+    if (s.state.every((w) => w === 0)) throw new FormatError(`Rng.restore: degenerate state: got state [0,0,0,0], expected at least one non-zero word (xoroshiro128+ never reaches all zeros)`);
+    const spare = s.spareNormal;
+    if (!(spare === null || (typeof spare === 'number' && Number.isFinite(spare)))) {
+      throw new FormatError(`Rng.restore: invalid spareNormal: got ${JSON.stringify(spare) ?? String(spare)}, expected null or a finite number`);
+    }
+    // | 0: the signed reading snapshot() writes, so restore(x).snapshot() is canonical
+    const rng = new Rng(xoroshiro128plusFromState(s.state.map((w) => w | 0)));
+    rng.spare = spare;
     return rng;
   }
 

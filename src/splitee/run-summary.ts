@@ -16,9 +16,9 @@
  */
 import { ArgumentError } from '../tensor/errors.js';
 import type { CostTable } from './cost.js';
-import { armReward, rewardModel } from './reward.js';
+import { armRewardUnchecked, rewardModel } from './reward.js';
 import { armMeanRewards, argmax, cascadeExit, checkpoints, tidy } from './replay-common.js';
-import type { Trace } from './trace.js';
+import { validateTrace, type Trace } from './trace.js';
 import type { RoundRecord } from './runner.js';
 
 export interface RunScore {
@@ -70,6 +70,7 @@ export function scoreRun(records: readonly RoundRecord[], trace: Trace, o: Score
   if (n === 0) throw new ArgumentError(`${where}: no rounds: got 0 records, expected at least one`);
   if (trace.numRows < n) throw new ArgumentError(`${where}: trace too short: got ${trace.numRows} rows for ${n} rounds, expected one row per round`);
   if (o.costs.numExits !== L) throw new ArgumentError(`${where}: cost table and trace disagree: got ${o.costs.numExits} exits, expected ${L}`);
+  validateTrace(trace, where); // every confidence in [0, 1] (no NaN): the loops below read them unchecked
   // Regret is over the rows the run saw.
   const seen: Trace = { numExits: L, numRows: n, conf: trace.conf.subarray(0, n * L), pred: trace.pred.subarray(0, n * L), label: trace.label.subarray(0, n) };
   const model = rewardModel(o.alpha, o.mu, o.costs);
@@ -81,7 +82,7 @@ export function scoreRun(records: readonly RoundRecord[], trace: Trace, o: Score
   if (o.cascade) {
     for (let r = 0; r < n; r++) {
       const j = cascadeExit(seen.conf, r * L, L, o.alpha);
-      muCascade += armReward(model, j, seen.conf[r * L + j - 1], seen.conf[r * L + L - 1]) / n;
+      muCascade += armRewardUnchecked(model, j, seen.conf[r * L + j - 1], seen.conf[r * L + L - 1]) / n;
     }
   }
   const marks = new Set<number>(checkpoints(n, o.points ?? 200));

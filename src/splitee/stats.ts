@@ -29,6 +29,9 @@ export interface StatsState {
   ring?: (number | null)[];
 }
 
+/** Bound on a windowed statistic's ring (window * numArms rewards, 9 bytes each: 144 MiB at most). */
+export const MAX_RING_ENTRIES = 2 ** 24;
+
 export class ArmStats {
   readonly kind: StatsKind;
   readonly numArms: number;
@@ -58,6 +61,9 @@ export class ArmStats {
     }
     if (kind === 'windowed' && !(Number.isInteger(this.window) && this.window >= 1)) {
       throw new ArgumentError(`ArmStats: invalid window: got ${this.window}, expected an integer >= 1 (rounds)`);
+    }
+    if (kind === 'windowed' && this.window * numArms > MAX_RING_ENTRIES) {
+      throw new ArgumentError(`ArmStats: window too large: got ${this.window} rounds over ${numArms} arms (${this.window * numArms} ring entries), expected at most ${MAX_RING_ENTRIES} ring entries (window * numArms)`);
     }
     this.n = new Float64Array(numArms);
     this.sum = new Float64Array(numArms);
@@ -139,9 +145,15 @@ export class ArmStats {
 
   static restore(s: StatsState): ArmStats {
     const bad = (what: string): never => {
-      throw new FormatError(`ArmStats.restore: invalid state: ${what}; got ${JSON.stringify(s).slice(0, 200)}, expected a snapshot() of ArmStats`);
+      // long arrays summarized, so a huge corrupt input is not serialized whole for 200 characters
+      const shown = JSON.stringify(s, (_k, v: unknown) => (Array.isArray(v) && v.length > 16 ? `[${v.length} entries]` : v));
+      throw new FormatError(`ArmStats.restore: invalid state: ${what}; got ${String(shown).slice(0, 200)}, expected a snapshot() of ArmStats`);
     };
     if (s === null || typeof s !== 'object') bad('not an object');
+    // Sizes against the data actually present, before the constructor allocates numArms (and, windowed,
+    // window * numArms) entries from the numbers the input claims.
+    if (!Array.isArray(s.n) || s.n.length !== s.numArms || !Array.isArray(s.sum) || s.sum.length !== s.numArms) bad('n and sum must have numArms entries');
+    if (s.kind === 'windowed' && (!Array.isArray(s.ring) || s.ring.length !== (s.window ?? 1000) * s.numArms)) bad('ring must have window * numArms entries');
     let st: ArmStats;
     try {
       st = new ArmStats(s.kind, s.numArms, { gamma: s.gamma, window: s.window });
@@ -149,14 +161,12 @@ export class ArmStats {
       if (e instanceof ArgumentError) return bad(`kind, numArms, gamma or window rejected (${e.message})`);
       throw e;
     }
-    if (!Array.isArray(s.n) || s.n.length !== s.numArms || !Array.isArray(s.sum) || s.sum.length !== s.numArms) bad('n and sum must have numArms entries');
     if (![...s.n, ...s.sum].every((v) => typeof v === 'number' && Number.isFinite(v)) || s.n.some((v) => v < 0)) bad('n and sum must be finite, n >= 0');
     if (!Number.isInteger(s.rounds) || s.rounds < 0) bad('rounds must be an integer >= 0');
     st.rounds = s.rounds;
     st.n.set(s.n);
     st.sum.set(s.sum);
     if (st.kind === 'windowed') {
-      if (!Array.isArray(s.ring) || s.ring.length !== st.window * st.numArms) bad('ring must have window * numArms entries');
       if (!s.ring!.every((r) => r === null || (typeof r === 'number' && Number.isFinite(r)))) bad('ring entries must be finite numbers or null');
       for (let a = 0; a < st.numArms; a++) {
         let c = 0;

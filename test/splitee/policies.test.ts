@@ -66,7 +66,7 @@ test('UCB index on a hand-computed history; ties go to the shallower layer', () 
   assert.equal((p as BanditPolicy).armStats().mean.map((m) => Math.round(m * 1e12) / 1e12), [0.375, 0.75]);
   // Equal rewards everywhere: every index ties, the shallowest arm wins.
   const q = createPolicy('splitee', { costs: costs(3), c: 0 });
-  for (let t = 1; t <= 3; t++) q.update({ split: q.choose(t), confidences: [NaN, NaN, NaN], offloaded: true, finalConf: 0.5, cost: 0 });
+  for (let t = 1; t <= 3; t++) q.update({ split: q.choose(t), confidences: [0, 0, 0], offloaded: true, finalConf: 0.5, cost: 0 });
   assert.is(q.choose(4), 1);
 });
 
@@ -176,6 +176,32 @@ test('invalid options and observations are errors that say what was expected', (
   assert.throws(() => p.update({ split: 4, confidences: [], offloaded: false, finalConf: 0.5, cost: 0 }), isArg(/split out of range: got 4/));
   assert.throws(() => p.update({ split: 1, confidences: [0.2], offloaded: true, finalConf: null, cost: 0 }), (e: unknown) => e instanceof StateError && /C_L missing/.test((e as Error).message));
   assert.throws(() => restorePolicy({ format: 'nope' } as never), /not a policy snapshot/);
+});
+
+test('update: a confidence the policy reads outside [0, 1] (NaN) is an ArgumentError, and nothing is learned', () => {
+  const isConf = (re: RegExp) => (e: unknown) => e instanceof ArgumentError && re.test((e as Error).message);
+  for (const name of ['splitee', 'splitee-s', 'sw-ucb-s', 'thompson-s', 'eps-greedy']) {
+    const p = createPolicy(name, { costs: costs(4), side: 'full' }) as BanditPolicy;
+    const before = JSON.stringify(p.snapshot());
+    // the played split's C_s: NaN used to count as an offload (C_s >= alpha is false) and learn C_L's reward
+    assert.throws(() => p.update({ split: 2, confidences: [0.9, NaN], offloaded: true, finalConf: 0.7, cost: 0.7 }), isConf(new RegExp(`^${name}\\.update: invalid confidence C_2: got NaN, expected a value in \\[0, 1\\]$`)), name);
+    assert.throws(() => p.update({ split: 2, confidences: [0.9, 1.5], offloaded: false, finalConf: null, cost: 0.2 }), isConf(/invalid confidence C_2: got 1\.5/), name);
+    assert.throws(() => p.update({ split: 2, confidences: [0.9, 0.3], offloaded: true, finalConf: NaN, cost: 0.7 }), isConf(/invalid confidence C_L: got NaN/), name);
+    assert.throws(() => p.update({ split: 4, confidences: [0.5, 0.5, 0.5, 0.5], offloaded: false, finalConf: NaN, cost: 0.4 }), isConf(/invalid confidence C_L: got NaN/), name);
+    if (p.sideObservations) {
+      // a shallower confidence read as a side observation, checked before anything is updated
+      assert.throws(() => p.update({ split: 3, confidences: [NaN, 0.9, 0.95], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: 0.7 }), isConf(/invalid confidence C_1: got NaN/), name);
+      assert.throws(() => p.update({ split: 3, confidences: [0.2, 0.9, 0.95], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: NaN }), isConf(/invalid confidence C_L \(hindsight\): got NaN/), name);
+    }
+    assert.is(JSON.stringify(p.snapshot()), before, `${name}: a refused observation changed the policy`);
+    // what the policy does not read stays free: entries from [split] on, C_split at split L
+    p.update({ split: 2, confidences: [0.9, 0.95, NaN, NaN], offloaded: false, finalConf: null, cost: 0.2 });
+    p.update({ split: 4, confidences: [0.1, 0.2, 0.3, NaN], offloaded: false, finalConf: 0.9, cost: 0.4 });
+    assert.equal(p.playCounts(), [0, 1, 0, 1]);
+  }
+  // the side rule 'observable' never reads the hindsight C_L
+  const o = createPolicy('splitee-s', { costs: costs(4) });
+  o.update({ split: 3, confidences: [0.2, 0.9, 0.95], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: NaN });
 });
 
 test('baselines: final, cloud, fixed, random (uniform, seeded), threshold', () => {

@@ -142,4 +142,30 @@ test('rewardModel: alpha in [0, 1] and a finite mu >= 0, else ArgumentError', ()
   }
 });
 
+test('armReward and offloads: an arm outside the model or a confidence they read outside [0, 1] (NaN) is an ArgumentError', () => {
+  const m = rewardModel(0.8, 1, paperCosts({ numExits: 3, lambda: 0.1, offload: 0.5 }));
+  for (const arm of [0, 4, -1, 1.5, NaN, Infinity]) {
+    const re = (f: string) => new RegExp(`^${f}: arm out of range: got ${arm}, expected an integer in \\[1, 3\\]$`);
+    assert.throws(() => armReward(m, arm, 0.5, 0.5), isArg(re('armReward')), `armReward arm ${arm}`);
+    assert.throws(() => offloads(m, arm, 0.5), isArg(re('offloads')), `offloads arm ${arm}`);
+  }
+  const c = rewardModel(0.8, 1, paperCosts({ numExits: 3, lambda: 0.1, offload: 0.5, cloudOnly: 0.7 }));
+  assert.throws(() => armReward(c, 4, 0.5, 0.5), isArg(/^armReward: arm out of range: got 4, expected an integer in \[0, 3\]$/));
+  // a NaN C_arm used to count as an exit in offloads (NaN < alpha is false) and as an offload in armReward
+  for (const bad of [NaN, -0.1, 1.5, Infinity]) {
+    assert.throws(() => offloads(m, 2, bad), isArg(new RegExp(`^offloads: invalid confidence C_2: got ${bad}, expected a value in \\[0, 1\\]$`)), `offloads C_2 ${bad}`);
+    assert.throws(() => armReward(m, 2, bad, 0.9), isArg(new RegExp(`^armReward: invalid confidence C_2: got ${bad}, expected a value in \\[0, 1\\]$`)), `armReward C_2 ${bad}`);
+    // C_L is checked whenever the reward reads it: an offload, arm L, cloud only
+    assert.throws(() => armReward(m, 2, 0.5, bad), isArg(new RegExp(`^armReward: invalid confidence C_L: got ${bad}, expected`)), `offload C_L ${bad}`);
+    assert.throws(() => armReward(m, 3, 0.5, bad), isArg(/invalid confidence C_L/), `arm L C_L ${bad}`);
+    assert.throws(() => armReward(c, 0, 0.5, bad), isArg(/invalid confidence C_L/), `cloud C_L ${bad}`);
+  }
+  // what an arm does not read is not checked: C_arm of arm 0 and arm L, C_L of an exit (unknown live)
+  close(armReward(c, 0, NaN, 0.9), 0.9 - 0.7);
+  close(armReward(m, 3, NaN, 0.9), 0.9 - 0.3);
+  close(armReward(m, 1, 0.85, NaN), 0.85 - 0.1);
+  assert.is(offloads(m, 3, NaN), false);
+  assert.is(offloads(c, 0, NaN), true);
+});
+
 test.run();

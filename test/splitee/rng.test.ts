@@ -199,4 +199,36 @@ test('invalid states: FormatError, never a silently broken generator', () => {
   }
 });
 
+test('state words must fit in 32 bits (named in the error); all zeros and a non-finite spare are corrupt too', () => {
+  const good = Rng.seeded(1).snapshot();
+  const cases: [number, number][] = [[0, 2 ** 32], [1, -(2 ** 31) - 1], [2, 2 ** 53], [3, -(2 ** 40)], [3, Number.MAX_SAFE_INTEGER]];
+  for (const [i, w] of cases) {
+    const state = [...good.state];
+    state[i] = w;
+    // the generator would keep only the low 32 bits: two different snapshots, one stream
+    assert.throws(
+      () => Rng.restore({ ...good, state }),
+      isErr(FormatError, new RegExp(`^Rng\\.restore: state word ${i} does not fit in 32 bits: got ${w}, expected an integer in \\[-2\\^31, 2\\^32\\)$`)),
+      `word ${i} = ${w}`,
+    );
+  }
+  assert.throws(() => Rng.restore({ ...good, state: [0, 0, 0, 0] }), isErr(FormatError, /^Rng\.restore: degenerate state: got state \[0,0,0,0\], expected at least one non-zero word/));
+  for (const spareNormal of [NaN, Infinity, '0.5', undefined]) {
+    assert.throws(() => Rng.restore({ ...good, spareNormal } as unknown as RngState), isErr(FormatError, /^Rng\.restore: invalid spareNormal: got .*, expected null or a finite number$/), String(spareNormal));
+  }
+  // both readings of a 32-bit word restore the same generator, and the snapshot comes back signed
+  fc.assert(
+    fc.property(fc.nat(1e6), fc.nat(20), (seed, skip) => {
+      const a = Rng.seeded(seed);
+      for (let i = 0; i < skip; i++) a.float();
+      const s = a.snapshot();
+      const unsigned = { ...s, state: s.state.map((w) => w >>> 0) };
+      const b = Rng.restore(unsigned);
+      assert.equal(b.snapshot(), s);
+      assert.equal(take(b, 5, (r) => r.float()), take(a, 5, (r) => r.float()));
+    }),
+    { seed: 15, numRuns: 100 },
+  );
+});
+
 test.run();

@@ -52,4 +52,17 @@ test('scoreRun: a wrong prediction is counted as a mismatch; bad input refused',
   assert.throws(() => scoreRun([rec(2, 1, 'exit', 1, 0.1, 1)], trace, { costs, alpha: 0.8, mu: 1 }), (e: unknown) => e instanceof ArgumentError && /out of order/.test((e as Error).message));
 });
 
+test('scoreRun: a trace built in code with a NaN confidence is refused before any reward is computed', () => {
+  const conf = Float64Array.from(trace.conf);
+  conf[1 * 3 + 1] = NaN; // row 2, C_2: would count as an offload of arm 2 in the regret's arm means
+  const bad = { ...trace, conf };
+  const records = [rec(1, 1, 'exit', 1, 0.1, 1), rec(2, 1, 'offload', 2, 0.6, 2)];
+  assert.throws(
+    () => scoreRun(records, bad, { costs, alpha: 0.8, mu: 1 }),
+    (e: unknown) => e instanceof ArgumentError && /^scoreRun: confidence of row 2 exit 2 out of range: got NaN, expected a value in \[0, 1\]$/.test((e as Error).message),
+  );
+  conf[1 * 3 + 1] = 0.85;
+  assert.ok(Number.isFinite(scoreRun(records, bad, { costs, alpha: 0.8, mu: 1 }).regret.total));
+});
+
 test.run();

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ArmStats, type StatsKind, type StatsState } from '../../src/splitee/stats.js';
+import { ArmStats, MAX_RING_ENTRIES, type StatsKind, type StatsState } from '../../src/splitee/stats.js';
 import { ArgumentError, FormatError } from '../../src/tensor/errors.js';
 
 const isErr = (cls: Function, re: RegExp) => (e: unknown) => e instanceof cls && re.test((e as Error).message);
@@ -169,6 +169,58 @@ test('restore: every corrupt snapshot raises FormatError, never a statistic with
     assert.throws(() => ArmStats.restore(s as StatsState), isErr(FormatError, /^ArmStats\.restore: invalid state: .*; got .*, expected a snapshot\(\) of ArmStats$/), what);
   }
   assert.ok(ArmStats.restore(good) instanceof ArmStats);
+});
+
+/** Runs f and returns the largest typed array (Float64Array or Uint8Array, by length) it allocated. */
+function largestAllocation(f: () => void): number {
+  const g = globalThis as unknown as Record<string, unknown>;
+  const saved = { Float64Array: g.Float64Array, Uint8Array: g.Uint8Array };
+  let largest = 0;
+  for (const [name, Orig] of Object.entries(saved) as [string, Float64ArrayConstructor][]) {
+    g[name] = class extends Orig {
+      constructor(...args: unknown[]) {
+        if (typeof args[0] === 'number') largest = Math.max(largest, args[0]);
+        super(...(args as [number]));
+      }
+    };
+  }
+  try {
+    f();
+  } finally {
+    Object.assign(g, saved);
+  }
+  return largest;
+}
+
+test('restore: sizes are checked against the data present before anything is allocated', () => {
+  const base = { kind: 'windowed', numArms: 2, rounds: 0, n: [0, 0], sum: [0, 0] };
+  const cases: [string, unknown, RegExp][] = [
+    // the input claims a ring of window * numArms entries but carries 4: never allocate 2 * 10^6 (or 2^41)
+    ['huge window, short ring', { ...base, window: 1e6, ring: [null, null, null, null] }, /ring must have window \* numArms entries/],
+    ['window 2^40', { ...base, window: 2 ** 40, ring: [] }, /ring must have window \* numArms entries/],
+    ['no ring at all', { ...base, window: 2 ** 30 }, /ring must have window \* numArms entries/],
+    // numArms is bounded by the n and sum actually present
+    ['huge numArms', { kind: 'plain', numArms: 5e6, rounds: 0, n: [0], sum: [0] }, /n and sum must have numArms entries/],
+    // a sparse array has the length without the data: the sane bound refuses it
+    ['sparse ring over the bound', { ...base, window: MAX_RING_ENTRIES, ring: new Array(2 * MAX_RING_ENTRIES) }, /window too large/],
+  ];
+  for (const [what, st, re] of cases) {
+    const largest = largestAllocation(() => {
+      assert.throws(() => ArmStats.restore(st as StatsState), isErr(FormatError, /^ArmStats\.restore: invalid state: /), what);
+      assert.throws(() => ArmStats.restore(st as StatsState), (e: unknown) => re.test((e as Error).message), what);
+    });
+    assert.ok(largest <= 4, `${what}: allocated ${largest} entries before refusing the state`);
+  }
+});
+
+test('constructor: a windowed ring beyond MAX_RING_ENTRIES is an ArgumentError', () => {
+  assert.is(MAX_RING_ENTRIES, 2 ** 24);
+  assert.is(new ArmStats('windowed', 4, { window: MAX_RING_ENTRIES / 4 }).window, MAX_RING_ENTRIES / 4);
+  assert.throws(
+    () => new ArmStats('windowed', 4, { window: MAX_RING_ENTRIES / 4 + 1 }),
+    isErr(ArgumentError, /^ArmStats: window too large: got 4194305 rounds over 4 arms \(16777220 ring entries\), expected at most 16777216 ring entries \(window \* numArms\)$/),
+  );
+  assert.is(new ArmStats('plain', 4, { window: 2 ** 40 }).window, 2 ** 40); // only a windowed statistic has a ring
 });
 
 test.run();

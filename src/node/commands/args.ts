@@ -4,11 +4,23 @@
  */
 import { ArgumentError } from '../../tensor/errors.js';
 
-/** The number of flag `--name` (value v), or dflt when absent; `check` says which numbers are valid. */
+/**
+ * A decimal number: optional sign, digits with an optional fraction (or a bare fraction), optional
+ * exponent. Not Number()'s wider syntax: hex / octal / binary (0x10, 0o7, 0b1), 'Infinity', '' and
+ * numeric separators are refused, so a flag means what it reads as in decimal.
+ */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * The number of flag `--name` (value v), or dflt when absent; `check` says which numbers are valid.
+ * v must be a decimal number (DECIMAL; surrounding whitespace ignored) that is finite (not '1e400'),
+ * whatever `check` says.
+ */
 export function num(v: string | undefined, name: string, dflt: number, check: (x: number) => boolean = Number.isFinite, expected = 'a finite number'): number {
   if (v === undefined) return dflt;
-  const x = v.trim() === '' ? NaN : Number(v);
-  if (!check(x)) throw new ArgumentError(`--${name}: invalid value: got '${v}', expected ${expected}`);
+  const t = v.trim();
+  const x = DECIMAL.test(t) ? Number(t) : NaN;
+  if (!(Number.isFinite(x) && check(x))) throw new ArgumentError(`--${name}: invalid value: got '${v}', expected ${expected}`);
   return x;
 }
 

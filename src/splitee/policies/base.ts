@@ -129,6 +129,7 @@ export abstract class BanditPolicy extends BasePolicy {
     const mu = this.mu;
     const conf = obs.confidences;
     const cl = obs.finalConf;
+    this.checkConfidences(obs, k);
     let c: number;
     if (s > 0 && s < L && conf[s - 1] >= alpha) c = conf[s - 1];
     else if (cl !== null) c = cl;
@@ -152,6 +153,30 @@ export abstract class BanditPolicy extends BasePolicy {
       }
     }
     st.endRound();
+  }
+
+  /**
+   * Confidences enter a policy here: every one update will read (C_split for an inner split, C_1..
+   * with side observations, C_L when observed or used in hindsight) must be in [0, 1], checked before
+   * anything changes. A NaN would otherwise count as an offload (C_j >= alpha is false).
+   */
+  private checkConfidences(obs: Observation, k: number): void {
+    const s = obs.split;
+    const L = this.numExits;
+    const conf = obs.confidences;
+    const hi = Math.min(s, L - 1); // C_s is read for 0 < s < L; C_L comes from finalConf
+    for (let i = this.sideObservations && k > 0 ? 0 : Math.max(0, s - 1); i < hi; i++) {
+      const v = conf[i];
+      if (!(v >= 0 && v <= 1)) this.badConf(i + 1, v);
+    }
+    const cl = obs.finalConf;
+    if (cl !== null && !(cl >= 0 && cl <= 1)) this.badConf('L', cl);
+    const h = obs.hindsightFinalConf;
+    if (cl === null && this.sideObservations && this.side === 'full' && h !== undefined && !(h >= 0 && h <= 1)) this.badConf('L (hindsight)', h);
+  }
+
+  private badConf(k: number | string, v: unknown): never {
+    throw new ArgumentError(`${this.name}.update: invalid confidence C_${k}: got ${v}, expected a value in [0, 1]`);
   }
 
   /** Index of the shallowest arm never observed, or -1. */

@@ -36,6 +36,21 @@ function isName(s: string): s is DistortionName {
   return (DISTORTION_NAMES as readonly string[]).includes(s);
 }
 
+/**
+ * Where the remaining parameters mean what distortions.ts says they do (the range a table value must lie in):
+ * - contrast f > 0: y = m + f (x - m) scales the spread about the mean; f = 0 flattens the image to
+ *   its mean and f < 0 inverts it (neither is a contrast change). f > 1 raises contrast (clipped).
+ * - brightness b in (-1, 1): y = clip(x + b); with |b| >= 1 every pixel of a [0, 1] image clips to
+ *   the same value (the image is erased). Negative b darkens.
+ * - rotation in [-360, 360] degrees (negative = clockwise): one turn either way covers every angle;
+ *   a larger magnitude is a unit or typing error, not a rotation anyone means.
+ */
+const PARAM_RANGES: Partial<Record<DistortionName, { ok: (v: number) => boolean; what: string; expected: string }>> = {
+  contrast: { ok: (v) => v > 0, what: 'contrast factor', expected: '> 0 (0 flattens the image, < 0 inverts it)' },
+  brightness: { ok: (v) => v > -1 && v < 1, what: 'brightness offset', expected: 'a value in (-1, 1) (beyond, every pixel clips to one value)' },
+  rotation: { ok: (v) => v >= -360 && v <= 360, what: 'rotation angle', expected: 'degrees in [-360, 360]' },
+};
+
 function checkParam(where: string, name: DistortionName, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw new ConfigError(`${where}: ${name} severity value is not a finite number: got ${typeof v === 'number' ? v : JSON.stringify(v)}, expected a finite number`);
@@ -46,6 +61,8 @@ function checkParam(where: string, name: DistortionName, v: unknown): number {
   if (name === 'occlusion' && (!Number.isInteger(v) || v < 0)) {
     throw new ConfigError(`${where}: occlusion side is not a non-negative integer: got ${v}, expected pixels`);
   }
+  const range = PARAM_RANGES[name];
+  if (range !== undefined && !range.ok(v)) throw new ConfigError(`${where}: ${range.what} out of range: got ${v}, expected ${range.expected}`);
   return v;
 }
 
@@ -115,7 +132,7 @@ export function parseDistortion(spec: string, settings: DistortionSettings = DEF
     }
     severity = d;
   } else {
-    severity = /^[0-9]+$/.test(sev) ? Number(sev) : NaN;
+    severity = /^[1-9][0-9]*$/.test(sev) ? Number(sev) : NaN; // canonical only: no sign, no leading zero
   }
   if (!Number.isInteger(severity) || severity < 1 || severity > table.length) {
     throw new ArgumentError(`${where}: severity out of range for ${name}: got '${sev}', expected an integer in 1..${table.length}`);

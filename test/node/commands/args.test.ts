@@ -17,7 +17,24 @@ test('num: absent gives the default (unchecked), present parses as a Number', ()
   assert.is(num(' 3 ', 'x', 0), 3);
   assert.is(num('1e-3', 'x', 0), 0.001);
   assert.is(num('-2', 'x', 0), -2);
-  assert.is(num('0x10', 'x', 0), 16); // Number() syntax, documented by example here
+  rejects(() => num('0x10', 'x', 0), 'x', '0x10', 'a finite number'); // decimal only, not Number()'s syntax
+  assert.is(num('+1.5E2', 'x', 0), 150);
+  assert.is(num('.5', 'x', 0), 0.5);
+  assert.is(num('5.', 'x', 0), 5);
+});
+
+test("num: only decimal numbers, none of Number()'s other syntax", () => {
+  for (const v of ['0x10', '0X1f', '0o17', '0b101', '-0x10', '1_000', '1e', 'e3', '.', '+', '--1', '1e+', '1 000', '٣', '\u00a0']) {
+    rejects(() => num(v, 'alpha', 0.8), 'alpha', v, 'a finite number');
+  }
+  // integer flags too: --runs 0x10 was 16 runs
+  rejects(() => int('0x10', 'runs', 10, 1), 'runs', '0x10', 'an integer >= 1');
+  rejects(() => int('0b11', 'runs', 10, 1), 'runs', '0b11', 'an integer >= 1');
+  assert.is(int('1e3', 'runs', 10, 1), 1000);
+  assert.is(int('+7', 'runs', 10, 1), 7);
+  // a custom check never sees a non-finite number: '1e400' overflows to Infinity
+  rejects(() => num('1e400', 'bandwidth', 10, (y) => y > 0, 'Mbit/s > 0'), 'bandwidth', '1e400', 'Mbit/s > 0');
+  rejects(() => num('-1e400', 'rtt', 20, (y) => y <= 0, 'ms <= 0'), 'rtt', '-1e400', 'ms <= 0');
 });
 
 test('num: empty, blank, non-numeric and non-finite values raise ArgumentError', () => {
@@ -51,18 +68,21 @@ test('property: num accepts exactly the finite numbers, and returns the one writ
     }),
     { seed: 61, numRuns: 300 },
   );
+  const decimal = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
   fc.assert(
-    fc.property(fc.string({ maxLength: 12 }), (v) => {
-      const x = v.trim() === '' ? NaN : Number(v);
+    fc.property(fc.oneof(fc.string({ maxLength: 12 }), fc.stringMatching(/^ ?[+-]?(0[xob])?[0-9a-f_.eE+-]{0,8} ?$/)), (v) => {
+      const x = Number(v);
       try {
         assert.is(num(v, 'x', 0), x);
         assert.ok(Number.isFinite(x));
+        assert.match(v.trim(), decimal); // accepted: a decimal number, read as Number() reads it
       } catch (e) {
         assert.ok(e instanceof ArgumentError, String(e));
         assert.match((e as Error).message, new RegExp(`^--x: invalid value: got '${escape(v)}', expected a finite number$`));
+        assert.ok(!(decimal.test(v.trim()) && Number.isFinite(x)), `refused a finite decimal: ${JSON.stringify(v)}`);
       }
     }),
-    { seed: 62, numRuns: 500 },
+    { seed: 62, numRuns: 1000 },
   );
 });
 

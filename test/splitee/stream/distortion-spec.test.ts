@@ -64,10 +64,11 @@ test('property: a spec parses to a well-formed distortion or throws ArgumentErro
       }
       parsed++;
       checkDistortion(d, DEFAULT_DISTORTION_SETTINGS);
-      // only "none", "clean" or NAME:DIGITS (surrounding whitespace ignored) are accepted
+      // only "none", "clean" or NAME:SEVERITY in canonical decimal (no sign, no leading zero;
+      // surrounding whitespace ignored) are accepted
       const s = spec.trim();
       if (d.name === 'none') assert.ok(s === 'none' || s === 'clean', spec);
-      else assert.match(s, new RegExp(`^${d.name}:0*${d.severity}$`));
+      else assert.is(s, `${d.name}:${d.severity}`);
     }),
     { seed: 51, numRuns: 2000 },
   );
@@ -104,6 +105,10 @@ test('malformed specs, one typed error each', () => {
     ['rotation:1e0', /got '1e0'/],
     ['rotation:0x1', /got '0x1'/],
     ['rotation:99999999999999999999', /got '99999999999999999999'/],
+    ['rotation:02', /^parseDistortion: severity out of range for rotation: got '02', expected an integer in 1\.\.5$/],
+    ['contrast:001', /got '001'/],
+    ['occlusion:0', /got '0'/],
+    ['occlusion:00', /got '00'/],
     ['rotation:deploy', /^parseDistortion: no deployment severity for rotation: got 'rotation:deploy', expected a number 1\.\.5; hint: /],
   ];
   for (const [spec, re] of cases) assert.throws(() => parseDistortion(spec as string), isErr(ArgumentError, re), JSON.stringify(spec));
@@ -153,6 +158,9 @@ test('property: a config gives well-formed settings or throws ConfigError, nothi
       if (s.tables['gaussian-blur'] !== SEVERITY_TABLES['gaussian-blur']) assert.ok(s.tables['gaussian-blur'].every((v) => v > 0));
       if (s.tables['gaussian-noise'] !== SEVERITY_TABLES['gaussian-noise']) assert.ok(s.tables['gaussian-noise'].every((v) => v >= 0));
       assert.ok(s.tables.occlusion.every((v) => Number.isInteger(v) && v >= 0));
+      assert.ok(s.tables.contrast.every((v) => v > 0), `contrast ${s.tables.contrast}`);
+      assert.ok(s.tables.brightness.every((v) => v > -1 && v < 1), `brightness ${s.tables.brightness}`);
+      assert.ok(s.tables.rotation.every((v) => v >= -360 && v <= 360), `rotation ${s.tables.rotation}`);
       // every spec the settings accept is well formed
       const name = DISTORTION_NAMES[pick % DISTORTION_NAMES.length];
       const sev = (pick % 7) + 1;
@@ -183,11 +191,23 @@ test('configs without distortions give the defaults; malformed ones raise Config
     [{ 'gaussian-noise': [-0.1] }, /gaussian-noise sigma out of range: got -0\.1, expected >= 0$/],
     [{ occlusion: [4, 5.5] }, /occlusion side is not a non-negative integer: got 5\.5, expected pixels$/],
     [{ occlusion: [-2] }, /occlusion side is not a non-negative integer: got -2/],
+    [{ contrast: [0.5, 0] }, /^distortionSettingsFromConfig: distortions\.contrast: contrast factor out of range: got 0, expected > 0 \(0 flattens the image, < 0 inverts it\)$/],
+    [{ contrast: [-0.5] }, /contrast factor out of range: got -0\.5/],
+    [{ brightness: [0.1, 1] }, /^distortionSettingsFromConfig: distortions\.brightness: brightness offset out of range: got 1, expected a value in \(-1, 1\) /],
+    [{ brightness: { severities: [-1] } }, /brightness offset out of range: got -1/],
+    [{ brightness: [25] }, /brightness offset out of range: got 25/], // a 0..255 offset, not a [0, 1] one
+    [{ rotation: [5, 361] }, /^distortionSettingsFromConfig: distortions\.rotation: rotation angle out of range: got 361, expected degrees in \[-360, 360\]$/],
+    [{ rotation: [-720] }, /rotation angle out of range: got -720/],
     [{ rotation: { severities: [5, 10], deployment: 0 } }, /^distortionSettingsFromConfig: distortions\.rotation\.deployment out of range: got 0, expected an integer in \[1,2\]$/],
     [{ rotation: { severities: [5, 10], deployment: 1.5 } }, /deployment out of range: got 1\.5/],
     [{ rotation: { severities: [5, 10], deployment: '1' } }, /deployment out of range: got "1"/],
   ];
   for (const [d, re] of cases) assert.throws(() => distortionSettingsFromConfig({ distortions: d }), isErr(ConfigError, re), JSON.stringify(d));
+  // the edges of the ranges that stay meaningful
+  const edge = distortionSettingsFromConfig({ distortions: { contrast: [1e-6, 1, 2.5], brightness: [-0.99, 0, 0.99], rotation: [-360, 0, 360] } });
+  assert.equal([...edge.tables.contrast], [1e-6, 1, 2.5]);
+  assert.equal([...edge.tables.brightness], [-0.99, 0, 0.99]);
+  assert.equal([...edge.tables.rotation], [-360, 0, 360]);
 });
 
 test.run();
