@@ -3,12 +3,13 @@
  * device-only inference (policy 'final') against split inference (every sample offloaded after
  * stage k to a cloud server on 127.0.0.1, per encoding), then the server's throughput with N = 1, 4,
  * 16 concurrent devices posting resume requests. The server runs in this process, so the client's
- * fetch work shares the one event loop with it: the throughput figures are a lower bound.
+ * HTTP work (nodeFetch, src/node/http-fetch.ts) shares the one event loop with it: the throughput figures
+ * are a lower bound.
  *
  * Model: the shipped fmnist-resnet (weights/fmnist-resnet) with its golden input, else the toy
  * network of test/helpers (named in the output). Every loop is bounded in count and in time (SECONDS each).
  *
- * For bench/index.ts: `await run()`. Alone: node --import tsx bench/live/live.bench.ts
+ * For bench/index.ts: `await run()`. Alone: node dist-bench/bench/live/live.bench.js after `npx tsc -p tsconfig.bench.json` (or node --import tsx bench/live/live.bench.ts)
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { paperCosts, type Encoding } from '../../src/splitee/cost.js';
 import { createPolicy } from '../../src/splitee/policy.js';
 import { CloudService } from '../../src/splitee/cloud.js';
 import { HttpCloud, LocalCloud } from '../../src/splitee/transport.js';
+import { nodeFetch } from '../../src/node/http-fetch.js';
 import { SplitRunner } from '../../src/splitee/runner.js';
 import { encodeResumeRequest } from '../../src/splitee/wire.js';
 import { loadModel } from '../../src/node/models/load.js';
@@ -87,7 +89,7 @@ async function runnerRow(s: Subject, mode: string, policyName: string, cloud: Lo
 
 async function throughput(url: string, s: Subject, devices: number): Promise<Row> {
   const body = encodeResumeRequest({ modelHash: s.hash, split: s.split, activation: s.network.runStages(0, s.split, s.input(0)).clone(), encoding: 'f32' });
-  const cloud = new HttpCloud({ baseUrl: url, timeoutMs: 10_000, retries: 0 });
+  const cloud = new HttpCloud({ baseUrl: url, timeoutMs: 10_000, retries: 0, fetch: nodeFetch });
   const lat: number[] = [];
   const t0 = performance.now();
   const deadline = t0 + SECONDS * 1000;
@@ -117,7 +119,7 @@ export async function run(): Promise<Row[]> {
     rows.push(await runnerRow(s, 'device only (final layer)', 'final', local, 'f32'));
     rows.push(await runnerRow(s, `split ${s.split}, in-process cloud, f32`, `fixed:${s.split}`, local, 'f32'));
     for (const enc of ['f32', 'f16', 'int8'] as const) {
-      rows.push(await runnerRow(s, `split ${s.split}, HTTP loopback, ${enc}`, `fixed:${s.split}`, new HttpCloud({ baseUrl: server.url, timeoutMs: 10_000, retries: 0 }), enc));
+      rows.push(await runnerRow(s, `split ${s.split}, HTTP loopback, ${enc}`, `fixed:${s.split}`, new HttpCloud({ baseUrl: server.url, timeoutMs: 10_000, retries: 0, fetch: nodeFetch }), enc));
     }
     for (const n of [1, 4, 16]) rows.push(await throughput(server.url, s, n));
   } finally {

@@ -11,7 +11,7 @@
  * onnxruntime-node (one thread and default threading) and onnxruntime-web (wasm, one thread): logits on the
  * golden inputs against ours and PyTorch's, then ms/sample at T = 128, batch 1, interleaved with ours.
  *
- * For bench/index.ts: `await run()`. Alone: node --import tsx bench/models/bert.bench.ts
+ * For bench/index.ts: `await run()`. Alone: node dist-bench/bench/models/bert.bench.js after `npx tsc -p tsconfig.bench.json` (or node --import tsx bench/models/bert.bench.ts)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

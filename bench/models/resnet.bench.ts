@@ -8,7 +8,7 @@
  * thread and default threading) and onnxruntime-web (wasm, one thread): its logits on the golden inputs
  * against ours and PyTorch's, then ms/sample at batch 1 and 64 interleaved with ours, with the ratio.
  *
- * For bench/index.ts: `await run()`. Alone: node --import tsx bench/models/resnet.bench.ts [MODEL_DIR]
+ * For bench/index.ts: `await run()`. Alone: node dist-bench/bench/models/resnet.bench.js [MODEL_DIR] after `npx tsc -p tsconfig.bench.json` (or node --import tsx bench/models/resnet.bench.ts [MODEL_DIR])
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,11 +50,14 @@ export function goldenBatch(dir: string, n: number): Tensor {
   return new Tensor(out, [n, 1, 28, 28]);
 }
 
-/** bench/peers/ort.bench-peer.ts when bench/peers has been installed (bench/README.md), else null. */
+/**
+ * The peers module (../peers/ort.bench-peer, compiled or not, beside this file) when bench/peers has been
+ * installed (bench/README.md: its node_modules stay in the source tree, under the working directory), else null.
+ */
 export async function loadPeers(): Promise<typeof import('../peers/ort.bench-peer.js') | null> {
-  const peers = join('bench', 'peers', 'ort.bench-peer.ts');
+  const peers = new URL(`../peers/ort.bench-peer${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
   if (!existsSync(join('bench', 'peers', 'node_modules', 'onnxruntime-node')) || !existsSync(peers)) return null;
-  return (await import(pathToFileURL(peers).href)) as typeof import('../peers/ort.bench-peer.js');
+  return (await import(peers.href)) as typeof import('../peers/ort.bench-peer.js');
 }
 
 export async function run(dirArg?: string): Promise<{ b1: number; b64: number }> {

@@ -22,7 +22,10 @@
  * pass where they are not installed, so the few members used are typed here.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 interface OrtTensor {
   readonly data: unknown;
@@ -39,9 +42,15 @@ interface OrtModule {
   env: { versions: Record<string, string>; wasm: { numThreads?: number; simd?: boolean | string } };
 }
 
-/** Package names behind a variable, so TypeScript does not try to resolve them. */
-const NODE_PKG: string = 'onnxruntime-node';
-const WEB_PKG: string = 'onnxruntime-web';
+/**
+ * Where the packages are: bench/peers/node_modules under the working directory (the repository root), whether
+ * this module runs from bench/peers or compiled in dist-bench/bench/peers (which has no node_modules of its
+ * own). onnxruntime-node is CommonJS: required from bench/peers. onnxruntime-web: the file its package.json maps
+ * the "node" + "import" conditions to (ESM), so it keeps its own ESM copy of onnxruntime-common.
+ */
+const PEERS_DIR = join(process.cwd(), 'bench', 'peers');
+const loadNode = (): OrtModule => createRequire(join(PEERS_DIR, 'package.json'))('onnxruntime-node') as OrtModule;
+const WEB_ENTRY = join(PEERS_DIR, 'node_modules', 'onnxruntime-web', 'dist', 'ort.node.min.mjs');
 
 export interface OrtInput {
   name: string;
@@ -60,8 +69,8 @@ export interface OrtPeer {
 /** The three runtimes on one ONNX file, ready to run. */
 export async function openPeers(onnx: string): Promise<OrtPeer[]> {
   const bytes = new Uint8Array(readFileSync(onnx));
-  const node = (await import(NODE_PKG)) as OrtModule;
-  const web = (await import(WEB_PKG)) as OrtModule;
+  const node = loadNode();
+  const web = (await import(pathToFileURL(WEB_ENTRY).href)) as OrtModule;
   web.env.wasm.numThreads = 1;
   web.env.wasm.simd = true;
   const peer = async (name: string, ort: OrtModule, options: Record<string, unknown>): Promise<OrtPeer> => {

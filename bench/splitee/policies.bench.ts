@@ -6,7 +6,7 @@
  * them), so the loop measures choose() + update() alone. Median of 5 repetitions.
  *
  * For bench/index.ts: `import { run } from './splitee/policies.bench.js'; await run();`
- * Alone: node --import tsx bench/splitee/policies.bench.ts
+ * Alone: node dist-bench/bench/splitee/policies.bench.js after `npx tsc -p tsconfig.bench.json` (or node --import tsx bench/splitee/policies.bench.ts)
  */
 import { pathToFileURL } from 'node:url';
 import { paperCosts } from '../../src/splitee/cost.js';

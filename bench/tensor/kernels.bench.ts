@@ -7,7 +7,7 @@
  * on a shared, loaded machine wall time also counts the time the thread waits for a core (calls
  * longer than a scheduler slice, such as conv2d at N = 64, lose half or more), CPU time does not.
  *
- * For bench/index.ts: `await run()`. Alone: node --import tsx bench/tensor/kernels.bench.ts
+ * For bench/index.ts: `await run()`. Alone: node dist-bench/bench/tensor/kernels.bench.js after `npx tsc -p tsconfig.bench.json` (or node --import tsx bench/tensor/kernels.bench.ts)
  */
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';

@@ -7,4 +7,5 @@ export * from './models/load.js';
 export * from './models/text-input.js';
 export * from './datasets/text-data.js';
 export * from './server.js';
+export * from './http-fetch.js';
 export * from './run-log.js';

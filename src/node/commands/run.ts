@@ -18,6 +18,7 @@ import { costTableFromJSON, costTableToJSON, measuredCosts, paperCosts, type Cos
 import { createPolicy, type SplitPolicy } from '../../splitee/policy.js';
 import { SplitRunner, type RoundRecord } from '../../splitee/runner.js';
 import { HttpCloud } from '../../splitee/transport.js';
+import { nodeFetch } from '../http-fetch.js';
 import { formatTrace } from '../../splitee/trace.js';
 import { scoreRun } from '../../splitee/run-summary.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
@@ -153,7 +154,7 @@ export async function run(argv: string[]): Promise<number> {
     server = await startServer({ models: [loadModel(settings.modelDir)] });
     baseUrl = server.url;
   }
-  const cloud = new HttpCloud({ baseUrl, timeoutMs: settings.timeoutMs, retries: settings.retries, numClasses: net.numClasses });
+  const cloud = new HttpCloud({ baseUrl, timeoutMs: settings.timeoutMs, retries: settings.retries, numClasses: net.numClasses, fetch: nodeFetch });
 
   // ---- the policy and the log
   let policy: SplitPolicy;
