@@ -161,6 +161,8 @@ def main():
     args = ap.parse_args()
     if args.freeze_init_embeddings and not args.init_embeddings:
         ap.error("--freeze-init-embeddings needs --init-embeddings")
+    if not args.init_norm > 0:
+        ap.error(f"--init-norm must be > 0: got {args.init_norm}")
     if not 0 <= args.average_from <= args.epochs:
         ap.error(f"--average-from must be 0 (off) or an epoch in 1..{args.epochs}: got {args.average_from}")
 
