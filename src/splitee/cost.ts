@@ -5,7 +5,7 @@
  *
  *   cost of a round at arm i = device[i] + (offloaded ? offload[i] : 0)      (arm 0 is always offloaded)
  *
- * - paperCosts: the paper's constants (DESIGN.md): device[i] = lambda * i, offload[i] = o, units of
+ * - paperCosts: the paper's constants (docs/DESIGN.md): device[i] = lambda * i, offload[i] = o, units of
  *   "lambda". The cloud's own compute is free, as in the paper.
  * - measuredCosts: milliseconds (or millijoules) from a NetworkProfile: FLOPs of the stages and exit
  *   heads the device runs, divided by the device speed; bytes of the activation at the split under an

@@ -1,5 +1,5 @@
 /**
- * The SplitEE reward (DESIGN.md), for any CostTable (paper: device[i] = lambda * i, offload[i] = o):
+ * The SplitEE reward (docs/DESIGN.md), for any CostTable (paper: device[i] = lambda * i, offload[i] = o):
  *
  *   arm 0 (cloud only):       r = C_L - mu * offload[0]
  *   arm i < L, C_i >= alpha:  r = C_i - mu * device[i]                     (exit on the device)

@@ -1,5 +1,5 @@
 /**
- * The device side of a live run, one sample at a time (DESIGN.md "Data flow of one sample"):
+ * The device side of a live run, one sample at a time (docs/DESIGN.md "Data flow of one sample"):
  *
  *   i = policy.choose(t);  x_0 = prepare(sample);  for s = 1..i: x_s = stage s(x_{s-1}), C_s = max softmax(exit s(x_s))
  *   i = L                -> predict with exit L on the device                          outcome 'final'

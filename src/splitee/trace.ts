@@ -1,5 +1,5 @@
 /**
- * Trace: the per-exit prediction matrix of a data set, one row per sample (DESIGN.md "Formats").
+ * Trace: the per-exit prediction matrix of a data set, one row per sample (docs/DESIGN.md "Formats").
  *
  *   exit_1_conf,exit_1_pred,...,exit_L_conf,exit_L_pred,label
  *
