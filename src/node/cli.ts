@@ -37,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
     return await (await command.load()).run(rest);
   } catch (err) {
     if (err instanceof SpliteeError) {
-      console.error(`splitee ${name}: ${err.message}`);
+      // a message that already names the command ('run: unknown option: ...') is not prefixed twice
+      console.error(err.message.startsWith(`${name}: `) ? `splitee ${err.message}` : `splitee ${name}: ${err.message}`);
       return 1;
     }
     throw err;

@@ -1,8 +1,92 @@
 /**
- * Numeric command-line flags, shared by the commands: a bad value throws
+ * Command-line parsing shared by the commands: parseOptions (node:util parseArgs, its errors as
+ * ArgumentError), and numeric flags: a bad value throws
  * `--NAME: invalid value: got 'V', expected EXPECTED` (an ArgumentError); an absent one gives the default.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ArgumentError } from '../../tensor/errors.js';
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+/** parseArgs' typed values for `options` (strict, no positionals). */
+export type OptionValues<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>>['values'];
+
+/**
+ * The options of `splitee COMMAND` in argv (node:util parseArgs, strict, no positionals), typed from
+ * `options`. What parseArgs refuses (an unknown option, a missing value, a value that starts with '-',
+ * a positional argument) becomes an ArgumentError naming the option, never Node's raw TypeError.
+ */
+export function parseOptions<const O extends OptionsConfig>(command: string, argv: string[], options: O): OptionValues<O> {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) throw err;
+    throw new ArgumentError(parseErrorMessage(command, argv, options, code, (err as Error).message));
+  }
+}
+
+/** The message of parseOptions' ArgumentError for a parseArgs error (code, message). */
+function parseErrorMessage(command: string, argv: string[], options: OptionsConfig, code: string, message: string): string {
+  const help = `\`splitee ${command} --help\``;
+  const quoted = /'([^']*)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted !== undefined) {
+    const near = nearestOption(quoted, Object.keys(options));
+    return `${command}: unknown option: got '${quoted}', expected one of the options of ${help}${near ? `; hint: did you mean --${near}?` : ''}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && quoted !== undefined) {
+    return `${command}: unexpected argument: got '${quoted}', expected options only (see ${help}); hint: a value follows its option, as in --name VALUE`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && quoted !== undefined) {
+    const opt = quoted.split(' ')[0]; // "'--samples <value>' argument missing" names the option with a placeholder
+    if (/argument is ambiguous/.test(message)) {
+      const i = argv.findIndex((a, k) => a === opt && argv[k + 1]?.startsWith('-'));
+      const next = i >= 0 ? argv[i + 1] : undefined;
+      if (next !== undefined && isOptionToken(next, options)) {
+        return `${opt}: missing value: got the option '${next}' next, expected ${opt} VALUE`;
+      }
+      const value = next ?? '-VALUE';
+      return `${opt}: ambiguous value: got '${value}', expected a value that does not start with '-' after ${opt}; hint: a value starting with '-' is written ${opt}=${value}`;
+    }
+    if (/argument missing/.test(message)) return `${opt}: missing value: got none, expected ${opt} VALUE`;
+    if (/does not take an argument/.test(message)) {
+      const given = argv.find((a) => a.startsWith(`${opt}=`)) ?? opt;
+      return `${opt}: takes no value: got '${given}', expected ${opt} alone`;
+    }
+  }
+  return `${command}: invalid arguments: got ${JSON.stringify(argv.join(' '))} (${message.split('\n')[0]}), expected the options of ${help}`;
+}
+
+/** Whether argv token `a` is one of `options` (--name, --name=V, or a short -x). */
+function isOptionToken(a: string, options: OptionsConfig): boolean {
+  if (a.startsWith('--')) return Object.prototype.hasOwnProperty.call(options, a.slice(2).split('=')[0]);
+  return a.length === 2 && Object.values(options).some((o) => o.short === a[1]);
+}
+
+/** The option name closest to an unknown '--name' (edit distance <= 2, or a prefix of it), if any. */
+function nearestOption(given: string, names: string[]): string | null {
+  const g = given.replace(/^--?/, '').split('=')[0];
+  if (g.length < 2) return null;
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const n of names) {
+    const d = n.startsWith(g) ? 1 : editDistance(g, n);
+    if (d < bestD) {
+      bestD = d;
+      best = n;
+    }
+  }
+  return bestD <= 2 ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = cur;
+  }
+  return prev[b.length];
+}
 
 /**
  * A decimal number: optional sign, digits with an optional fraction (or a bare fraction), optional

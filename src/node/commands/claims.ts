@@ -18,7 +18,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { measuredCosts, paperCosts, type CostTable, type Encoding } from '../../splitee/cost.js';
 import { replay, type ReplayResult } from '../../splitee/replay.js';
@@ -33,7 +32,12 @@ import { autoAlpha } from './run-alpha.js';
 import { resolveSource } from './run-trace.js';
 import { DEFAULT_MODEL } from './run-options.js';
 import { activationChannels, measureGflops } from './device-speed.js';
-import { num } from './args.js';
+import { num, parseOptions } from './args.js';
+
+const DEFAULT_RUNS = 20;
+const DEFAULT_SEED = 1;
+const DEFAULT_BANDWIDTH = 10;
+const DEFAULT_RTT = 20;
 
 const USAGE = `usage: splitee claims [options]
 
@@ -53,11 +57,11 @@ options:
                        (default: --data), e.g. spam-assassin:target,spam-assassin:source-heldout
   --alpha A|auto       (default auto: held-out clean source data; see splitee run --help)
   --alpha-margin M     (default ${DEFAULT_ALPHA_MARGIN} point)
-  --runs R             replays per cell, fresh permutations (default 20)
-  --seed S             (default 1)
+  --runs R             replays per cell, fresh permutations (default ${DEFAULT_RUNS})
+  --seed S             (default ${DEFAULT_SEED})
   --device-gflops G    measured model: device speed (default auto: timed here)
-  --bandwidth MBPS     measured model: uplink (default 10)
-  --rtt MS             measured model: round trip (default 20)
+  --bandwidth MBPS     measured model: uplink (default ${DEFAULT_BANDWIDTH})
+  --rtt MS             measured model: round trip (default ${DEFAULT_RTT})
   --json               print claims.json instead of claims.md
   --help               this text`;
 
@@ -107,13 +111,16 @@ function cell(stream: string, policy: string, offload: number, alpha: number, r:
   };
 }
 
+/** `w` as one POSIX shell word (quoted only when it needs to be). */
+export function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
 const p1 = (x: number): string => (100 * x).toFixed(1);
 const p2 = (x: number): string => (100 * x).toFixed(2);
 
 export async function run(argv: string[]): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
+  const v = parseOptions('claims', argv, {
       model: { type: 'string' },
       out: { type: 'string' },
       data: { type: 'string' },
@@ -127,9 +134,7 @@ export async function run(argv: string[]): Promise<number> {
       bandwidth: { type: 'string' },
       rtt: { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+    help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
     console.log(USAGE);
@@ -137,13 +142,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const model = loadModel(resolve(v.model ?? join(packageRoot(), DEFAULT_MODEL)));
   const L = model.network.numStages;
-  const out = v.out ?? join('splitee-out', 'claims', model.id.replace(/[^a-z0-9._-]+|^\.+$/gi, '_')); // an id is not a path
-  const runs = num(v.runs, 'runs', 20, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
-  const seed = num(v.seed, 'seed', 1, Number.isInteger, 'an integer');
+  const defaultOut = join('splitee-out', 'claims', model.id.replace(/[^a-z0-9._-]+|^\.+$/gi, '_')); // an id is not a path
+  const out = v.out ?? defaultOut;
+  const runs = num(v.runs, 'runs', DEFAULT_RUNS, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
+  const seed = num(v.seed, 'seed', DEFAULT_SEED, Number.isInteger, 'an integer');
   const samples = v.samples === undefined ? undefined : num(v.samples, 'samples', 0, (y) => Number.isInteger(y) && y >= 1, 'an integer >= 1');
   const margin = num(v['alpha-margin'], 'alpha-margin', DEFAULT_ALPHA_MARGIN, (y) => y >= 0, 'a number of points >= 0');
-  const bandwidth = num(v.bandwidth, 'bandwidth', 10, (y) => y > 0, 'Mbit/s > 0');
-  const rtt = num(v.rtt, 'rtt', 20, (y) => y >= 0, 'ms >= 0');
+  const bandwidth = num(v.bandwidth, 'bandwidth', DEFAULT_BANDWIDTH, (y) => y > 0, 'Mbit/s > 0');
+  const rtt = num(v.rtt, 'rtt', DEFAULT_RTT, (y) => y >= 0, 'ms >= 0');
   if (isText(model) && v.streams !== undefined && v.data !== undefined) {
     throw new ArgumentError(`claims: --streams and --data together with a text model: got --data ${v.data} --streams ${v.streams}, expected one of them (a text model's streams are data sources)`);
   }
@@ -240,7 +246,23 @@ export async function run(argv: string[]): Promise<number> {
   md.push(`| stream | ${Array.from({ length: L }, (_, k) => `exit ${k + 1}`).join(' | ')} |`);
   md.push(`|---|${Array.from({ length: L }, () => '---:').join('|')}|`);
   for (const si of streamInfo) md.push(`| ${si.stream} | ${si.exitAccuracy.map((a) => p1(a)).join(' | ')} |`);
-  md.push('', `Reproduce: \`npx splitee claims${v.model ? ` --model ${v.model}` : ''} --device-gflops ${gflops}\` (${seconds.toFixed(0)} s here, traces cached in ${join(out, 'traces')}; the device speed given, so that the measured cost model repeats exactly).`);
+  // every option that changes the result and differs from its default (not --json: stdout only)
+  const repro: [string, string | number | undefined | false][] = [
+    ['model', v.model],
+    ['out', out !== defaultOut && out],
+    ['data', v.data],
+    ['samples', samples],
+    ['streams', v.streams !== undefined && streams.join(',') !== defaultStreams(model, v.data).join(',') && streams.join(',')],
+    ['alpha', v.alpha !== undefined && v.alpha !== 'auto' && alpha],
+    ['alpha-margin', margin !== DEFAULT_ALPHA_MARGIN && margin],
+    ['runs', runs !== DEFAULT_RUNS && runs],
+    ['seed', seed !== DEFAULT_SEED && seed],
+    ['device-gflops', gflops],
+    ['bandwidth', bandwidth !== DEFAULT_BANDWIDTH && bandwidth],
+    ['rtt', rtt !== DEFAULT_RTT && rtt],
+  ];
+  const command = ['npx splitee claims', ...repro.filter(([, x]) => x !== undefined && x !== false).map(([k, x]) => `--${k} ${shellWord(String(x))}`)].join(' ');
+  md.push('', `Reproduce: \`${command}\` (${seconds.toFixed(0)} s here, traces cached in ${join(out, 'traces')}; the device speed given, so that the measured cost model repeats exactly).`);
 
   // ---- plots
   mkdirSync(out, { recursive: true });

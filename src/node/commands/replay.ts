@@ -3,14 +3,13 @@
  * regret against the best fixed split in hindsight (src/splitee/replay.ts; docs in src/splitee/README.md).
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ArgumentError, SpliteeError } from '../../tensor/errors.js';
 import { parseTrace, type Trace } from '../../splitee/trace.js';
 import { paperCosts } from '../../splitee/cost.js';
 import { describePolicies, type PolicyOptions, type SideRule } from '../../splitee/policy.js';
 import { replay, replayReference, type ReplayResult, type RowOrder } from '../../splitee/replay.js';
 import type { StatsKind } from '../../splitee/stats.js';
-import { int, nonNeg, num } from './args.js';
+import { int, nonNeg, num, parseOptions } from './args.js';
 
 export const USAGE_OPTIONS = `  --alpha A          exit threshold on the split's confidence (default 0.8)
   --lambda L         compute cost per stage, paper units (default 0.1)
@@ -195,19 +194,8 @@ export function jsonReport(r: ReplayResult, s: Settings): Record<string, unknown
   return { ...rest, perRun, params: params(s) };
 }
 
-/** Runs node:util parseArgs (inside f), turning its errors into ArgumentError (a clean message, exit code 1). */
-export function guardArgs<T>(command: string, argv: string[], f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (!code.startsWith('ERR_PARSE_ARGS')) throw err;
-    throw new ArgumentError(`${command}: invalid arguments: got ${JSON.stringify(argv.join(' '))} (${(err as Error).message.split('\n')[0]}), expected the options of \`splitee ${command} --help\``);
-  }
-}
-
 export async function run(argv: string[]): Promise<number> {
-  const { values } = guardArgs('replay', argv, () => parseArgs({ args: argv, options: { ...COMMON_OPTIONS, policy: { type: 'string' } }, strict: true }));
+  const values = parseOptions('replay', argv, { ...COMMON_OPTIONS, policy: { type: 'string' } });
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -41,6 +41,9 @@ options:
   --c C                UCB width (default 1)
   --cost MODEL         paper (default: lambda * i + o) | measured (ms: FLOPs / device speed,
                        bytes / bandwidth + round trip)
+  --cloud-cost X|auto  add arm 0, cloud only (the raw input sent, no stage on the device); needed by
+                       --policy cloud. paper: X is its cost; measured: auto (raw input bytes /
+                       bandwidth + round trip)
   --device-gflops G    measured: device speed in GFLOP/s (default auto: timed here before the run)
   --bandwidth MBPS     measured: uplink in Mbit/s (default 10)
   --rtt MS             measured: round trip in ms (default 20)
@@ -82,6 +85,7 @@ export const OPTIONS = {
   mu: { type: 'string' },
   c: { type: 'string' },
   cost: { type: 'string' },
+  'cloud-cost': { type: 'string' },
   'device-gflops': { type: 'string' },
   bandwidth: { type: 'string' },
   rtt: { type: 'string' },
@@ -112,6 +116,8 @@ export interface RunSettings {
   mu: number;
   c: number;
   cost: 'paper' | 'measured';
+  /** --cloud-cost: arm 0's paper cost, 'auto' (measured), or null (no arm 0); absent in logs written before it existed. */
+  cloudCost?: number | 'auto' | null;
   deviceGflops: number | null;
   bandwidthMbps: number;
   rttMs: number;

@@ -11,7 +11,6 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ArgumentError, FormatError } from '../../tensor/errors.js';
 import { costTableFromJSON, costTableToJSON, measuredCosts, paperCosts, type CostTable, type Encoding } from '../../splitee/cost.js';
@@ -33,13 +32,13 @@ import type { SourceRequest, TraceSource } from './trace.js';
 import { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, newestLog, OPTIONS, timestamp, USAGE, type RunSettings } from './run-options.js';
 import { printTable } from './run-output.js';
 import { activationChannels, measureGflops } from './device-speed.js';
-import { int, nonNeg, num, pos } from './args.js';
+import { int, nonNeg, num, parseOptions, pos } from './args.js';
 
 export { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, type RunSettings } from './run-options.js';
 export { splitHistogram } from './run-output.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values: v } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+  const v = parseOptions('run', argv, OPTIONS);
   if (v.help) {
     console.log(USAGE);
     return 0;
@@ -76,6 +75,10 @@ export async function run(argv: string[]): Promise<number> {
     if (!['f32', 'f16', 'int8'].includes(encoding)) throw new ArgumentError(`--encoding: invalid encoding: got '${v.encoding}', expected f32, f16 or int8`);
     const cloud = v.cloud ?? 'local';
     if (cloud !== 'local' && !/^https?:\/\/[^/]+\/?$/.test(cloud)) throw new ArgumentError(`--cloud: invalid value: got '${cloud}', expected local or http://HOST:PORT`);
+    const cloudCost = parseCloudCost(v['cloud-cost'], cost);
+    if (policy === 'cloud' && cloudCost === null) {
+      throw new ArgumentError(`--policy cloud: no cloud-only arm: got no --cloud-cost, expected --cloud-cost X (the cost of sending the raw input, paper units) or, with --cost measured, --cloud-cost auto`);
+    }
     const lambda = num(v.lambda, 'lambda', 0.1, nonNeg, 'a finite number >= 0');
     const margin = num(v['alpha-margin'], 'alpha-margin', DEFAULT_ALPHA_MARGIN, nonNeg, 'a number of points >= 0');
     let alpha: number;
@@ -101,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
       mu: NaN, // set below (depends on the cost table)
       c: num(v.c, 'c', 1, nonNeg, 'a finite number >= 0'),
       cost,
+      cloudCost,
       deviceGflops: null,
       bandwidthMbps: num(v.bandwidth, 'bandwidth', 10, pos, 'a number of Mbit/s > 0'),
       rttMs: num(v.rtt, 'rtt', 20, nonNeg, 'a number of ms >= 0'),
@@ -129,34 +133,18 @@ export async function run(argv: string[]): Promise<number> {
     costs = costTableFromJSON(settings.costs);
   } else {
     if (settings.cost === 'paper') {
-      costs = paperCosts({ numExits: L, lambda: settings.lambda, offload: settings.offload });
+      costs = paperCosts({ numExits: L, lambda: settings.lambda, offload: settings.offload, cloudOnly: typeof settings.cloudCost === 'number' ? settings.cloudCost : null });
     } else {
       const g = v['device-gflops'];
       settings.deviceGflops = g === undefined || g === 'auto' ? Number(measureGflops(model, src).toFixed(3)) : num(g, 'device-gflops', 1, pos, "a number of GFLOP/s > 0 or 'auto'");
       const channels = activationChannels(net);
-      costs = measuredCosts({ profile: net.profile, encoding: settings.encoding, deviceGflops: settings.deviceGflops, bandwidthMbps: settings.bandwidthMbps, latencyMs: settings.rttMs, exitHeads: 'path', cloudOnly: false, activationChannels: channels });
+      costs = measuredCosts({ profile: net.profile, encoding: settings.encoding, deviceGflops: settings.deviceGflops, bandwidthMbps: settings.bandwidthMbps, latencyMs: settings.rttMs, exitHeads: 'path', cloudOnly: settings.cloudCost === 'auto', activationChannels: channels });
     }
     settings.costs = costTableToJSON(costs);
     settings.mu = num(v.mu, 'mu', settings.cost === 'paper' ? 1 : (settings.lambda * L) / costs.device[L], nonNeg, 'a finite number >= 0');
   }
 
-  // ---- the trace, in a worker, while the live run goes
-  let traceDone = 0;
-  const tracer = traceInWorker({ modelDir: settings.modelDir, req }, (done) => {
-    traceDone = done;
-  });
-  tracer.result.catch(() => {}); // awaited below; avoid an unhandled rejection while the live run goes
-
-  // ---- the cloud
-  let server: RunningServer | null = null;
-  let baseUrl = settings.cloud;
-  if (settings.cloud === 'local') {
-    server = await startServer({ models: [loadModel(settings.modelDir)] });
-    baseUrl = server.url;
-  }
-  const cloud = new HttpCloud({ baseUrl, timeoutMs: settings.timeoutMs, retries: settings.retries, numClasses: net.numClasses, fetch: nodeFetch });
-
-  // ---- the policy and the log
+  // ---- the policy and the log (before any worker or server: a bad --policy or --log fails here)
   let policy: SplitPolicy;
   let writer: RunLogWriter;
   const records: RoundRecord[] = [];
@@ -183,32 +171,49 @@ export async function run(argv: string[]): Promise<number> {
     writer = RunLogWriter.create(logPath, header, policy);
   }
 
-  const runner = new SplitRunner<number>({
-    network: net,
-    modelHash: model.hash,
-    policy,
-    costs,
-    alpha: settings.alpha,
-    mu: settings.mu,
-    prepare: (i) => src.batch(i, 1),
-    cloud,
-    encoding: settings.encoding,
-    link: settings.cost === 'measured' ? { bandwidthMbps: settings.bandwidthMbps, latencyMs: settings.rttMs } : undefined,
-    label: (i) => (src.labels[i] >= 0 ? src.labels[i] : null),
-    index: (i) => i,
-    startT,
+  // ---- the trace, in a worker, while the live run goes; from here on every exit path goes through
+  // the finally below, which stops the worker and closes the server (either would keep the process alive)
+  let traceDone = 0;
+  const tracer = traceInWorker({ modelDir: settings.modelDir, req }, (done) => {
+    traceDone = done;
   });
-
+  tracer.result.catch(() => {}); // awaited below; avoid an unhandled rejection while the live run goes
+  let server: RunningServer | null = null;
+  let baseUrl = settings.cloud;
   let interrupted = false;
   const onSigint = (): void => {
     interrupted = true;
   };
-  process.once('SIGINT', onSigint);
-  const bar = process.stderr.isTTY && !quiet ? new cliProgress.SingleBar({ format: 'run [{bar}] {value}/{total} samples | trace {trace}/{total} | {split}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(N, startT - 1, { trace: 0, split: '' });
+  let bar: InstanceType<typeof cliProgress.SingleBar> | null = null;
   let liveSeconds = 0;
   let trace: TraceResult;
   try {
+    // ---- the cloud
+    if (settings.cloud === 'local') {
+      server = await startServer({ models: [loadModel(settings.modelDir)] });
+      baseUrl = server.url;
+    }
+    const cloud = new HttpCloud({ baseUrl, timeoutMs: settings.timeoutMs, retries: settings.retries, numClasses: net.numClasses, fetch: nodeFetch });
+
+    const runner = new SplitRunner<number>({
+      network: net,
+      modelHash: model.hash,
+      policy,
+      costs,
+      alpha: settings.alpha,
+      mu: settings.mu,
+      prepare: (i) => src.batch(i, 1),
+      cloud,
+      encoding: settings.encoding,
+      link: settings.cost === 'measured' ? { bandwidthMbps: settings.bandwidthMbps, latencyMs: settings.rttMs } : undefined,
+      label: (i) => (src.labels[i] >= 0 ? src.labels[i] : null),
+      index: (i) => i,
+      startT,
+    });
+
+    process.once('SIGINT', onSigint);
+    bar = process.stderr.isTTY && !quiet ? new cliProgress.SingleBar({ format: 'run [{bar}] {value}/{total} samples | trace {trace}/{total} | {split}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+    bar?.start(N, startT - 1, { trace: 0, split: '' });
     const l0 = performance.now();
     function* indices(): Generator<number> {
       for (let i = startT - 1; i < N; i++) yield i;
@@ -226,7 +231,6 @@ export async function run(argv: string[]): Promise<number> {
     writer.close(policy);
     if (interrupted) {
       bar?.stop();
-      await tracer.terminate();
       console.error(`run: interrupted after round ${records.length} of ${N}; continue with: splitee run --resume --log ${logPath}`);
       return 130;
     }
@@ -234,6 +238,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.removeListener('SIGINT', onSigint);
     bar?.stop();
+    await tracer.terminate(); // a no-op once the trace is done
     await server?.close();
   }
 
@@ -263,6 +268,7 @@ export async function run(argv: string[]): Promise<number> {
       mu: settings.mu,
       c: settings.c,
       cost: settings.cost,
+      cloudCost: settings.cloudCost ?? null,
       deviceGflops: settings.deviceGflops,
       bandwidthMbps: settings.cost === 'measured' ? settings.bandwidthMbps : null,
       rttMs: settings.cost === 'measured' ? settings.rttMs : null,
@@ -304,4 +310,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   printTable(summary, score, costs.unit, settings, model, src.description);
   return 0;
+}
+
+/** --cloud-cost: a number >= 0 with --cost paper, 'auto' with --cost measured (arm 0 then costs what
+ *  sending the raw input takes on the link, like every other offload); null when absent (no arm 0). */
+function parseCloudCost(v: string | undefined, cost: 'paper' | 'measured'): number | 'auto' | null {
+  if (v === undefined) return null;
+  if (cost === 'measured') {
+    if (v !== 'auto') throw new ArgumentError(`--cloud-cost: invalid value with --cost measured: got '${v}', expected auto (arm 0 costs the raw input's bytes / bandwidth + round trip, as measured)`);
+    return 'auto';
+  }
+  return num(v, 'cloud-cost', 0, nonNeg, `a finite number >= 0 (paper units)${v === 'auto' ? "; hint: 'auto' is for --cost measured" : ''}`);
 }

@@ -3,10 +3,10 @@
  * Prints the bound address on its first line (so a script can read the ephemeral port), then
  * serves until SIGINT or SIGTERM.
  */
-import { parseArgs } from 'node:util';
 import { ArgumentError } from '../../tensor/errors.js';
 import { loadModel } from '../models/load.js';
 import { startServer } from '../server.js';
+import { parseOptions } from './args.js';
 
 const USAGE = `usage: splitee serve --model DIR [--model DIR ...] [options]
 
@@ -21,17 +21,13 @@ options:
   --help             this text`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseOptions('serve', argv, {
       model: { type: 'string', multiple: true },
       host: { type: 'string' },
       port: { type: 'string' },
       'body-limit': { type: 'string' },
       quiet: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
+    help: { type: 'boolean' },
   });
   if (values.help) {
     console.log(USAGE);

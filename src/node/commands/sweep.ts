@@ -5,13 +5,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
 import type { ReplayResult } from '../../splitee/replay.js';
 import { lineChart } from '../report/plots.js';
-import { num } from './args.js';
-import { COMMON_OPTIONS, guardArgs, params, readTrace, runPolicy, settings, USAGE_OPTIONS } from './replay.js';
+import { num, parseOptions } from './args.js';
+import { COMMON_OPTIONS, params, readTrace, runPolicy, settings, USAGE_OPTIONS } from './replay.js';
 
 const DEFAULT_OFFLOADS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
 const DEFAULT_POLICIES = ['splitee', 'splitee-s', 'threshold', 'final'];
@@ -44,7 +43,7 @@ function list(v: string | undefined, dflt: string[]): string[] {
 
 export async function run(argv: string[]): Promise<number> {
   const options = { ...COMMON_OPTIONS, out: { type: 'string' }, policies: { type: 'string' }, offloads: { type: 'string' }, 'regret-offload': { type: 'string' } } as const;
-  const { values } = guardArgs('sweep', argv, () => parseArgs({ args: argv, options, strict: true }));
+  const values = parseOptions('sweep', argv, options);
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgumentError, FormatError, formatShape } from '../../tensor/errors.js';
 import { buildImageStream } from '../../splitee/stream/image-stream.js';
-import { distortionSettingsFromConfig, formatDistortion, parseDistortion } from '../../splitee/stream/distortions.js';
+import { DISTORTION_NAMES, distortionSettingsFromConfig, formatDistortion, parseDistortion, type Distortion, type DistortionSettings } from '../../splitee/stream/distortions.js';
 import type { ResNetModel } from '../../layers/resnet.js';
 import { loadFashionMnist, packageRoot, readIdxImages, readIdxLabels, type ImageSet } from '../datasets/fashion-mnist.js';
 import type { SourceRequest, TraceSource } from './trace.js';
@@ -48,6 +48,26 @@ function loadImages(net: ResNetModel, modelDir: string, req: SourceRequest): { s
   return { set: { ...img, labels, paths: { images: data, labels: req.labels ?? '' } }, name: data };
 }
 
+/**
+ * parseDistortion for a distortion the user named (--distortion, claims --streams): 'NAME:deploy'
+ * for a distortion without a deployment severity in the model's config says so, and which severities
+ * and deployment severities the config does have.
+ */
+function parseDistortionOf(spec: string, settings: DistortionSettings, modelDir: string): Distortion {
+  const m = /^(.+):(deploy|deployment)$/.exec(spec.trim());
+  const name = DISTORTION_NAMES.find((n) => n === m?.[1]);
+  if (name !== undefined && settings.deployment[name] === undefined) {
+    const table = settings.tables[name];
+    const have = DISTORTION_NAMES.filter((n) => settings.deployment[n] !== undefined);
+    const config = modelDir === '' ? "the model's config.json" : join(modelDir, 'config.json');
+    throw new ArgumentError(
+      `distortion: no deployment severity for ${name} in ${config}: got '${spec}', expected ${name}:S with S in 1..${table.length} (${name} ${table.join(', ')}); hint: ` +
+        (have.length > 0 ? `NAME:deploy works for ${have.map((n) => `${n} (${settings.deployment[n]})`).join(', ')}` : 'this config names no deployment severity'),
+    );
+  }
+  return parseDistortion(spec, settings);
+}
+
 /** A TraceSource over images for `net`; config is the model's parsed config.json (severity tables). */
 export function resolveImageSource(net: ResNetModel, config: unknown, req: SourceRequest, modelDir = ''): TraceSource {
   const { set, name } = loadImages(net, modelDir, req);
@@ -57,7 +77,7 @@ export function resolveImageSource(net: ResNetModel, config: unknown, req: Sourc
   }
   const count = Math.min(req.limit ?? set.count, set.count);
   const settings = distortionSettingsFromConfig(config);
-  const distortion = parseDistortion(req.distortion ?? 'clean', settings);
+  const distortion = parseDistortionOf(req.distortion ?? 'clean', settings, modelDir);
   const stream = buildImageStream({ images: set.images, labels: set.labels, height: H, width: W, count: set.count, order: 'as-is', distortion, seed: req.seed, length: count, settings });
   const labels = new Int32Array(count).fill(-1);
   if (set.labels !== null) for (let i = 0; i < count; i++) labels[i] = set.labels[i];

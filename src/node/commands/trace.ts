@@ -1,5 +1,5 @@
 /**
- * `splitee trace`: run a model over a data set and write its trace (DESIGN.md "Formats"):
+ * `splitee trace`: run a model over a data set and write its trace (docs/DESIGN.md "Formats"):
  * for every sample, every exit's confidence (max softmax, 6 decimals) and prediction, then the label
  * (-1 when the data has no labels). Batched forward passes; a progress bar on a TTY; per-exit
  * accuracy at the end (stderr, or one JSON object on stdout with --json).
@@ -8,7 +8,6 @@
  * Fashion-MNIST; a text model registers its own resolver (e.g. `spam-assassin:target`).
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -18,7 +17,7 @@ import { BertModel } from '../../layers/bert.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
 import { resolveImageSource } from './trace-images.js';
 import { resolveTextSource } from './trace-text.js';
-import { int } from './args.js';
+import { int, parseOptions } from './args.js';
 
 const USAGE = `usage: splitee trace --model DIR [--data SOURCE] [options]
 
@@ -106,9 +105,7 @@ function optionalInt(v: string | undefined, name: string, min: number): number |
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseOptions('trace', argv, {
       model: { type: 'string' },
       data: { type: 'string' },
       labels: { type: 'string' },
@@ -118,9 +115,7 @@ export async function run(argv: string[]): Promise<number> {
       batch: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     console.log(USAGE);

@@ -128,7 +128,9 @@ export function parseDistortion(spec: string, settings: DistortionSettings = DEF
   if (sev === 'deploy' || sev === 'deployment') {
     const d = settings.deployment[name];
     if (d === undefined) {
-      throw new ArgumentError(`${where}: no deployment severity for ${name}: got '${spec}', expected a number 1..${table.length}; hint: pass the model config's settings (distortionSettingsFromConfig)`);
+      const have = DISTORTION_NAMES.filter((n) => settings.deployment[n] !== undefined);
+      const hint = have.length > 0 ? `the settings give one only for ${have.map((n) => `${n} (${settings.deployment[n]})`).join(', ')}` : "the settings give none; a model config's come from distortionSettingsFromConfig";
+      throw new ArgumentError(`${where}: no deployment severity for ${name}: got '${spec}', expected a number 1..${table.length}; hint: ${hint}`);
     }
     severity = d;
   } else {

@@ -1,9 +1,11 @@
-// Numeric command-line flags: defaults when absent, exact parsing when valid, and one ArgumentError
+// Command-line parsing: parseOptions (parseArgs' refusals as one clean ArgumentError, in every
+// command); numeric flags: defaults when absent, exact parsing when valid, and one ArgumentError
 // of the documented form for every invalid value.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { int, nonNeg, num, pos } from '../../../src/node/commands/args.js';
+import { int, nonNeg, num, parseOptions, pos } from '../../../src/node/commands/args.js';
+import { main } from '../../../src/node/cli.js';
 import { ArgumentError } from '../../../src/tensor/errors.js';
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -84,6 +86,81 @@ test('property: num accepts exactly the finite numbers, and returns the one writ
     }),
     { seed: 62, numRuns: 1000 },
   );
+});
+
+const OPTS = { samples: { type: 'string' }, lambda: { type: 'string' }, model: { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/** The ArgumentError message parseOptions throws for argv. */
+function refusal(argv: string[]): string {
+  try {
+    parseOptions('run', argv, OPTS);
+  } catch (e) {
+    assert.ok(e instanceof ArgumentError, `not an ArgumentError: ${String(e)}`);
+    return (e as Error).message;
+  }
+  assert.unreachable(`accepted ${JSON.stringify(argv)}`);
+  return '';
+}
+
+test('parseOptions: typed values, strict', () => {
+  const v = parseOptions('run', ['--samples', '5', '--json', '--model', 'a', '--model', 'b', '--lambda=-1', '-h'], OPTS);
+  const samples: string | undefined = v.samples; // the types follow the options table
+  const json: boolean | undefined = v.json;
+  const models: string[] | undefined = v.model;
+  assert.equal([samples, json, models, v.lambda, v.help], ['5', true, ['a', 'b'], '-1', true]);
+  assert.equal({ ...parseOptions('run', [], OPTS) }, {});
+});
+
+test('parseOptions: what parseArgs refuses is one ArgumentError naming the option', () => {
+  assert.is(refusal(['--bogus']), "run: unknown option: got '--bogus', expected one of the options of `splitee run --help`");
+  assert.is(refusal(['--sample', '3']), "run: unknown option: got '--sample', expected one of the options of `splitee run --help`; hint: did you mean --samples?");
+  assert.is(refusal(['-x']), "run: unknown option: got '-x', expected one of the options of `splitee run --help`");
+  assert.is(refusal(['--samples', '-3']), "--samples: ambiguous value: got '-3', expected a value that does not start with '-' after --samples; hint: a value starting with '-' is written --samples=-3");
+  assert.is(refusal(['--samples', '5', '--lambda', '-1e3']), "--lambda: ambiguous value: got '-1e3', expected a value that does not start with '-' after --lambda; hint: a value starting with '-' is written --lambda=-1e3");
+  assert.is(refusal(['--samples', '--json']), "--samples: missing value: got the option '--json' next, expected --samples VALUE");
+  assert.is(refusal(['--samples', '-h']), "--samples: missing value: got the option '-h' next, expected --samples VALUE");
+  assert.is(refusal(['--samples']), '--samples: missing value: got none, expected --samples VALUE');
+  assert.is(refusal(['--json=yes']), "--json: takes no value: got '--json=yes', expected --json alone");
+  assert.is(refusal(['5']), "run: unexpected argument: got '5', expected options only (see `splitee run --help`); hint: a value follows its option, as in --name VALUE");
+  // the hint's spelling is accepted, and the value then meets the flag's own check
+  assert.is(parseOptions('run', ['--samples=-3'], OPTS).samples, '-3');
+  assert.throws(() => int(parseOptions('run', ['--samples=-3'], OPTS).samples, 'samples', 10, 1), /^--samples: invalid value: got '-3', expected an integer >= 1$/);
+});
+
+const COMMANDS = ['run', 'claims', 'replay', 'sweep', 'serve', 'trace'] as const;
+
+test('every command: an unknown option is the clean ArgumentError, before anything runs', async () => {
+  for (const name of COMMANDS) {
+    const mod = (await import(`../../../src/node/commands/${name}.js`)) as { run(argv: string[]): Promise<number> };
+    try {
+      await mod.run(['--bogus']);
+      assert.unreachable(`${name} accepted --bogus`);
+    } catch (e) {
+      assert.ok(e instanceof ArgumentError, `${name}: ${String(e)}`);
+      assert.is((e as Error).message, `${name}: unknown option: got '--bogus', expected one of the options of \`splitee ${name} --help\``);
+    }
+  }
+});
+
+test('the CLI: unknown options and negative values print one line, exit code 1, no stack', async () => {
+  const error = console.error;
+  const cases: [string[], string][] = [
+    ...COMMANDS.map((c): [string[], string] => [[c, '--bogus'], `splitee ${c}: unknown option: got '--bogus', expected one of the options of \`splitee ${c} --help\`\n`]),
+    [['run', '--samples', '-3'], "splitee run: --samples: ambiguous value: got '-3', expected a value that does not start with '-' after --samples; hint: a value starting with '-' is written --samples=-3\n"],
+    [['run', '--lambda', '-1'], "splitee run: --lambda: ambiguous value: got '-1', expected a value that does not start with '-' after --lambda; hint: a value starting with '-' is written --lambda=-1\n"],
+    [['sweep', '--offloads', '-0.5'], "splitee sweep: --offloads: ambiguous value: got '-0.5', expected a value that does not start with '-' after --offloads; hint: a value starting with '-' is written --offloads=-0.5\n"],
+    [['run', '--samples=-3'], "splitee run: --samples: invalid value: got '-3', expected an integer >= 1\n"],
+  ];
+  for (const [argv, want] of cases) {
+    let err = '';
+    console.error = (...a: unknown[]) => void (err += a.join(' ') + '\n');
+    try {
+      assert.is(await main(argv), 1, argv.join(' '));
+    } finally {
+      console.error = error;
+    }
+    assert.is(err, want);
+  }
 });
 
 test.run();

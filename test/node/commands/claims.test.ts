@@ -58,6 +58,17 @@ test('claims --model <text model> --streams A.jsonl,B.jsonl: one stream per data
   const again = await claims(args);
   assert.is(statSync(csv).mtimeMs, before);
   assert.equal(again.streams, j.streams);
+  // claims.md's Reproduce line names every option that differs from its default (not --json)
+  const md = readFileSync(join(out, 'claims.md'), 'utf8');
+  const repro = /^Reproduce: `([^`]*)`/m.exec(md)?.[1];
+  assert.is(repro, `npx splitee claims --model ${tinyBert} --out ${out} --streams ${source},${target} --alpha 0.8 --runs 2 --device-gflops 1`);
+});
+
+test('claims.md Reproduce: defaults are left out, other values are written as parsed and shell-quoted', async () => {
+  const out = join(tmp, 'repro dir');
+  await claims(['--model', tinyBert, '--data', target, '--samples', '3', '--alpha', '0.80', '--alpha-margin', '2', '--seed', '7', '--runs', '20', '--bandwidth', '5', '--rtt', '20', '--device-gflops', '1.5', '--out', out, '--json']);
+  const repro = /^Reproduce: `([^`]*)`/m.exec(readFileSync(join(out, 'claims.md'), 'utf8'))?.[1];
+  assert.is(repro, `npx splitee claims --model ${tinyBert} --out '${out}' --data ${target} --samples 3 --alpha 0.8 --alpha-margin 2 --seed 7 --device-gflops 1.5 --bandwidth 5`);
 });
 
 test('claims with a text model: --data alone is the one stream; --data with --streams is refused', async () => {

@@ -14,8 +14,8 @@ const model = fmnistModelDir();
 const root = tmpRoot('splitee-run-');
 const SAMPLES = 40;
 
-function cli(args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'run', ...args], { encoding: 'utf8', timeout: 60_000 });
+function cli(args: string[], timeout = 60_000): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'run', ...args], { encoding: 'utf8', timeout });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -95,6 +95,47 @@ test('run: bad flags are clear errors', () => {
   const r = cli(['--model', model.dir, '--encoding', 'f8', '--json']);
   assert.is(r.code, 1);
   assert.match(r.err, /--encoding: invalid encoding: got 'f8'/);
+});
+
+test('run: an invalid policy or log fails before the worker and the server start, and the process exits', () => {
+  const existing = join(root, 'exists.jsonl');
+  writeFileSync(existing, '');
+  const cases: [string[], RegExp][] = [
+    [['--policy', 'foo'], /^splitee run: createPolicy: unknown policy: got 'foo'/],
+    [['--policy', 'oracle'], /^splitee run: createPolicy: 'oracle' needs a split/],
+    [['--policy', 'fixed:13'], /^splitee run: policy 'fixed:13': split out of range: got 13/],
+    [['--policy', 'cloud'], /^splitee run: --policy cloud: no cloud-only arm: got no --cloud-cost/],
+    [['--log', existing], /^splitee run: /],
+  ];
+  for (const [args, re] of cases) {
+    // a process kept alive by the worker or the server would hit the timeout (code null)
+    const r = cli(['--model', model.dir, '--samples', '5', '--alpha', '0.8', '--log', join(root, `never-${args[1]}.jsonl`), ...args], 20_000);
+    assert.is(r.code, 1, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err, re);
+    assert.is(r.err.trim().split('\n').length, 1, r.err);
+  }
+  assert.not.ok(existsSync(join(root, 'never-foo.jsonl')), 'no log for a run that never started');
+});
+
+test('run --cloud-cost: arm 0 (cloud only) with paper costs; --policy cloud offloads every raw input', () => {
+  const r = cli(['--model', model.dir, '--samples', '12', '--alpha', '0.8', '--policy', 'cloud', '--cloud-cost', '0.6', '--log', join(root, 'cloud.jsonl'), '--report', join(root, 'cloud-report'), '--json']);
+  assert.is(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.equal(s.splitCounts, [12, ...new Array(L).fill(0)]);
+  assert.is(s.outcomes.offload, 12);
+  close(s.costPerSample, 0.6);
+  assert.is(s.accuracy, s.finalLayerAccuracy); // the cloud runs the whole network
+  assert.is(s.predictionMismatches, 0);
+  assert.is(s.params.cloudCost, 0.6);
+  // a bandit may play arm 0 too; measured costs take 'auto' (the raw input's bytes on the link)
+  const m = cli(['--model', model.dir, '--samples', String(L + 3), '--alpha', '0.8', '--policy', 'splitee', '--cost', 'measured', '--device-gflops', '2', '--cloud-cost', 'auto', '--log', join(root, 'cloud2.jsonl'), '--report', join(root, 'cloud2-report'), '--json']);
+  assert.is(m.code, 0, m.err);
+  const sm = JSON.parse(m.out);
+  assert.ok(sm.splitCounts[0] >= 1, `arm 0 never played: ${sm.splitCounts}`); // UCB plays every arm once
+  assert.is(sm.params.cloudCost, 'auto');
+  const bad = cli(['--model', model.dir, '--cost', 'measured', '--cloud-cost', '3', '--json']);
+  assert.is(bad.code, 1);
+  assert.match(bad.err, /--cloud-cost: invalid value with --cost measured: got '3', expected auto/);
 });
 
 test.run();

@@ -114,6 +114,12 @@ test('malformed specs, one typed error each', () => {
   for (const [spec, re] of cases) assert.throws(() => parseDistortion(spec as string), isErr(ArgumentError, re), JSON.stringify(spec));
 });
 
+test("parseDistortion NAME:deploy without one: the hint says which the settings have, not a function name when they have some", () => {
+  const some = distortionSettingsFromConfig({ distortions: { contrast: { severities: [0.7, 0.5], deployment: 2 }, brightness: { severities: [0.1], deployment: 1 } } });
+  assert.throws(() => parseDistortion('rotation:deploy', some), isErr(ArgumentError, /^parseDistortion: no deployment severity for rotation: got 'rotation:deploy', expected a number 1\.\.5; hint: the settings give one only for contrast \(2\), brightness \(1\)$/));
+  assert.throws(() => parseDistortion('rotation:deploy'), isErr(ArgumentError, /; hint: the settings give none; a model config's come from distortionSettingsFromConfig$/));
+});
+
 /** Arbitrary "distortions" entries: valid-looking tables, broken tables, and any JSON. */
 const entryArb = fc.oneof(
   fc.array(fc.double({ min: -1, max: 40, noNaN: true }), { maxLength: 6 }),
