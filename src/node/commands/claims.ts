@@ -121,19 +121,19 @@ const p2 = (x: number): string => (100 * x).toFixed(2);
 
 export async function run(argv: string[]): Promise<number> {
   const v = parseOptions('claims', argv, {
-      model: { type: 'string' },
-      out: { type: 'string' },
-      data: { type: 'string' },
-      samples: { type: 'string' },
-      streams: { type: 'string' },
-      alpha: { type: 'string' },
-      'alpha-margin': { type: 'string' },
-      runs: { type: 'string' },
-      seed: { type: 'string' },
-      'device-gflops': { type: 'string' },
-      bandwidth: { type: 'string' },
-      rtt: { type: 'string' },
-      json: { type: 'boolean' },
+    model: { type: 'string' },
+    out: { type: 'string' },
+    data: { type: 'string' },
+    samples: { type: 'string' },
+    streams: { type: 'string' },
+    alpha: { type: 'string' },
+    'alpha-margin': { type: 'string' },
+    runs: { type: 'string' },
+    seed: { type: 'string' },
+    'device-gflops': { type: 'string' },
+    bandwidth: { type: 'string' },
+    rtt: { type: 'string' },
+    json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {

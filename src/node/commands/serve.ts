@@ -22,11 +22,11 @@ options:
 
 export async function run(argv: string[]): Promise<number> {
   const values = parseOptions('serve', argv, {
-      model: { type: 'string', multiple: true },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'body-limit': { type: 'string' },
-      quiet: { type: 'boolean' },
+    model: { type: 'string', multiple: true },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'body-limit': { type: 'string' },
+    quiet: { type: 'boolean' },
     help: { type: 'boolean' },
   });
   if (values.help) {

@@ -106,15 +106,15 @@ function optionalInt(v: string | undefined, name: string, min: number): number |
 
 export async function run(argv: string[]): Promise<number> {
   const values = parseOptions('trace', argv, {
-      model: { type: 'string' },
-      data: { type: 'string' },
-      labels: { type: 'string' },
-      distortion: { type: 'string' },
-      limit: { type: 'string' },
-      seed: { type: 'string' },
-      batch: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean' },
+    model: { type: 'string' },
+    data: { type: 'string' },
+    labels: { type: 'string' },
+    distortion: { type: 'string' },
+    limit: { type: 'string' },
+    seed: { type: 'string' },
+    batch: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
