@@ -3,7 +3,9 @@
  * a cloud (an HTTP server: by default started by this command on a 127.0.0.1 ephemeral port), the
  * split decided online by a policy (SplitEE-S by default), every round appended to a JSONL run log
  * as it happens (so a crashed run resumes with --resume), then a table of the policy against the
- * final-layer baseline on the same stream and an HTML report.
+ * final-layer baseline on the same stream and an HTML report. This file has the options, settings,
+ * costs, policy and log (all validated before any worker or server starts), the scoring and the
+ * report; the live run itself is in run-live.ts.
  *
  * The final-layer baseline and the regret need every exit's confidence on every sample: the stream's
  * full trace is computed with batched forward passes in a worker thread while the live run goes
@@ -11,24 +13,21 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import { ArgumentError, FormatError } from '../../tensor/errors.js';
 import { costTableFromJSON, costTableToJSON, measuredCosts, paperCosts, type CostTable, type Encoding } from '../../splitee/cost.js';
 import { createPolicy, type SplitPolicy } from '../../splitee/policy.js';
-import { SplitRunner, type RoundRecord } from '../../splitee/runner.js';
-import { HttpCloud } from '../../splitee/transport.js';
-import { nodeFetch } from '../http-fetch.js';
+import type { RoundRecord } from '../../splitee/runner.js';
 import { formatTrace } from '../../splitee/trace.js';
 import { scoreRun } from '../../splitee/run-summary.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
-import { startServer, type RunningServer } from '../server.js';
 import { readRunLog, resumeRunLog, RunLogWriter, type RunLogHeaderInput } from '../run-log.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
 import { runReportHtml } from '../report/run-report.js';
 import { autoAlpha } from './run-alpha.js';
-import { resolveSource, traceInWorker, type TraceResult } from './run-trace.js';
-import type { SourceRequest, TraceSource } from './trace.js';
+import { resolveSource } from './run-trace.js';
+import { runLive } from './run-live.js';
+import type { SourceRequest } from './trace.js';
 import { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, newestLog, OPTIONS, timestamp, USAGE, type RunSettings } from './run-options.js';
 import { printTable } from './run-output.js';
 import { activationChannels, measureGflops } from './device-speed.js';
@@ -171,76 +170,10 @@ export async function run(argv: string[]): Promise<number> {
     writer = RunLogWriter.create(logPath, header, policy);
   }
 
-  // ---- the trace, in a worker, while the live run goes; from here on every exit path goes through
-  // the finally below, which stops the worker and closes the server (either would keep the process alive)
-  let traceDone = 0;
-  const tracer = traceInWorker({ modelDir: settings.modelDir, req }, (done) => {
-    traceDone = done;
-  });
-  tracer.result.catch(() => {}); // awaited below; avoid an unhandled rejection while the live run goes
-  let server: RunningServer | null = null;
-  let baseUrl = settings.cloud;
-  let interrupted = false;
-  const onSigint = (): void => {
-    interrupted = true;
-  };
-  let bar: InstanceType<typeof cliProgress.SingleBar> | null = null;
-  let liveSeconds = 0;
-  let trace: TraceResult;
-  try {
-    // ---- the cloud
-    if (settings.cloud === 'local') {
-      server = await startServer({ models: [loadModel(settings.modelDir)] });
-      baseUrl = server.url;
-    }
-    const cloud = new HttpCloud({ baseUrl, timeoutMs: settings.timeoutMs, retries: settings.retries, numClasses: net.numClasses, fetch: nodeFetch });
-
-    const runner = new SplitRunner<number>({
-      network: net,
-      modelHash: model.hash,
-      policy,
-      costs,
-      alpha: settings.alpha,
-      mu: settings.mu,
-      prepare: (i) => src.batch(i, 1),
-      cloud,
-      encoding: settings.encoding,
-      link: settings.cost === 'measured' ? { bandwidthMbps: settings.bandwidthMbps, latencyMs: settings.rttMs } : undefined,
-      label: (i) => (src.labels[i] >= 0 ? src.labels[i] : null),
-      index: (i) => i,
-      startT,
-    });
-
-    process.once('SIGINT', onSigint);
-    bar = process.stderr.isTTY && !quiet ? new cliProgress.SingleBar({ format: 'run [{bar}] {value}/{total} samples | trace {trace}/{total} | {split}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-    bar?.start(N, startT - 1, { trace: 0, split: '' });
-    const l0 = performance.now();
-    function* indices(): Generator<number> {
-      for (let i = startT - 1; i < N; i++) yield i;
-    }
-    await runner.runStream(
-      indices(),
-      (r) => {
-        writer.write(r, policy);
-        records.push(r);
-        bar?.increment(1, { trace: traceDone, split: `split ${r.split} ${r.outcome}` });
-      },
-      { shouldStop: () => interrupted },
-    );
-    liveSeconds = (performance.now() - l0) / 1000;
-    writer.close(policy);
-    if (interrupted) {
-      bar?.stop();
-      console.error(`run: interrupted after round ${records.length} of ${N}; continue with: splitee run --resume --log ${logPath}`);
-      return 130;
-    }
-    trace = await tracer.result;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    bar?.stop();
-    await tracer.terminate(); // a no-op once the trace is done
-    await server?.close();
-  }
+  // ---- the live run and the trace (run-live.ts): from here on every exit path stops the worker and closes the server
+  const live = await runLive({ settings, model, src, req, costs, policy, writer, logPath, records, startT, quiet });
+  if (live.interrupted) return 130; // the resume hint is printed
+  const { trace, liveSeconds, baseUrl } = live;
 
   // ---- score, report
   const score = scoreRun(records, trace.trace, { costs, alpha: settings.alpha, mu: settings.mu, cascade: policy.execution === 'device-cascade' });
