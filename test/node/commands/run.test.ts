@@ -2,7 +2,8 @@
 // server on a loopback port, the trace in a worker thread; then --resume after a crash mid-write.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { traceHeader } from '../../../src/splitee/trace.js';
@@ -89,6 +90,55 @@ test('run --resume after a crash mid-write: continues, one record per sample, sa
   assert.equal(s.splitCounts, first.splitCounts);
   assert.is(s.accuracy, first.accuracy);
   close(s.costPerSample, first.costPerSample);
+});
+
+/** `splitee run` as a child process; `onStderr` sees its stderr as it comes (for the interrupt test). */
+function cliAsync(args: string[], onLine?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  onLine?.(child);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(killer), resolve({ code, out, err }))));
+}
+
+test('run: Ctrl-C between rounds exits 130 with the resume command, and --resume finishes the log', async () => {
+  // A cloud that never answers: every offload waits --timeout 150 ms, then falls back to the device, so
+  // each round takes >= 150 ms and the interrupt lands mid-stream, whatever the machine's speed.
+  const silent: Server = createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+  const log3 = join(root, 'run3.jsonl');
+  try {
+    const args = ['--model', model.dir, '--samples', '30', '--policy', 'fixed:1', '--alpha', '1', '--cloud', url, '--timeout', '150', '--retries', '0', '--log', log3, '--report', join(root, 'report3'), '--json'];
+    const stopped = await cliAsync(args, (child) => {
+      const poll = setInterval(() => {
+        const rounds = existsSync(log3) ? readFileSync(log3, 'utf8').split('\n').filter((l) => l.includes('"t":')).length : 0;
+        if (rounds >= 3) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }
+      }, 50);
+      child.on('close', () => clearInterval(poll));
+    });
+    assert.is(stopped.code, 130, stopped.err);
+    const m = /interrupted after round (\d+) of 30; continue with: splitee run --resume --log (\S+)/.exec(stopped.err);
+    assert.ok(m !== null, stopped.err);
+    const done = Number(m[1]);
+    assert.ok(done >= 3 && done < 30, `interrupted after ${done}`);
+    assert.is(m[2], log3);
+    assert.is(readRunLog(log3).rounds.length, done);
+    const resumed = await cliAsync(['--resume', '--log', log3, '--json']);
+    assert.is(resumed.code, 0, resumed.err);
+    const s = JSON.parse(resumed.out);
+    assert.equal([s.resumedAt, s.samples, s.cloudFailures], [done + 1, 30, 30]);
+    assert.equal(readRunLog(log3).rounds.map((x) => x.t), Array.from({ length: 30 }, (_, i) => i + 1));
+  } finally {
+    silent.closeAllConnections();
+    await new Promise((r) => silent.close(r));
+  }
 });
 
 test('run: bad flags are clear errors', () => {
