@@ -56,8 +56,13 @@ def evaluate_run(folder, splits, keep=None):
         if keep is not None:
             keep.setdefault(name, []).append(logits)
         res[name] = score(logits, y)
+    return with_source_key(res)
+
+
+def with_source_key(res):
+    """res plus train.py's selection key on its source-heldout scores: final-exit accuracy, then mean exit
+    accuracy, then final-exit CE (lower wins)."""
     h = res["source-heldout"]
-    # train.py's selection key: final-exit accuracy, then mean exit accuracy, then final-exit CE (lower wins)
     res["source_key"] = [h["correct_per_exit"][-1], sum(h["correct_per_exit"]), -h["final_ce"]]
     return res
 
@@ -68,9 +73,7 @@ def ensemble(kept, splits, runs):
     for name, (_, y) in splits.items():
         probs = np.mean([np.exp(log_softmax(lg)) for lg in kept[name]], axis=0)
         res[name] = score(np.log(probs), y)
-    h = res["source-heldout"]
-    res["source_key"] = [h["correct_per_exit"][-1], sum(h["correct_per_exit"]), -h["final_ce"]]
-    return res
+    return with_source_key(res)
 
 
 def main():
