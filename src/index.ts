@@ -25,7 +25,7 @@ export * from './layers/bert-exit.js';
 export * from './layers/bert.js';
 export * from './splitee/stream/distortions.js';
 export * from './splitee/stream/image-stream.js';
-export * from './splitee/stream/preprocess.js';
+export * from './layers/preprocess.js';
 export * from './splitee/rng.js';
 export * from './splitee/trace.js';
 export * from './splitee/cost.js';
