@@ -23,6 +23,8 @@ export * from './layers/self-attention.js';
 export * from './layers/transformer-layer.js';
 export * from './layers/bert-exit.js';
 export * from './layers/bert.js';
+export * from './layers/bert-tokenizer.js';
+export * from './layers/text-input.js';
 export * from './splitee/stream/distortions.js';
 export * from './splitee/stream/image-stream.js';
 export * from './layers/preprocess.js';

@@ -10,7 +10,7 @@ import { ArgumentError } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BertModel } from '../../layers/bert.js';
 import { loadTextData } from '../datasets/text-data.js';
-import { TextInput } from '../models/text-input.js';
+import { textInputFromModelDir } from '../models/text-input.js';
 import type { SourceRequest, TraceSource } from './trace.js';
 
 export const DEFAULT_TEXT_SOURCE = 'spam-assassin:target';
@@ -19,7 +19,7 @@ export const DEFAULT_TEXT_SOURCE = 'spam-assassin:target';
 export function resolveTextSource(net: BertModel, modelDir: string, req: SourceRequest): TraceSource {
   if (req.labels !== undefined) throw new ArgumentError(`trace: --labels is for IDX images: got --labels with a text model, expected labels inside the data (JSONL "label")`);
   if (req.distortion !== undefined) throw new ArgumentError(`trace: --distortion is for images: got '${req.distortion}' with a text model, expected none`);
-  const input = TextInput.fromModelDir(modelDir, net.config.maxLength);
+  const input = textInputFromModelDir(modelDir, net.config.maxLength);
   const data = loadTextData(req.data ?? DEFAULT_TEXT_SOURCE, net.config.classes, net.numClasses);
   const count = Math.min(req.limit ?? data.texts.length, data.texts.length);
   const rows = data.texts.slice(0, count).map((t) => input.ids(t));
