@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../src/node/commands/trace.js';
-import { resolveTextSource } from '../../../src/node/commands/trace-text.js';
+import { resolveTextSource } from '../../../src/node/sources/text-source.js';
 import { loadModel } from '../../../src/node/models/load.js';
 import { BertModel } from '../../../src/layers/bert.js';
 import { parseTrace } from '../../../src/splitee/trace.js';
