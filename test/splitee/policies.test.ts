@@ -6,6 +6,7 @@ import { paperCosts } from '../../src/splitee/cost.js';
 import { ArmStats } from '../../src/splitee/stats.js';
 import { ArgumentError, StateError } from '../../src/tensor/errors.js';
 import type { BanditPolicy } from '../../src/splitee/policies/base.js';
+import { UcbPolicy } from '../../src/splitee/policies/splitee.js';
 
 const costs = (L: number, cloudOnly: number | null = null) => paperCosts({ numExits: L, lambda: 0.1, offload: 0.5, cloudOnly });
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
@@ -215,6 +216,27 @@ test('baselines: final, cloud, fixed, random (uniform, seeded), threshold', () =
   const hist = [0, 0, 0, 0];
   for (let t = 1; t <= 8000; t++) hist[r.choose(t) - 1]++;
   for (const h of hist) assert.ok(Math.abs(h - 2000) < 150, `random split histogram ${hist}`);
+});
+
+test('UcbPolicy bonus is c * sqrt(ln t / n_i), tight margins, c = 2.5', () => {
+  // L = 2, arm 1 played once with mean 0.5 - d, arm 2 four times with mean 0.5. At round t = 10:
+  //   index_1 - index_2 = -d + 2.5 * sqrt(ln 10) * (1 - 1/2) = 1.896784 - d.
+  // d = 1.92: arm 2 (with ln(t + 1) it would be 1.935642 - d > 0: arm 1).
+  // d = 1.85: arm 1 (with sqrt(c ln t / n) it would be 0.5 * sqrt(2.5 ln 10) = 1.199635 - d < 0: arm 2).
+  const drive = (d: number): number => {
+    const p = new UcbPolicy('splitee', { costs: costs(2), alpha: 0.8, c: 2.5 }, false);
+    p.update({ split: 1, confidences: [0.9, NaN], offloaded: false, finalConf: null, cost: 0.4 + d });
+    for (let k = 0; k < 4; k++) p.update({ split: 2, confidences: [0.3, 0.5], offloaded: false, finalConf: 0.5, cost: 0 });
+    close(p.armStats().mean[0], 0.5 - d);
+    return p.choose(10);
+  };
+  assert.is(drive(1.92), 2);
+  assert.is(drive(1.85), 1);
+  // and at round 3 with n = (1, 1): equal bonuses, the larger mean wins; ties to the shallower arm
+  const p = new UcbPolicy('splitee', { costs: costs(2), alpha: 0.8, c: 2.5 }, false);
+  p.update({ split: 1, confidences: [0.9, NaN], offloaded: false, finalConf: null, cost: 0.4 });
+  p.update({ split: 2, confidences: [0.3, 0.5], offloaded: false, finalConf: 0.5, cost: 0 });
+  assert.is(p.choose(3), 1);
 });
 
 test.run();
