@@ -10,7 +10,8 @@ import { ArgumentError, FormatError, StateError } from '../../tensor/errors.js';
 import { Rng } from '../rng.js';
 import { ArmStats } from '../stats.js';
 import { exits } from '../reward.js';
-import type { Execution, Observation, PolicyOptions, PolicyState, SideRule, SplitPolicy } from '../policy.js';
+import { describe } from '../describe.js';
+import type { Execution, Observation, PolicyOptions, PolicyState, SideRule, SplitPolicy } from '../policy-types.js';
 import type { CostTable } from '../cost.js';
 
 export abstract class BasePolicy implements SplitPolicy {
@@ -90,7 +91,7 @@ export abstract class BasePolicy implements SplitPolicy {
   /** Restores what snapshot() saved (called by restorePolicy on a freshly built policy). */
   load(state: PolicyState): void {
     if (!Array.isArray(state.plays) || state.plays.length !== this.numArms || !state.plays.every((v) => Number.isInteger(v) && v >= 0)) {
-      throw new FormatError(`restorePolicy: invalid plays: got ${JSON.stringify(state.plays)}, expected ${this.numArms} integers >= 0`);
+      throw new FormatError(`restorePolicy: invalid plays: got ${describe(state.plays)}, expected ${this.numArms} integers >= 0`);
     }
     this.plays.set(state.plays);
     if (state.rng !== null) this.rng = Rng.restore(state.rng);
