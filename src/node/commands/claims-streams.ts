@@ -4,15 +4,15 @@
  * setting: spam-assassin:target, FILE.jsonl, ...). Each stream is traced once, two at a time in worker
  * threads, and cached in DIR/<stream>.csv + .json keyed by the model hash, data and sample count.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SingleBar } from 'cli-progress';
-import { FormatError } from '../../tensor/errors.js';
-import { formatTrace, parseTrace, type Trace } from '../../splitee/trace.js';
+import type { Trace } from '../../splitee/trace.js';
 import type { LoadedModel } from '../models/load.js';
 import type { SourceRequest } from './trace.js';
 import { DEFAULT_TEXT_SOURCE } from '../sources/text-source.js';
 import { traceInWorker } from './run-trace.js';
+import { readCachedTrace, writeCachedTrace } from './trace-file.js';
 
 /** Whether the model's samples are texts (its family's input). */
 export const isText = (model: LoadedModel): boolean => model.family.input === 'text';
@@ -41,18 +41,11 @@ export async function traceStreams(model: LoadedModel, streams: string[], dir: s
   const todo: string[] = [];
   for (const s of streams) {
     const csv = join(dir, streamFile(s));
-    const meta = csv.replace(/\.csv$/, '.json');
-    if (existsSync(csv) && existsSync(meta)) {
-      let m: { model_sha256?: string; data?: string | null; samples?: number | null };
-      try {
-        m = JSON.parse(readFileSync(meta, 'utf8')) as typeof m;
-      } catch (e) {
-        throw new FormatError(`claims: the cached trace's metadata is not JSON: got ${meta}: ${(e as Error).message}, expected the file claims wrote; delete it (and ${csv}) to trace again`);
-      }
-      if (m.model_sha256 === model.hash && m.data === (streamRequest(model, s, data, samples).data ?? null) && m.samples === (samples ?? null)) {
-        out.set(s, parseTrace(readFileSync(csv, 'utf8'), csv));
-        continue;
-      }
+    const dataKey = streamRequest(model, s, data, samples).data ?? null;
+    const cached = readCachedTrace(csv, (m) => m.model_sha256 === model.hash && m.data === dataKey && m.samples === (samples ?? null), 'claims', 'throw');
+    if (cached !== null) {
+      out.set(s, cached);
+      continue;
     }
     todo.push(s);
   }
@@ -71,9 +64,7 @@ export async function traceStreams(model: LoadedModel, streams: string[], dir: s
       }
       bar?.update(sum(done), { task: `tracing ${s}` });
     }).result;
-    const csv = join(dir, streamFile(s));
-    writeFileSync(csv, formatTrace(r.trace));
-    writeFileSync(csv.replace(/\.csv$/, '.json'), JSON.stringify({ model_id: model.id, model_sha256: model.hash, stream: s, description: r.description, data: req.data ?? null, samples: samples ?? null, seed: 1 }, null, 1) + '\n');
+    writeCachedTrace(join(dir, streamFile(s)), r.trace, { model_id: model.id, model_sha256: model.hash, stream: s, description: r.description, data: req.data ?? null, samples: samples ?? null, seed: 1 });
     out.set(s, r.trace);
   };
   const queue = [...todo];

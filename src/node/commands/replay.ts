@@ -2,23 +2,24 @@
  * `splitee replay`: run a policy over a trace CSV and report accuracy, cost, offloads, arm counts and
  * regret against the best fixed split in hindsight (src/splitee/replay.ts; docs in src/splitee/README.md).
  */
-import { readFileSync } from 'node:fs';
-import { ArgumentError, SpliteeError } from '../../tensor/errors.js';
-import { parseTrace, type Trace } from '../../splitee/trace.js';
+import { ArgumentError } from '../../tensor/errors.js';
+import type { Trace } from '../../splitee/trace.js';
 import { paperCosts } from '../../splitee/cost.js';
 import { describePolicies, type PolicyOptions, type SideRule } from '../../splitee/policy.js';
 import { replay, replayReference, type ReplayResult, type RowOrder } from '../../splitee/replay.js';
 import type { StatsKind } from '../../splitee/stats.js';
 import { int, nonNeg, num, parseOptions } from './args.js';
+import { readTraceFile } from './trace-file.js';
+import { DEFAULTS } from '../../splitee/defaults.js';
 
-export const USAGE_OPTIONS = `  --alpha A          exit threshold on the split's confidence (default 0.8)
-  --lambda L         compute cost per stage, paper units (default 0.1)
-  --offload O        offload cost o of an activation (default 0.5)
-  --mu M             cost weight in the reward (default 1)
-  --c C              UCB width (default 1)
+export const USAGE_OPTIONS = `  --alpha A          exit threshold on the split's confidence (default ${DEFAULTS.alpha})
+  --lambda L         compute cost per stage, paper units (default ${DEFAULTS.lambda})
+  --offload O        offload cost o of an activation (default ${DEFAULTS.offload})
+  --mu M             cost weight in the reward (default ${DEFAULTS.mu})
+  --c C              UCB width (default ${DEFAULTS.c})
   --side RULE        side observations of the *-s policies: observable (default) | full (replay only)
-  --runs R           independent runs (default 20); run r is seeded with seed + r
-  --seed S           (default 1)
+  --runs R           independent runs (default ${DEFAULTS.runs}); run r is seeded with seed + r
+  --seed S           (default ${DEFAULTS.seed})
   --order ORDER      shuffle (default; a fresh permutation per run) | asis (file order)
   --compat reference reproduce Div290/SplitEE's splitee.py (--policy splitee) or splitee_s.py
                      (--policy splitee-s) bit for bit; see src/splitee/README.md
@@ -67,16 +68,8 @@ export const COMMON_OPTIONS = {
 
 export type CommonValues = { [K in keyof typeof COMMON_OPTIONS]?: (typeof COMMON_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-export function readTrace(path: string | undefined): Trace {
-  if (path === undefined) throw new ArgumentError(`--trace: missing: got no trace file, expected --trace FILE.csv`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new SpliteeError('E_IO', `--trace: cannot read: got '${path}' (${(err as Error).message}), expected a readable CSV file`);
-  }
-  return parseTrace(text, path);
-}
+/** The --trace FILE of replay and sweep. */
+export const readTrace = (path: string | undefined): Trace => readTraceFile(path, '--trace');
 
 /** Everything replay needs besides the trace and the policy name, from the shared options. */
 export interface Settings {
@@ -113,14 +106,14 @@ export function settings(v: CommonValues): Settings {
   if (v.sigma !== undefined) extra.sigma = num(v.sigma, 'sigma', 0.5);
   if (stats !== undefined) extra.stats = stats as StatsKind;
   return {
-    alpha: num(v.alpha, 'alpha', 0.8, (x) => x >= 0 && x <= 1, 'a threshold in [0, 1]'),
-    lambda: num(v.lambda, 'lambda', 0.1, nonNeg, 'a finite number >= 0'),
-    offload: num(v.offload, 'offload', 0.5, nonNeg, 'a finite number >= 0'),
-    mu: num(v.mu, 'mu', 1, nonNeg, 'a finite number >= 0'),
-    c: num(v.c, 'c', 1, nonNeg, 'a finite number >= 0'),
+    alpha: num(v.alpha, 'alpha', DEFAULTS.alpha, (x) => x >= 0 && x <= 1, 'a threshold in [0, 1]'),
+    lambda: num(v.lambda, 'lambda', DEFAULTS.lambda, nonNeg, 'a finite number >= 0'),
+    offload: num(v.offload, 'offload', DEFAULTS.offload, nonNeg, 'a finite number >= 0'),
+    mu: num(v.mu, 'mu', DEFAULTS.mu, nonNeg, 'a finite number >= 0'),
+    c: num(v.c, 'c', DEFAULTS.c, nonNeg, 'a finite number >= 0'),
     side,
-    runs: int(v.runs, 'runs', 20, 1),
-    seed: num(v.seed, 'seed', 1, Number.isInteger, 'an integer'),
+    runs: int(v.runs, 'runs', DEFAULTS.runs, 1),
+    seed: num(v.seed, 'seed', DEFAULTS.seed, Number.isInteger, 'an integer'),
     order,
     compat,
     cloudCost: v['cloud-cost'] === undefined ? null : num(v['cloud-cost'], 'cloud-cost', 0, nonNeg, 'a finite number >= 0'),

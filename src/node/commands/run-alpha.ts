@@ -13,15 +13,16 @@
  *
  * (then the sidecar is rewritten by the next `splitee run --alpha auto`), or just delete it.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ArgumentError, SpliteeError } from '../../tensor/errors.js';
+import { ArgumentError } from '../../tensor/errors.js';
 import { chooseAlpha, type AlphaChoice } from '../../splitee/alpha.js';
-import { formatTrace, parseTrace, type Trace } from '../../splitee/trace.js';
+import type { Trace } from '../../splitee/trace.js';
 import type { LoadedModel } from '../models/load.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
 import { computeTrace, resolveSource } from './run-trace.js';
 import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
+import { readCachedTrace, readTraceFile, writeCachedTrace } from './trace-file.js';
 
 /** The held-out labelled source data of each architecture: the families' data.heldout. */
 export const HELDOUT_SOURCES: Readonly<Record<string, string>> = Object.freeze(
@@ -35,26 +36,6 @@ export interface AutoAlpha extends AlphaChoice {
   computed: boolean;
 }
 
-function readTraceFile(path: string): Trace {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new SpliteeError('E_IO', `--alpha-trace: cannot read: got '${path}' (${(e as Error).message}), expected a readable trace CSV`);
-  }
-  return parseTrace(text, path);
-}
-
-function cacheOk(csv: string, meta: string, hash: string, data: string): boolean {
-  if (!existsSync(csv) || !existsSync(meta)) return false;
-  try {
-    const m = JSON.parse(readFileSync(meta, 'utf8')) as { model_sha256?: string; data?: string };
-    return m.model_sha256 === hash && m.data === data;
-  } catch {
-    return false;
-  }
-}
-
 /** The held-out trace of `model` (cached, or computed and cached). */
 export function heldoutTrace(model: LoadedModel, log: (line: string) => void = () => {}): { trace: Trace; source: string; computed: boolean } {
   const data = HELDOUT_SOURCES[model.architecture];
@@ -62,7 +43,8 @@ export function heldoutTrace(model: LoadedModel, log: (line: string) => void = (
   const dirs = [join(model.dir, 'traces'), join('splitee-out', 'cache', `${model.id}-${model.hash.slice(0, 12)}`)];
   for (const d of dirs) {
     const csv = join(d, 'heldout-clean.csv');
-    if (cacheOk(csv, join(d, 'heldout-clean.json'), model.hash, data)) return { trace: readTraceFile(csv), source: csv, computed: false };
+    const cached = readCachedTrace(csv, (m) => m.model_sha256 === model.hash && m.data === data, '--alpha auto', 'ignore');
+    if (cached !== null) return { trace: cached, source: csv, computed: false };
   }
   log(`alpha auto: tracing the held-out data ${data} once (cached afterwards)`);
   const src = resolveSource(model, { data, labels: undefined, distortion: undefined, seed: 0, limit: undefined }, '--alpha auto');
@@ -72,8 +54,7 @@ export function heldoutTrace(model: LoadedModel, log: (line: string) => void = (
     try {
       mkdirSync(d, { recursive: true });
       const csv = join(d, 'heldout-clean.csv');
-      writeFileSync(csv, formatTrace(trace));
-      writeFileSync(join(d, 'heldout-clean.json'), JSON.stringify(meta, null, 1) + '\n');
+      writeCachedTrace(csv, trace, meta);
       return { trace, source: csv, computed: true };
     } catch {
       // not writable: try the next place
@@ -85,7 +66,7 @@ export function heldoutTrace(model: LoadedModel, log: (line: string) => void = (
 /** alpha from --alpha-trace FILE, or from the model's held-out data. */
 export function autoAlpha(model: LoadedModel, margin: number, alphaTrace: string | undefined, log?: (line: string) => void): AutoAlpha {
   if (alphaTrace !== undefined) {
-    const trace = readTraceFile(alphaTrace);
+    const trace = readTraceFile(alphaTrace, '--alpha-trace');
     if (trace.numExits !== model.network.numStages) throw new ArgumentError(`--alpha-trace: exits disagree: got ${trace.numExits} in ${alphaTrace}, expected ${model.network.numStages} (the model's)`);
     return { ...chooseAlpha(trace, { margin }), source: alphaTrace, computed: false };
   }

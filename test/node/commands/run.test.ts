@@ -10,6 +10,9 @@ import { traceHeader } from '../../../src/splitee/trace.js';
 import { readRunLog } from '../../../src/node/run-log.js';
 import { fmnistModelDir } from '../../helpers/model-dir.js';
 import { tmpRoot } from '../../helpers/tiny-model-dir.js';
+import { changedPaths, snapshotTree } from '../../helpers/package-out.js';
+
+const packageOut = snapshotTree(); // every run below writes its log and report under a temporary folder
 
 const model = fmnistModelDir();
 const root = tmpRoot('splitee-run-');
@@ -130,7 +133,7 @@ test('run: Ctrl-C between rounds exits 130 with the resume command, and --resume
     assert.ok(done >= 3 && done < 30, `interrupted after ${done}`);
     assert.is(m[2], log3);
     assert.is(readRunLog(log3).rounds.length, done);
-    const resumed = await cliAsync(['--resume', '--log', log3, '--json']);
+    const resumed = await cliAsync(['--resume', '--log', log3, '--report', join(root, 'report3-resumed'), '--json']);
     assert.is(resumed.code, 0, resumed.err);
     const s = JSON.parse(resumed.out);
     assert.equal([s.resumedAt, s.samples, s.cloudFailures], [done + 1, 30, 30]);
@@ -186,6 +189,10 @@ test('run --cloud-cost: arm 0 (cloud only) with paper costs; --policy cloud offl
   const bad = cli(['--model', model.dir, '--cost', 'measured', '--cloud-cost', '3', '--json']);
   assert.is(bad.code, 1);
   assert.match(bad.err, /--cloud-cost: invalid value with --cost measured: got '3', expected auto/);
+});
+
+test('run: the tests above wrote nothing into the package\'s splitee-out/', () => {
+  assert.equal(changedPaths(packageOut, snapshotTree()), []);
 });
 
 test.run();
