@@ -8,6 +8,7 @@ import { ArgumentError } from '../../tensor/errors.js';
 import type { CostTableJSON, Encoding } from '../../splitee/cost.js';
 import { describePolicies } from '../../splitee/policy.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
+import { DEFAULTS } from '../../splitee/defaults.js';
 import type { AutoAlpha } from './run-alpha.js';
 import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
 
@@ -38,24 +39,24 @@ options:
   --alpha A|auto       exit threshold (default auto: from held-out clean source data, see below)
   --alpha-margin M     auto: the accuracy drop allowed to any split, points (default ${DEFAULT_ALPHA_MARGIN})
   --alpha-trace FILE   auto: a held-out labelled trace CSV instead of the model's held-out data
-  --lambda L           compute cost per stage, paper units (default 0.1)
-  --offload O          offload cost o, paper units (default 0.5)
-  --mu M               cost weight in the reward (default 1; measured: lambda * L / device[L])
-  --c C                UCB width (default 1)
+  --lambda L           compute cost per stage, paper units (default ${DEFAULTS.lambda})
+  --offload O          offload cost o, paper units (default ${DEFAULTS.offload})
+  --mu M               cost weight in the reward (default ${DEFAULTS.mu}; measured: lambda * L / device[L])
+  --c C                UCB width (default ${DEFAULTS.c})
   --cost MODEL         paper (default: lambda * i + o) | measured (ms: FLOPs / device speed,
                        bytes / bandwidth + round trip)
   --cloud-cost X|auto  add arm 0, cloud only (the raw input sent, no stage on the device); needed by
                        --policy cloud. paper: X is its cost; measured: auto (raw input bytes /
                        bandwidth + round trip)
   --device-gflops G    measured: device speed in GFLOP/s (default auto: timed here before the run)
-  --bandwidth MBPS     measured: uplink in Mbit/s (default 10)
-  --rtt MS             measured: round trip in ms (default 20)
+  --bandwidth MBPS     measured: uplink in Mbit/s (default ${DEFAULTS.bandwidthMbps})
+  --rtt MS             measured: round trip in ms (default ${DEFAULTS.rttMs})
   --encoding ENC       activation on the wire: f32 (default) | f16 | int8
   --cloud local|URL    local (default): start a cloud server on 127.0.0.1 (ephemeral port) and
                        talk to it over HTTP; or the base URL of a running \`splitee serve\`
   --timeout MS         per request (default 5000)     --retries R   (default 2)
   --samples N          stream length (default: all of --data)
-  --seed S             seeds the distortion and the policy (default 1)
+  --seed S             seeds the distortion and the policy (default ${DEFAULTS.seed})
   --log FILE           run log (default ${DEFAULT_OUT}/run-<time>.jsonl)
   --resume             continue the run in --log FILE (default: the newest ${DEFAULT_OUT}/run-*.jsonl)
                        with its own settings; only the missing samples are run
@@ -130,7 +131,7 @@ export interface RunSettings {
   retries: number;
   samples: number;
   seed: number;
-  /** The run's cost table (null only while a fresh run is being set up). */
+  /** The run's cost table (always set by run-plan.ts; null is refused on --resume). */
   costs: CostTableJSON | null;
 }
 

@@ -3,35 +3,31 @@
  * a cloud (an HTTP server: by default started by this command on a 127.0.0.1 ephemeral port), the
  * split decided online by a policy (SplitEE-S by default), every round appended to a JSONL run log
  * as it happens (so a crashed run resumes with --resume), then a table of the policy against the
- * final-layer baseline on the same stream and an HTML report. This file has the options, settings,
- * costs, policy and log (all validated before any worker or server starts), the scoring and the
- * report; the live run itself is in run-live.ts.
+ * final-layer baseline on the same stream and an HTML report.
+ *
+ * Parse -> plan (run-plan.ts: a fresh or resumed run as one immutable plan, validated before any
+ * worker or server starts) -> policy + log -> the live loop (run-live.ts) -> score -> summary and
+ * report (pure, below) -> files and output.
  *
  * The final-layer baseline and the regret need every exit's confidence on every sample: the stream's
  * full trace is computed with batched forward passes in a worker thread while the live run goes
  * (run-trace.ts), and saved as trace.csv in the report folder.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { ArgumentError, FormatError } from '../../tensor/errors.js';
-import { costTableFromJSON, costTableToJSON, measuredCosts, paperCosts, type CostTable, type Encoding } from '../../splitee/cost.js';
 import { createPolicy, type SplitPolicy } from '../../splitee/policy.js';
 import type { RoundRecord } from '../../splitee/runner.js';
 import { formatTrace } from '../../splitee/trace.js';
-import { scoreRun } from '../../splitee/run-summary.js';
-import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
-import { loadModel, type LoadedModel } from '../models/load.js';
-import { readRunLog, resumeRunLog, RunLogWriter, type RunLogHeaderInput } from '../run-log.js';
-import { packageRoot } from '../datasets/fashion-mnist.js';
+import { scoreRun, type RunScore } from '../../splitee/run-summary.js';
+import { RunLogWriter, type RunLogHeaderInput } from '../run-log.js';
 import { runReportHtml } from '../report/run-report.js';
-import { autoAlpha } from './run-alpha.js';
-import { resolveSource } from './run-trace.js';
+import { writeFiles } from '../report/write-files.js';
 import { runLive } from './run-live.js';
-import type { SourceRequest } from './trace.js';
-import { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, newestLog, OPTIONS, timestamp, USAGE, type RunSettings } from './run-options.js';
+import type { TraceResult } from './run-trace.js';
+import { DEFAULT_OUT, OPTIONS, USAGE } from './run-options.js';
+import { planRun, type RunPlan, type RunValues } from './run-plan.js';
 import { printTable } from './run-output.js';
-import { activationChannels, measureGflops } from './device-speed.js';
-import { int, nonNeg, num, parseOptions, pos } from './args.js';
+import { parseOptions } from './args.js';
 
 export { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, type RunSettings } from './run-options.js';
 export { splitHistogram } from './run-output.js';
@@ -47,211 +43,115 @@ export async function run(argv: string[]): Promise<number> {
   const info = (line: string): void => {
     if (!quiet) console.error(line);
   };
+  const plan = planRun(v as RunValues, info);
+  const { policy, writer, records, startT } = openLog(plan, info);
 
-  // ---- settings: fresh, or from the log being resumed
-  let settings: RunSettings;
-  let model: LoadedModel;
-  let logPath: string;
-  let resumed: ReturnType<typeof resumeRunLog> | null = null;
-  if (v.resume) {
-    logPath = v.log ?? newestLog(DEFAULT_OUT);
-    const head = readRunLog(logPath).header;
-    const s = (head.extra as { settings?: RunSettings } | undefined)?.settings;
-    if (s === undefined) throw new ArgumentError(`--resume: ${logPath} was not written by splitee run: got no extra.settings in its header, expected a run log of this command`);
-    settings = s;
-    model = loadModel(s.modelDir);
-    if (model.hash !== head.model.hash) throw new ArgumentError(`--resume: weights changed: got model hash ${model.hash.slice(0, 12)} in ${s.modelDir}, expected ${head.model.hash.slice(0, 12)} as logged`);
-    const given = Object.keys(v).filter((k) => !['resume', 'log', 'report', 'json'].includes(k));
-    if (given.length > 0) info(`run: --resume uses the logged settings; ignoring --${given.join(', --')}`);
-    resumed = resumeRunLog(logPath);
-  } else {
-    const modelDir = resolve(v.model ?? join(packageRoot(), DEFAULT_MODEL));
-    model = loadModel(modelDir);
-    const policy = v.policy ?? 'splitee-s';
-    const cost = v.cost ?? 'paper';
-    if (cost !== 'paper' && cost !== 'measured') throw new ArgumentError(`--cost: invalid model: got '${cost}', expected paper or measured`);
-    const encoding = (v.encoding ?? 'f32') as Encoding;
-    if (!['f32', 'f16', 'int8'].includes(encoding)) throw new ArgumentError(`--encoding: invalid encoding: got '${v.encoding}', expected f32, f16 or int8`);
-    const cloud = v.cloud ?? 'local';
-    if (cloud !== 'local' && !/^https?:\/\/[^/]+\/?$/.test(cloud)) throw new ArgumentError(`--cloud: invalid value: got '${cloud}', expected local or http://HOST:PORT`);
-    const cloudCost = parseCloudCost(v['cloud-cost'], cost);
-    if (policy === 'cloud' && cloudCost === null) {
-      throw new ArgumentError(`--policy cloud: no cloud-only arm: got no --cloud-cost, expected --cloud-cost X (the cost of sending the raw input, paper units) or, with --cost measured, --cloud-cost auto`);
-    }
-    const lambda = num(v.lambda, 'lambda', 0.1, nonNeg, 'a finite number >= 0');
-    const margin = num(v['alpha-margin'], 'alpha-margin', DEFAULT_ALPHA_MARGIN, nonNeg, 'a number of points >= 0');
-    let alpha: number;
-    let alphaAuto: RunSettings['alphaAuto'] = null;
-    if (v.alpha === undefined || v.alpha === 'auto') {
-      const a = autoAlpha(model, margin, v['alpha-trace'], info);
-      alpha = a.alpha;
-      const { table, ...rest } = a;
-      alphaAuto = { ...rest, worstDropAtAlpha: table.find((r) => r.alpha === a.alpha)?.worstDrop ?? null };
-    } else {
-      alpha = num(v.alpha, 'alpha', 0.8, (x) => x >= 0 && x <= 1, "a threshold in [0, 1] or 'auto'");
-    }
-    settings = {
-      modelDir,
-      data: v.data,
-      labels: v.labels,
-      distortion: v.distortion ?? DEFAULT_DISTORTION[model.architecture],
-      policy,
-      alpha,
-      alphaAuto,
-      lambda,
-      offload: num(v.offload, 'offload', 0.5, nonNeg, 'a finite number >= 0'),
-      mu: NaN, // set below (depends on the cost table)
-      c: num(v.c, 'c', 1, nonNeg, 'a finite number >= 0'),
-      cost,
-      cloudCost,
-      deviceGflops: null,
-      bandwidthMbps: num(v.bandwidth, 'bandwidth', 10, pos, 'a number of Mbit/s > 0'),
-      rttMs: num(v.rtt, 'rtt', 20, nonNeg, 'a number of ms >= 0'),
-      encoding,
-      cloud,
-      timeoutMs: num(v.timeout, 'timeout', 5000, pos, 'a number of ms > 0'),
-      retries: num(v.retries, 'retries', 2, (x) => Number.isInteger(x) && x >= 0 && x <= 10, 'an integer in [0, 10]'),
-      samples: int(v.samples, 'samples', DEFAULT_SAMPLES, 1),
-      seed: num(v.seed, 'seed', 1, Number.isInteger, 'an integer'),
-      costs: null, // set below, from the cost model
-    };
-    logPath = v.log ?? join(DEFAULT_OUT, `run-${timestamp()}.jsonl`);
-  }
-
-  const req: SourceRequest = { data: settings.data, labels: settings.labels, distortion: settings.distortion, seed: settings.seed, limit: settings.samples };
-  const src = resolveSource(model, req);
-  const N = src.count;
-  settings.samples = N;
-  const net = model.network;
-  const L = net.numStages;
-
-  // ---- costs (fresh runs only; a resumed run keeps its logged table)
-  let costs: CostTable;
-  if (resumed !== null) {
-    if (settings.costs === null) throw new FormatError(`run --resume: ${logPath}: the header has no cost table: got null, expected the table the run started with`);
-    costs = costTableFromJSON(settings.costs);
-  } else {
-    if (settings.cost === 'paper') {
-      costs = paperCosts({ numExits: L, lambda: settings.lambda, offload: settings.offload, cloudOnly: typeof settings.cloudCost === 'number' ? settings.cloudCost : null });
-    } else {
-      const g = v['device-gflops'];
-      settings.deviceGflops = g === undefined || g === 'auto' ? Number(measureGflops(model, src).toFixed(3)) : num(g, 'device-gflops', 1, pos, "a number of GFLOP/s > 0 or 'auto'");
-      const channels = activationChannels(net);
-      costs = measuredCosts({ profile: net.profile, encoding: settings.encoding, deviceGflops: settings.deviceGflops, bandwidthMbps: settings.bandwidthMbps, latencyMs: settings.rttMs, exitHeads: 'path', cloudOnly: settings.cloudCost === 'auto', activationChannels: channels });
-    }
-    settings.costs = costTableToJSON(costs);
-    settings.mu = num(v.mu, 'mu', settings.cost === 'paper' ? 1 : (settings.lambda * L) / costs.device[L], nonNeg, 'a finite number >= 0');
-  }
-
-  // ---- the policy and the log (before any worker or server: a bad --policy or --log fails here)
-  let policy: SplitPolicy;
-  let writer: RunLogWriter;
-  const records: RoundRecord[] = [];
-  let startT = 1;
-  if (resumed !== null) {
-    policy = resumed.policy;
-    writer = resumed.writer;
-    startT = resumed.nextT;
-    for (const r of resumed.log.rounds) {
-      const { kind: _k, ...rec } = r;
-      records.push(rec);
-    }
-    info(`run: resuming ${logPath} at round ${startT} of ${N}`);
-  } else {
-    policy = createPolicy(settings.policy, { costs, alpha: settings.alpha, mu: settings.mu, c: settings.c, seed: settings.seed });
-    mkdirSync(dirname(resolve(logPath)), { recursive: true });
-    const header: RunLogHeaderInput = {
-      model: { id: model.id, hash: model.hash },
-      policy: { name: settings.policy, params: { alpha: settings.alpha, mu: settings.mu, c: settings.c, lambda: settings.lambda, offload: settings.offload } },
-      seed: settings.seed,
-      stream: { data: settings.data ?? 'default', labels: settings.labels ?? null, distortion: settings.distortion ?? 'clean', samples: N, description: src.description },
-      extra: { settings },
-    };
-    writer = RunLogWriter.create(logPath, header, policy);
-  }
-
-  // ---- the live run and the trace (run-live.ts): from here on every exit path stops the worker and closes the server
+  // from here on every exit path stops the worker and closes the server (run-live.ts)
+  const { settings, model, src, req, costs, logPath } = plan;
   const live = await runLive({ settings, model, src, req, costs, policy, writer, logPath, records, startT, quiet });
   if (live.interrupted) return 130; // the resume hint is printed
-  const { trace, liveSeconds, baseUrl } = live;
 
-  // ---- score, report
-  const score = scoreRun(records, trace.trace, { costs, alpha: settings.alpha, mu: settings.mu, cascade: policy.execution === 'device-cascade' });
-  const wallSeconds = (performance.now() - t0) / 1000;
+  const score = scoreRun(records, live.trace.trace, { costs, alpha: settings.alpha, mu: settings.mu, cascade: policy.execution === 'device-cascade' });
   const reportDir = v.report ?? join(DEFAULT_OUT, 'report');
-  mkdirSync(reportDir, { recursive: true });
-  writeFileSync(join(reportDir, 'trace.csv'), formatTrace(trace.trace));
+  const seconds = { wall: (performance.now() - t0) / 1000, live: live.liveSeconds, trace: live.trace.seconds };
+  const summary = runSummary(plan, score, records, { startT, baseUrl: live.baseUrl, seconds, reportDir });
+  writeFiles(reportDir, [
+    ['trace.csv', formatTrace(live.trace.trace)],
+    ['summary.json', JSON.stringify({ ...summary, curves: score.curves }, null, 1) + '\n'],
+    ['report.html', reportHtml(plan, summary, score, reportDir)],
+  ], '--report');
+  if (quiet) console.log(JSON.stringify(summary));
+  else printTable(summary, score, costs.unit, settings, model, src.description);
+  return 0;
+}
+
+/** The policy and the open log: restored from a resumed log, or created (a bad --policy or --log fails here, before any worker or server). */
+function openLog(plan: RunPlan, info: (line: string) => void): { policy: SplitPolicy; writer: RunLogWriter; records: RoundRecord[]; startT: number } {
+  const { settings: s, resumed, logPath } = plan;
+  if (resumed !== null) {
+    const records = resumed.log.rounds.map(({ kind: _k, ...rec }) => rec as RoundRecord);
+    info(`run: resuming ${logPath} at round ${resumed.nextT} of ${plan.src.count}`);
+    return { policy: resumed.policy, writer: resumed.writer, records, startT: resumed.nextT };
+  }
+  const policy = createPolicy(s.policy, { costs: plan.costs, alpha: s.alpha, mu: s.mu, c: s.c, seed: s.seed });
+  mkdirSync(dirname(resolve(logPath)), { recursive: true });
+  const header: RunLogHeaderInput = {
+    model: { id: plan.model.id, hash: plan.model.hash },
+    policy: { name: s.policy, params: { alpha: s.alpha, mu: s.mu, c: s.c, lambda: s.lambda, offload: s.offload } },
+    seed: s.seed,
+    stream: { data: s.data ?? 'default', labels: s.labels ?? null, distortion: s.distortion ?? 'clean', samples: plan.src.count, description: plan.src.description },
+    extra: { settings: s },
+  };
+  return { policy, writer: RunLogWriter.create(logPath, header, policy), records: [], startT: 1 };
+}
+
+interface SummaryContext {
+  startT: number;
+  baseUrl: string;
+  seconds: { wall: number; live: number; trace: TraceResult['seconds'] };
+  reportDir: string;
+}
+
+/** summary.json (without the curves) and the --json output: pure, from the plan and the score. */
+export function runSummary(plan: RunPlan, score: RunScore, records: readonly RoundRecord[], ctx: SummaryContext) {
+  const { settings: s, model, costs, src, logPath } = plan;
   const measuredFlops = records.reduce((a, r) => a + r.deviceFlops, 0);
   const measuredMs = records.reduce((a, r) => a + r.deviceMs, 0);
-  const { curves, ...scoreNoCurves } = score;
-  const summary = {
+  const { curves: _curves, ...scoreNoCurves } = score;
+  return {
     command: 'splitee run',
-    model: { id: model.id, hash: model.hash, dir: settings.modelDir },
+    model: { id: model.id, hash: model.hash, dir: s.modelDir },
     data: src.description,
-    policy: settings.policy,
+    policy: s.policy,
     ...scoreNoCurves,
     unit: costs.unit,
     regret: score.regret.total,
     regretDetail: score.regret,
-    alpha: settings.alpha,
-    alphaAuto: settings.alphaAuto,
+    alpha: s.alpha,
+    alphaAuto: s.alphaAuto,
     params: {
-      lambda: settings.lambda,
-      offload: settings.offload,
-      mu: settings.mu,
-      c: settings.c,
-      cost: settings.cost,
-      cloudCost: settings.cloudCost ?? null,
-      deviceGflops: settings.deviceGflops,
-      bandwidthMbps: settings.cost === 'measured' ? settings.bandwidthMbps : null,
-      rttMs: settings.cost === 'measured' ? settings.rttMs : null,
-      encoding: settings.encoding,
-      cloud: settings.cloud === 'local' ? `local (${baseUrl})` : settings.cloud,
-      samples: N,
-      seed: settings.seed,
-      distortion: settings.distortion ?? 'clean',
+      lambda: s.lambda,
+      offload: s.offload,
+      mu: s.mu,
+      c: s.c,
+      cost: s.cost,
+      cloudCost: s.cloudCost ?? null,
+      deviceGflops: s.deviceGflops,
+      bandwidthMbps: s.cost === 'measured' ? s.bandwidthMbps : null,
+      rttMs: s.cost === 'measured' ? s.rttMs : null,
+      encoding: s.encoding,
+      cloud: s.cloud === 'local' ? `local (${ctx.baseUrl})` : s.cloud,
+      samples: src.count,
+      seed: s.seed,
+      distortion: s.distortion ?? 'clean',
     },
     deviceGflopsObserved: measuredMs > 0 ? measuredFlops / (measuredMs * 1e6) : null,
-    resumedAt: resumed !== null ? startT : null,
-    seconds: { wall: wallSeconds, live: liveSeconds, trace: trace.seconds },
-    files: { log: logPath, report: join(reportDir, 'report.html'), summary: join(reportDir, 'summary.json'), trace: join(reportDir, 'trace.csv') },
+    resumedAt: plan.resumed !== null ? ctx.startT : null,
+    seconds: ctx.seconds,
+    files: { log: logPath, report: join(ctx.reportDir, 'report.html'), summary: join(ctx.reportDir, 'summary.json'), trace: join(ctx.reportDir, 'trace.csv') },
   };
-  writeFileSync(join(reportDir, 'summary.json'), JSON.stringify({ ...summary, curves }, null, 1) + '\n');
-  const cardPath = join(settings.modelDir, 'MODEL_CARD.md');
-  const notes = [
-    settings.alphaAuto
-      ? `alpha ${settings.alpha} chosen automatically from ${settings.alphaAuto.rows} held-out clean source samples (${relative(process.cwd(), settings.alphaAuto.source) || settings.alphaAuto.source}): the lowest threshold at which no split loses more than ${settings.alphaAuto.margin} accuracy points against the final exit${settings.alphaAuto.met ? '' : ' (no threshold met the margin: alpha = 1, no early exit)'}.`
-      : `alpha ${settings.alpha} (given).`,
-    `Wall time ${wallSeconds.toFixed(1)} s (live run ${liveSeconds.toFixed(1)} s, trace ${trace.seconds.toFixed(1)} s in a worker thread).`,
-  ];
-  writeFileSync(
-    join(reportDir, 'report.html'),
-    runReportHtml({
-      policy: settings.policy,
-      subtitle: `${model.id} (${model.hash.slice(0, 12)}) on ${src.description}; ${N} samples; cloud ${summary.params.cloud}; encoding ${settings.encoding}; cost model ${settings.cost} (${costs.unit}).`,
-      unit: costs.unit,
-      score,
-      params: { ...summary.params, alpha: settings.alpha, policy: settings.policy, model: settings.modelDir, log: logPath },
-      modelCard: existsSync(cardPath) ? relative(resolve(reportDir), cardPath) || basename(cardPath) : null,
-      notes,
-    }),
-  );
-
-  if (quiet) {
-    console.log(JSON.stringify(summary));
-    return 0;
-  }
-  printTable(summary, score, costs.unit, settings, model, src.description);
-  return 0;
 }
 
-/** --cloud-cost: a number >= 0 with --cost paper, 'auto' with --cost measured (arm 0 then costs what
- *  sending the raw input takes on the link, like every other offload); null when absent (no arm 0). */
-function parseCloudCost(v: string | undefined, cost: 'paper' | 'measured'): number | 'auto' | null {
-  if (v === undefined) return null;
-  if (cost === 'measured') {
-    if (v !== 'auto') throw new ArgumentError(`--cloud-cost: invalid value with --cost measured: got '${v}', expected auto (arm 0 costs the raw input's bytes / bandwidth + round trip, as measured)`);
-    return 'auto';
-  }
-  return num(v, 'cloud-cost', 0, nonNeg, `a finite number >= 0 (paper units)${v === 'auto' ? "; hint: 'auto' is for --cost measured" : ''}`);
+export type RunSummary = ReturnType<typeof runSummary>;
+
+/** report.html: pure, from the plan, the summary and the score. */
+export function reportHtml(plan: RunPlan, summary: RunSummary, score: RunScore, reportDir: string): string {
+  const { settings: s, model, costs, src, logPath } = plan;
+  const cardPath = join(s.modelDir, 'MODEL_CARD.md');
+  const { wall, live, trace } = summary.seconds;
+  const notes = [
+    s.alphaAuto
+      ? `alpha ${s.alpha} chosen automatically from ${s.alphaAuto.rows} held-out clean source samples (${relative(process.cwd(), s.alphaAuto.source) || s.alphaAuto.source}): the lowest threshold at which no split loses more than ${s.alphaAuto.margin} accuracy points against the final exit${s.alphaAuto.met ? '' : ' (no threshold met the margin: alpha = 1, no early exit)'}.`
+      : `alpha ${s.alpha} (given).`,
+    `Wall time ${wall.toFixed(1)} s (live run ${live.toFixed(1)} s, trace ${trace.toFixed(1)} s in a worker thread).`,
+  ];
+  return runReportHtml({
+    policy: s.policy,
+    subtitle: `${model.id} (${model.hash.slice(0, 12)}) on ${src.description}; ${src.count} samples; cloud ${summary.params.cloud}; encoding ${s.encoding}; cost model ${s.cost} (${costs.unit}).`,
+    unit: costs.unit,
+    score,
+    params: { ...summary.params, alpha: s.alpha, policy: s.policy, model: s.modelDir, log: logPath },
+    modelCard: existsSync(cardPath) ? relative(resolve(reportDir), cardPath) || basename(cardPath) : null,
+    notes,
+  });
 }

@@ -191,6 +191,15 @@ test('run --cloud-cost: arm 0 (cloud only) with paper costs; --policy cloud offl
   assert.match(bad.err, /--cloud-cost: invalid value with --cost measured: got '3', expected auto/);
 });
 
+test('run --report where a file is: one clean line naming the path (an IoError), no stack', () => {
+  const file = join(root, 'not-a-folder');
+  writeFileSync(file, '');
+  const r = cli(['--model', model.dir, '--samples', '4', '--alpha', '0.8', '--log', join(root, 'report-fails.jsonl'), '--report', join(file, 'report'), '--json']);
+  assert.is(r.code, 1, r.err);
+  assert.match(r.err, /^splitee run: --report: cannot create the folder: got '.*not-a-folder\/report' \(ENOTDIR\)/);
+  assert.is(r.err.trim().split('\n').length, 1, r.err);
+});
+
 test('run: the tests above wrote nothing into the package\'s splitee-out/', () => {
   assert.equal(changedPaths(packageOut, snapshotTree()), []);
 });
