@@ -3,14 +3,14 @@
  * the paper's figures: sweep.csv, sweep.md, accuracy.svg, cost.svg (against o) and regret.svg
  * (cumulative regret over rounds at one o).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
 import type { ReplayResult } from '../../splitee/replay.js';
+import type { Trace } from '../../splitee/trace.js';
+import { writeFiles } from '../report/write-files.js';
 import { lineChart } from '../report/plots.js';
 import { num, parseOptions } from './args.js';
-import { COMMON_OPTIONS, params, readTrace, runPolicy, settings, USAGE_OPTIONS } from './replay.js';
+import { COMMON_OPTIONS, params, readTrace, runPolicy, settings, USAGE_OPTIONS, type Settings } from './replay.js';
 
 const DEFAULT_OFFLOADS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
 const DEFAULT_POLICIES = ['splitee', 'splitee-s', 'threshold', 'final'];
@@ -37,17 +37,29 @@ interface Row {
   r: ReplayResult;
 }
 
+const OPTIONS = { ...COMMON_OPTIONS, out: { type: 'string' }, policies: { type: 'string' }, offloads: { type: 'string' }, 'regret-offload': { type: 'string' } } as const;
+type Values = ReturnType<typeof parseOptions<typeof OPTIONS>>;
+
 function list(v: string | undefined, dflt: string[]): string[] {
   return v === undefined ? dflt : v.split(',').map((x) => x.trim()).filter((x) => x !== '');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const options = { ...COMMON_OPTIONS, out: { type: 'string' }, policies: { type: 'string' }, offloads: { type: 'string' }, 'regret-offload': { type: 'string' } } as const;
-  const values = parseOptions('sweep', argv, options);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+const COLS = ['policy', 'offload', 'accuracy', 'accuracyStd', 'costPerSample', 'costPerSampleStd', 'offloadFraction', 'costReductionVsFinal', 'accuracyDropVsFinal', 'regret', 'regretStd', 'bestArm', 'finalLayerAccuracy', 'finalLayerCostPerSample'];
+
+function vals(x: Row): (string | number)[] {
+  const r = x.r;
+  return [x.policy, x.offload, r.accuracy, r.accuracyStd, r.costPerSample, r.costPerSampleStd, r.offloadFraction, r.costReductionVsFinal, r.accuracyDropVsFinal, r.regret.total, r.regret.totalStd, r.regret.bestArm, r.finalLayerAccuracy, r.finalLayerCostPerSample];
+}
+
+/** The parsed options of sweep. */
+interface SweepPlan {
+  base: Settings;
+  policies: string[];
+  offloads: number[];
+  regretO: number;
+}
+
+function plan(values: Values): SweepPlan {
   if (values.out === undefined) throw new ArgumentError(`--out: missing: got no directory, expected --out DIR`);
   const base = settings(values);
   const policies = list(values.policies, DEFAULT_POLICIES);
@@ -59,48 +71,28 @@ export async function run(argv: string[]): Promise<number> {
   if (policies.length === 0 || offloads.length === 0) throw new ArgumentError(`sweep: nothing to do: got ${policies.length} policies and ${offloads.length} offload costs, expected at least one of each`);
   const regretO = num(values['regret-offload'], 'regret-offload', offloads.includes(0.5) ? 0.5 : Math.max(...offloads));
   if (!offloads.includes(regretO)) throw new ArgumentError(`--regret-offload: not swept: got ${values['regret-offload']}, expected one of ${offloads.join(', ')}`);
-  const trace = readTrace(values.trace);
+  return { base, policies, offloads, regretO };
+}
 
-  const total = policies.length * offloads.length * base.runs;
-  const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'sweep [{bar}] {value}/{total} runs | {task}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(total, 0, { task: '' });
+/** Every policy at every offload cost; `onRun` after each replay run (progress). */
+export function computeSweep(trace: Trace, p: SweepPlan, onRun: (policy: string, offload: number) => void): Row[] {
   const rows: Row[] = [];
-  try {
-    for (const policy of policies) {
-      for (const offload of offloads) {
-        const r = runPolicy(trace, policy, { ...base, offload }, () => bar?.increment(1, { task: `${policy} o=${offload}` }));
-        rows.push({ policy, offload, r });
-      }
-    }
-  } finally {
-    bar?.stop();
+  for (const policy of p.policies) {
+    for (const offload of p.offloads) rows.push({ policy, offload, r: runPolicy(trace, policy, { ...p.base, offload }, () => onRun(policy, offload)) });
   }
+  return rows;
+}
 
-  const out = values.out;
-  mkdirSync(out, { recursive: true });
-  const cols = ['policy', 'offload', 'accuracy', 'accuracyStd', 'costPerSample', 'costPerSampleStd', 'offloadFraction', 'costReductionVsFinal', 'accuracyDropVsFinal', 'regret', 'regretStd', 'bestArm', 'finalLayerAccuracy', 'finalLayerCostPerSample'];
-  const vals = (x: Row): (string | number)[] => [
-    x.policy,
-    x.offload,
-    x.r.accuracy,
-    x.r.accuracyStd,
-    x.r.costPerSample,
-    x.r.costPerSampleStd,
-    x.r.offloadFraction,
-    x.r.costReductionVsFinal,
-    x.r.accuracyDropVsFinal,
-    x.r.regret.total,
-    x.r.regret.totalStd,
-    x.r.regret.bestArm,
-    x.r.finalLayerAccuracy,
-    x.r.finalLayerCostPerSample,
-  ];
-  writeFileSync(join(out, 'sweep.csv'), [cols.join(','), ...rows.map((x) => vals(x).join(','))].join('\n') + '\n');
+function sweepCsv(rows: Row[]): string {
+  return [COLS.join(','), ...rows.map((x) => vals(x).join(','))].join('\n') + '\n';
+}
+
+function sweepMarkdown(rows: Row[], trace: Trace, file: string | undefined, base: Settings): string[] {
   const unit = rows[0].r.unit;
-  const md = [
+  return [
     `# Sweep over offload cost`,
     '',
-    `Trace \`${values.trace}\`: ${trace.numRows} rows, L = ${trace.numExits}; ${base.runs} runs per cell (mean ± std); alpha ${base.alpha}, lambda ${base.lambda}, mu ${base.mu}, c ${base.c}, side ${base.side}, order ${base.order}${base.compat ? `, compat ${base.compat}` : ''}.`,
+    `Trace \`${file}\`: ${trace.numRows} rows, L = ${trace.numExits}; ${base.runs} runs per cell (mean ± std); alpha ${base.alpha}, lambda ${base.lambda}, mu ${base.mu}, c ${base.c}, side ${base.side}, order ${base.order}${base.compat ? `, compat ${base.compat}` : ''}.`,
     `Final layer: accuracy ${(rows[0].r.finalLayerAccuracy * 100).toFixed(2)}%, cost ${rows[0].r.finalLayerCostPerSample.toFixed(3)} ${unit} per sample.`,
     '',
     `| policy | o | accuracy (%) | cost / sample (${unit}) | offloaded (%) | cost reduction (%) | accuracy drop (points) | regret | best split |`,
@@ -110,22 +102,44 @@ export async function run(argv: string[]): Promise<number> {
         `| ${x.policy} | ${x.offload} | ${(x.r.accuracy * 100).toFixed(2)} ± ${(x.r.accuracyStd * 100).toFixed(2)} | ${x.r.costPerSample.toFixed(3)} ± ${x.r.costPerSampleStd.toFixed(3)} | ${(x.r.offloadFraction * 100).toFixed(1)} | ${(x.r.costReductionVsFinal * 100).toFixed(1)} | ${x.r.accuracyDropVsFinal.toFixed(2)} | ${x.r.regret.total.toFixed(1)} | ${x.r.regret.bestArm} |`,
     ),
   ];
-  writeFileSync(join(out, 'sweep.md'), md.join('\n') + '\n');
+}
+
+/** accuracy.svg, cost.svg (against o) and regret.svg (at --regret-offload). */
+function sweepPlots(rows: Row[], p: SweepPlan): [string, string][] {
+  const unit = rows[0].r.unit;
   const byPolicy = (f: (r: ReplayResult) => number) =>
-    policies.map((p) => {
-      const mine = rows.filter((x) => x.policy === p);
-      return { name: p, x: mine.map((x) => x.offload), y: mine.map((x) => f(x.r)) };
+    p.policies.map((policy) => {
+      const mine = rows.filter((x) => x.policy === policy);
+      return { name: policy, x: mine.map((x) => x.offload), y: mine.map((x) => f(x.r)) };
     });
-  writeFileSync(join(out, 'accuracy.svg'), lineChart({ title: 'Accuracy vs offload cost', xLabel: 'offload cost o', yLabel: 'accuracy (%)', series: byPolicy((r) => r.accuracy * 100) }));
-  writeFileSync(join(out, 'cost.svg'), lineChart({ title: 'Cost per sample vs offload cost', xLabel: 'offload cost o', yLabel: `cost per sample (${unit})`, series: byPolicy((r) => r.costPerSample), yZero: true }));
-  const atO = rows.filter((x) => x.offload === regretO);
-  writeFileSync(
-    join(out, 'regret.svg'),
-    lineChart({ title: `Cumulative regret (o = ${regretO})`, xLabel: 'round t', yLabel: 'cumulative pseudo-regret', series: atO.map((x) => ({ name: x.policy, x: x.r.regret.curve.t, y: x.r.regret.curve.mean })), yZero: true }),
-  );
-  const files = ['sweep.csv', 'sweep.md', 'accuracy.svg', 'cost.svg', 'regret.svg'].map((f) => join(out, f));
+  const atO = rows.filter((x) => x.offload === p.regretO);
+  return [
+    ['accuracy.svg', lineChart({ title: 'Accuracy vs offload cost', xLabel: 'offload cost o', yLabel: 'accuracy (%)', series: byPolicy((r) => r.accuracy * 100) })],
+    ['cost.svg', lineChart({ title: 'Cost per sample vs offload cost', xLabel: 'offload cost o', yLabel: `cost per sample (${unit})`, series: byPolicy((r) => r.costPerSample), yZero: true })],
+    ['regret.svg', lineChart({ title: `Cumulative regret (o = ${p.regretO})`, xLabel: 'round t', yLabel: 'cumulative pseudo-regret', series: atO.map((x) => ({ name: x.policy, x: x.r.regret.curve.t, y: x.r.regret.curve.mean })), yZero: true })],
+  ];
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const values = parseOptions('sweep', argv, OPTIONS);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const p = plan(values);
+  const trace = readTrace(values.trace);
+  const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'sweep [{bar}] {value}/{total} runs | {task}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(p.policies.length * p.offloads.length * p.base.runs, 0, { task: '' });
+  let rows: Row[];
+  try {
+    rows = computeSweep(trace, p, (policy, offload) => bar?.increment(1, { task: `${policy} o=${offload}` }));
+  } finally {
+    bar?.stop();
+  }
+  const md = sweepMarkdown(rows, trace, values.trace, p.base);
+  const files = writeFiles(values.out!, [['sweep.csv', sweepCsv(rows)], ['sweep.md', md.join('\n') + '\n'], ...sweepPlots(rows, p)], 'sweep');
   if (values.json) {
-    console.log(JSON.stringify({ files, params: { ...params(base), offloads, policies, regretOffload: regretO }, rows: rows.map((x) => Object.fromEntries(cols.map((c, i) => [c, vals(x)[i]]))) }));
+    console.log(JSON.stringify({ files, params: { ...params(p.base), offloads: p.offloads, policies: p.policies, regretOffload: p.regretO }, rows: rows.map((x) => Object.fromEntries(COLS.map((c, i) => [c, vals(x)[i]]))) }));
   } else {
     console.log(md.slice(4).join('\n'));
     console.log(`\nwrote ${files.join(', ')}`);
