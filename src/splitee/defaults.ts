@@ -24,3 +24,6 @@ export const DEFAULTS = {
   /** Measured cost model: round trip, ms. */
   rttMs: 20,
 } as const;
+
+/** The paper's sweep over the offload cost o (its figures' x axis). */
+export const PAPER_OFFLOADS: readonly number[] = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];

@@ -8,9 +8,9 @@ import { measuredCosts, paperCosts, type CostTable, type Encoding } from '../../
 import type { NetworkProfile } from '../../layers/network.js';
 import { replay, type ReplayResult } from '../../splitee/replay.js';
 import type { Trace } from '../../splitee/trace.js';
-import { DEFAULTS } from '../../splitee/defaults.js';
+import { DEFAULTS, PAPER_OFFLOADS } from '../../splitee/defaults.js';
 
-export const OFFLOADS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
+export const OFFLOADS = PAPER_OFFLOADS;
 export const ALPHAS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
 /** The paper's setting of the headline claim. */
 export const LAMBDA = DEFAULTS.lambda;

@@ -30,7 +30,7 @@ import { packageRoot } from '../datasets/fashion-mnist.js';
 import { writeFiles } from '../report/write-files.js';
 import { autoAlpha } from './run-alpha.js';
 import { resolveSource } from './run-trace.js';
-import { DEFAULT_MODEL } from './run-options.js';
+import { DEFAULT_MODEL, DEFAULT_OUT } from './run-options.js';
 import { activationChannels, measureGflops } from './device-speed.js';
 import { num, parseOptions } from './args.js';
 
@@ -86,7 +86,7 @@ export function shellWord(w: string): string {
 
 /** The options that need no tracing, validated. */
 function parse(v: Values, model: LoadedModel) {
-  const defaultOut = join('splitee-out', 'claims', model.id.replace(/[^a-z0-9._-]+|^\.+$/gi, '_')); // an id is not a path
+  const defaultOut = join(DEFAULT_OUT, 'claims', model.id.replace(/[^a-z0-9._-]+|^\.+$/gi, '_')); // an id is not a path
   const o = {
     defaultOut,
     out: v.out ?? defaultOut,

@@ -13,7 +13,7 @@
  * full trace is computed with batched forward passes in a worker thread while the live run goes
  * (run-trace.ts), and saved as trace.csv in the report folder.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createPolicy, type SplitPolicy } from '../../splitee/policy.js';
 import type { RoundRecord } from '../../splitee/runner.js';
@@ -21,7 +21,7 @@ import { formatTrace } from '../../splitee/trace.js';
 import { scoreRun, type RunScore } from '../../splitee/run-summary.js';
 import { RunLogWriter, type RunLogHeaderInput } from '../run-log.js';
 import { runReportHtml } from '../report/run-report.js';
-import { writeFiles } from '../report/write-files.js';
+import { ensureDir, writeFiles } from '../report/write-files.js';
 import { runLive } from './run-live.js';
 import type { TraceResult } from './run-trace.js';
 import { DEFAULT_OUT, OPTIONS, USAGE } from './run-options.js';
@@ -74,7 +74,7 @@ function openLog(plan: RunPlan, info: (line: string) => void): { policy: SplitPo
     return { policy: resumed.policy, writer: resumed.writer, records, startT: resumed.nextT };
   }
   const policy = createPolicy(s.policy, { costs: plan.costs, alpha: s.alpha, mu: s.mu, c: s.c, seed: s.seed });
-  mkdirSync(dirname(resolve(logPath)), { recursive: true });
+  ensureDir(dirname(resolve(logPath)), '--log');
   const header: RunLogHeaderInput = {
     model: { id: plan.model.id, hash: plan.model.hash },
     policy: { name: s.policy, params: { alpha: s.alpha, mu: s.mu, c: s.c, lambda: s.lambda, offload: s.offload } },

@@ -8,11 +8,12 @@ import { ArgumentError } from '../../tensor/errors.js';
 import type { ReplayResult } from '../../splitee/replay.js';
 import type { Trace } from '../../splitee/trace.js';
 import { writeFiles } from '../report/write-files.js';
+import { PAPER_OFFLOADS } from '../../splitee/defaults.js';
 import { lineChart } from '../report/plots.js';
 import { num, parseOptions } from './args.js';
 import { COMMON_OPTIONS, params, readTrace, runPolicy, settings, USAGE_OPTIONS, type Settings } from './replay.js';
 
-const DEFAULT_OFFLOADS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
+const DEFAULT_OFFLOADS = PAPER_OFFLOADS;
 const DEFAULT_POLICIES = ['splitee', 'splitee-s', 'threshold', 'final'];
 
 const USAGE = `usage: splitee sweep --trace FILE.csv --out DIR [options]

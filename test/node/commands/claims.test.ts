@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { run } from '../../../src/node/commands/claims.js';
 import { parseTrace } from '../../../src/splitee/trace.js';
 import { ArgumentError } from '../../../src/tensor/errors.js';
+import { changedPaths, snapshotTree } from '../../helpers/package-out.js';
+
+const packageOut = snapshotTree(); // every claims below writes under --out in a temporary folder
 
 const tinyBert = join(process.cwd(), 'test', 'fixtures', 'tiny-bert');
 const resnet = join(process.cwd(), 'weights', 'fmnist-resnet');
@@ -93,5 +96,9 @@ test('claims with the image model: streams are distortions of --data', async () 
 });
 
 test('cleanup', () => rmSync(tmp, { recursive: true, force: true }));
+
+test('claims: the tests above wrote nothing into the package\'s splitee-out/', () => {
+  assert.equal(changedPaths(packageOut, snapshotTree()), []);
+});
 
 test.run();
