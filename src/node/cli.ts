@@ -36,13 +36,28 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await (await command.load()).run(rest);
   } catch (err) {
-    if (err instanceof SpliteeError) {
-      // a message that already names the command ('run: unknown option: ...') is not prefixed twice
-      console.error(err.message.startsWith(`${name}: `) ? `splitee ${err.message}` : `splitee ${name}: ${err.message}`);
-      return 1;
-    }
-    throw err;
+    const line = errorLine(name, err);
+    if (line === null) throw err; // a bug: keep the stack
+    console.error(line);
+    return 1;
   }
+}
+
+/**
+ * The one line printed for an error a user can act on: the project's named errors, and a system
+ * error of the file system (ENOSPC, EACCES, ENOTDIR... with the path it names) that escaped
+ * unwrapped. null for anything else (a bug), whose stack is worth seeing.
+ */
+export function errorLine(command: string, err: unknown): string | null {
+  if (err instanceof SpliteeError) {
+    // a message that already names the command ('run: unknown option: ...') is not prefixed twice
+    return err.message.startsWith(`${command}: `) ? `splitee ${err.message}` : `splitee ${command}: ${err.message}`;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string' && typeof e.path === 'string') {
+    return `splitee ${command}: ${e.syscall} failed: got '${e.path}' (${e.code}), expected a path this process can use`;
+  }
+  return null;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
