@@ -44,7 +44,8 @@ export function summaryRows(s: RunScore, unit: string): [string, string, string]
   ];
 }
 
-export function runReportHtml(r: RunReportInput): string {
+/** The report's four SVG plots: cost, accuracy, regret (running, over rounds) and the splits played. */
+function runReportPlots(r: RunReportInput): string {
   const s = r.score;
   const c = s.curves;
   const L = s.splitCounts.length - 1;
@@ -82,6 +83,11 @@ export function runReportHtml(r: RunReportInput): string {
     vals.push(s.splitCounts[i]);
   }
   const histSvg = barChart({ title: 'Splits played', xLabel: 'split layer (stages on the device)', yLabel: 'rounds', categories: cats, series: [{ name: r.policy, values: vals }] });
+  return `${costSvg}${accSvg}${regretSvg}${histSvg}`;
+}
+
+export function runReportHtml(r: RunReportInput): string {
+  const s = r.score;
   const rows = summaryRows(s, r.unit)
     .map(([k, a, b]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(a)}</td><td>${escapeXml(b)}</td></tr>`)
     .join('\n');
@@ -114,7 +120,7 @@ ${rows}
 ${notes}
 <h2>Plots</h2>
 <div class="plots">
-${costSvg}${accSvg}${regretSvg}${histSvg}</div>
+${runReportPlots(r)}</div>
 <h2>Parameters</h2>
 <table>
 ${params}
