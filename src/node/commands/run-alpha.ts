@@ -38,7 +38,7 @@ export interface AutoAlpha extends AlphaChoice {
 
 /** The held-out trace of `model` (cached, or computed and cached). */
 export function heldoutTrace(model: LoadedModel, log: (line: string) => void = () => {}): { trace: Trace; source: string; computed: boolean } {
-  const data = HELDOUT_SOURCES[model.architecture];
+  const data = model.family.data.heldout;
   if (data === undefined) throw new ArgumentError(`--alpha auto: no held-out source data for architecture ${model.architecture}: expected one of ${Object.keys(HELDOUT_SOURCES).join(', ')}; hint: pass --alpha A or --alpha-trace FILE`);
   const dirs = [join(model.dir, 'traces'), join('splitee-out', 'cache', `${model.id}-${model.hash.slice(0, 12)}`)];
   for (const d of dirs) {

@@ -18,7 +18,7 @@ import { packageRoot } from '../datasets/fashion-mnist.js';
 import { autoAlpha } from './run-alpha.js';
 import { resolveSource } from './run-trace.js';
 import type { SourceRequest, TraceSource } from './trace.js';
-import { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, newestLog, timestamp, type RunSettings } from './run-options.js';
+import { DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, newestLog, timestamp, type RunSettings } from './run-options.js';
 import { activationChannels, measureGflops } from './device-speed.js';
 import { int, nonNeg, num, pos } from './args.js';
 
@@ -121,7 +121,7 @@ function freshPlan(v: RunValues, info: (line: string) => void): RunPlan {
   const samples = int(str(v, 'samples'), 'samples', DEFAULT_SAMPLES, 1);
   const seed = num(str(v, 'seed'), 'seed', DEFAULTS.seed, Number.isInteger, 'an integer');
   const logPath = v.log ?? join(DEFAULT_OUT, `run-${timestamp()}.jsonl`);
-  const distortion = str(v, 'distortion') ?? DEFAULT_DISTORTION[model.architecture];
+  const distortion = str(v, 'distortion') ?? model.family.data.defaultDistortion;
   const req: SourceRequest = { data: str(v, 'data'), labels: str(v, 'labels'), distortion, seed, limit: samples };
   const src = resolveSource(model, req);
   const { costs, deviceGflops, mu } = planCosts(v, model, src, f, offload, { bandwidthMbps, rttMs });
