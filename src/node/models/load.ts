@@ -11,14 +11,14 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { ConfigError, FormatError } from '../../tensor/errors.js';
 import { fastKernels, type Kernels } from '../../tensor/kernels/index.js';
 import { parseSafetensors, type SafetensorsFile } from '../../tensor/io/safetensors.js';
 import type { MultiExitNetwork } from '../../layers/network.js';
 import { RESNET_ARCHITECTURE } from '../../layers/config.js';
 import { buildResNet } from '../../layers/resnet.js';
-import { BERT_ARCHITECTURE } from '../../layers/bert-config.js';
+import { BERT_ARCHITECTURE, isBertConfig } from '../../layers/bert-config.js';
 import { buildBert } from '../../layers/bert.js';
 import { IoError } from '../datasets/idx-file.js';
 
@@ -41,17 +41,19 @@ export interface LoadedModel<N extends MultiExitNetwork = MultiExitNetwork> {
 }
 
 /** Builds a network of one architecture from the parsed config and weights. */
-export type ModelBuilder = (config: Record<string, unknown>, tensors: SafetensorsFile, kernels: Kernels, source: string) => MultiExitNetwork;
+export type ModelBuilder = (config: Record<string, unknown>, tensors: SafetensorsFile, kernels: Kernels, source: string, folderName: string) => MultiExitNetwork;
 
 /** The architectures loadModel knows, by config.architecture. */
 export const MODEL_BUILDERS: Readonly<Record<string, ModelBuilder>> = {
   [RESNET_ARCHITECTURE]: (config, tensors, kernels, source) => buildResNet(config, tensors, kernels, source),
-  [BERT_ARCHITECTURE]: (config, tensors, kernels, source) => buildBert(config, tensors, kernels, source),
+  [BERT_ARCHITECTURE]: (config, tensors, kernels, source, folderName) => buildBert(config, tensors, kernels, source, folderName),
 };
 
-/** config.architecture, or splitee.architecture for a Hugging Face config.json with a "splitee" block. */
+/** config.architecture, or splitee.architecture for a Hugging Face config.json with a "splitee" block, or
+ *  'bert-multi-exit' for a plain Hugging Face BertForSequenceClassification config.json. */
 export function configArchitecture(cfg: Record<string, unknown>): unknown {
   if (cfg.architecture !== undefined) return cfg.architecture;
+  if (cfg.splitee === undefined && isBertConfig(cfg)) return BERT_ARCHITECTURE;
   const sp = cfg.splitee;
   return typeof sp === 'object' && sp !== null && !Array.isArray(sp) ? (sp as Record<string, unknown>).architecture : undefined;
 }
@@ -102,7 +104,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   }
   let network: MultiExitNetwork;
   try {
-    network = build(cfg, tensors, opts.kernels ?? fastKernels, wPath);
+    network = build(cfg, tensors, opts.kernels ?? fastKernels, wPath, basename(abs));
   } catch (e) {
     // Name the folder in config errors too (the weights path is already in tensor messages).
     if (e instanceof ConfigError && !e.message.includes(abs)) throw new ConfigError(`${where}(${abs}): ${e.message}`);
