@@ -13,7 +13,7 @@
  * blocks[0].in, blocks[i].out == blocks[i+1].in), so a bad config never reaches the weights.
  */
 import { ConfigError } from '../tensor/errors.js';
-import { normalizeSpecFromConfig, type NormalizeSpec } from '../splitee/stream/preprocess.js';
+import { normalizeSpecFromConfig, type NormalizeSpec } from './preprocess.js';
 
 export interface StemSpec {
   in: number;

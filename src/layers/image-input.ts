@@ -4,12 +4,12 @@
  *   uint8 [n*C*H*W] --(x * scale)--> pixels in [0,1] [n*C*H*W]   (distortions apply here)
  *                   --(config.input.normalize, per image)--> x0 [n,C,H,W]
  *
- * The normalization is src/splitee/stream/preprocess.ts (the formula tools/resnet/common.py
+ * The normalization is src/layers/preprocess.ts (the formula tools/resnet/common.py
  * `standardize` uses: biased variance over all of an image's pixels, eps from the config).
  */
 import { ShapeError, formatShape } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { applyNormalize } from '../splitee/stream/preprocess.js';
+import { applyNormalize } from './preprocess.js';
 import type { ImageInputSpec } from './config.js';
 
 function imageSize(spec: ImageInputSpec): number {

@@ -12,6 +12,7 @@
  *   encoding, divided by the link bandwidth, plus the link latency.
  */
 import { ArgumentError, FormatError } from '../tensor/errors.js';
+import { describe, isRecord } from './describe.js';
 import type { NetworkProfile } from '../layers/network.js';
 
 export interface CostTable {
@@ -190,11 +191,17 @@ export function costTableToJSON(c: CostTable): CostTableJSON {
   return { kind: c.kind, unit: c.unit, numExits: c.numExits, cloudOnly: c.cloudOnly, device: Array.from(c.device), offload: Array.from(c.offload) };
 }
 
+/** A bounded description of a claimed cost table (never serialized whole: it is untrusted). */
+function describeTable(j: unknown): string {
+  if (!isRecord(j)) return describe(j);
+  return `numExits ${describe(j.numExits)}, device ${describe(j.device)}, offload ${describe(j.offload)}`;
+}
+
 export function costTableFromJSON(j: CostTableJSON): CostTable {
   const ok =
     j !== null && typeof j === 'object' && Number.isInteger(j.numExits) && j.numExits >= 1 && Array.isArray(j.device) && Array.isArray(j.offload) &&
     j.device.length === j.numExits + 1 && j.offload.length === j.numExits + 1 && [...j.device, ...j.offload].every((v) => typeof v === 'number' && Number.isFinite(v));
-  if (!ok) throw new FormatError(`costTableFromJSON: invalid cost table: got ${JSON.stringify(j)}, expected {numExits, device[L+1], offload[L+1]} of finite numbers`);
+  if (!ok) throw new FormatError(`costTableFromJSON: invalid cost table: got ${describeTable(j)}, expected {numExits, device[L+1], offload[L+1]} of finite numbers`);
   return { kind: String(j.kind), unit: String(j.unit), numExits: j.numExits, cloudOnly: Boolean(j.cloudOnly), device: Float64Array.from(j.device), offload: Float64Array.from(j.offload) };
 }
 

@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from '../tensor/errors.js';
 import type { Rng } from './rng.js';
-import { armRewardUnchecked, type RewardModel } from './reward.js';
+import { armRewardUnchecked, exits, type RewardModel } from './reward.js';
 import type { CostTable } from './cost.js';
 import type { Trace } from './trace.js';
 import type { ReplayResult, RowOrder } from './replay.js';
@@ -23,9 +23,9 @@ export function armMeanRewards(trace: Trace, model: RewardModel): number[] {
   return out;
 }
 
-/** The exit the device cascade stops at for the row at conf[base..]: the first j < L with conf >= alpha, else L. */
+/** The exit the device cascade stops at for the row at conf[base..]: the first j < L that exits (reward.ts exits), else L. */
 export function cascadeExit(conf: Float64Array, base: number, L: number, alpha: number): number {
-  for (let j = 1; j < L; j++) if (conf[base + j - 1] >= alpha) return j;
+  for (let j = 1; j < L; j++) if (exits(alpha, conf[base + j - 1])) return j;
   return L;
 }
 

@@ -16,7 +16,7 @@
  */
 import { ArgumentError } from '../tensor/errors.js';
 import { Rng } from './rng.js';
-import { rewardModel, type RewardModel } from './reward.js';
+import { exits, rewardModel, type RewardModel } from './reward.js';
 import type { CostTable } from './cost.js';
 import { createPolicy, type Observation, type PolicyOptions, type SideRule, type SplitPolicy } from './policy.js';
 import { requireLabels, validateTrace, type Trace } from './trace.js';
@@ -175,7 +175,7 @@ export function replay(trace: Trace, policy: string | PolicyFactory, options: Re
         off = true;
         c = cl;
         y = pred[base + L - 1];
-      } else if (s === L || (!cascade && conf[base + s - 1] < alpha)) {
+      } else if (s === L || (!cascade && !exits(alpha, conf[base + s - 1]))) {
         off = s !== L;
         c = cl;
         y = pred[base + L - 1];

@@ -11,6 +11,15 @@
 import { ArgumentError } from '../tensor/errors.js';
 import type { CostTable } from './cost.js';
 
+/**
+ * The exit rule, in one place: a split's confidence C exits on the device iff C >= alpha, except that
+ * alpha >= 1 never exits. "alpha = 1" means "no early exit", and float32 softmax saturates to exactly
+ * 1.0 (a logit gap of ~20 suffices), so C >= 1 alone would still let such samples exit.
+ */
+export function exits(alpha: number, c: number): boolean {
+  return c >= alpha && alpha < 1;
+}
+
 export interface RewardModel {
   /** Exit threshold on the split's confidence. */
   readonly alpha: number;
@@ -47,7 +56,7 @@ export function offloads(m: RewardModel, arm: number, confArm: number): boolean 
   if (arm === 0) return true;
   if (arm === m.costs.numExits) return false;
   checkConf('offloads', arm, confArm);
-  return confArm < m.alpha;
+  return !exits(m.alpha, confArm);
 }
 
 /**
@@ -59,7 +68,7 @@ export function armReward(m: RewardModel, arm: number, confArm: number, confFina
   checkArm('armReward', m, arm);
   const L = m.costs.numExits;
   if (arm > 0 && arm < L) checkConf('armReward', arm, confArm);
-  if (arm === 0 || arm === L || confArm < m.alpha) checkConf('armReward', 'L', confFinal);
+  if (arm === 0 || arm === L || !exits(m.alpha, confArm)) checkConf('armReward', 'L', confFinal);
   return armRewardUnchecked(m, arm, confArm, confFinal);
 }
 
@@ -72,7 +81,7 @@ export function armRewardUnchecked(m: RewardModel, arm: number, confArm: number,
   const c = m.costs;
   if (arm === 0) return confFinal - m.mu * c.offload[0];
   if (arm === c.numExits) return confFinal - m.mu * c.device[arm];
-  if (confArm >= m.alpha) return confArm - m.mu * c.device[arm];
+  if (exits(m.alpha, confArm)) return confArm - m.mu * c.device[arm];
   return confFinal - m.mu * (c.device[arm] + c.offload[arm]);
 }
 

@@ -38,6 +38,7 @@ import { checkActivationShape } from './cloud.js';
 import { encodeResumeRequest } from './wire.js';
 import type { CloudTransport } from './transport.js';
 import { RunTotals } from './run-totals.js';
+import { exits } from './reward.js';
 
 export { RunTotals } from './run-totals.js';
 
@@ -201,7 +202,7 @@ export class SplitRunner<S = unknown> {
       confidences.push(c.conf);
       pred = c.pred;
       conf = c.conf;
-      if (cascade && c.conf >= alpha) {
+      if (cascade && exits(alpha, c.conf)) {
         split = s;
         break;
       }
@@ -218,7 +219,7 @@ export class SplitRunner<S = unknown> {
       outcome = 'final';
       finalConf = conf;
       cost = costs.device[L];
-    } else if (split > 0 && conf >= alpha) {
+    } else if (split > 0 && exits(alpha, conf)) {
       outcome = 'exit';
       cost = costs.device[split];
     } else {

@@ -14,6 +14,7 @@
  * - windowed:   only the last `window` rounds count (SW-UCB); horizon = min(rounds, window).
  */
 import { ArgumentError, FormatError } from '../tensor/errors.js';
+import { describe, isRecord } from './describe.js';
 
 export type StatsKind = 'plain' | 'discounted' | 'windowed';
 
@@ -145,9 +146,9 @@ export class ArmStats {
 
   static restore(s: StatsState): ArmStats {
     const bad = (what: string): never => {
-      // long arrays summarized, so a huge corrupt input is not serialized whole for 200 characters
-      const shown = JSON.stringify(s, (_k, v: unknown) => (Array.isArray(v) && v.length > 16 ? `[${v.length} entries]` : v));
-      throw new FormatError(`ArmStats.restore: invalid state: ${what}; got ${String(shown).slice(0, 200)}, expected a snapshot() of ArmStats`);
+      // described, never serialized: the input is untrusted (deep JSON would overflow the stack)
+      const shown = isRecord(s) ? `kind ${describe(s.kind)}, numArms ${describe(s.numArms)}, n ${describe(s.n)}, sum ${describe(s.sum)}` : describe(s);
+      throw new FormatError(`ArmStats.restore: invalid state: ${what}; got ${shown}, expected a snapshot() of ArmStats`);
     };
     if (s === null || typeof s !== 'object') bad('not an object');
     // Sizes against the data actually present, before the constructor allocates numArms (and, windowed,

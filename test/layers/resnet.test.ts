@@ -4,7 +4,7 @@ import { ArgumentError, ConfigError, ShapeError } from '../../src/tensor/errors.
 import { Tensor } from '../../src/tensor/tensor.js';
 import { fastKernels, referenceKernels } from '../../src/tensor/kernels/index.js';
 import { buildResNet, ResNetModel } from '../../src/layers/resnet.js';
-import { standardizeBatch } from '../../src/splitee/stream/preprocess.js';
+import { standardizeBatch } from '../../src/layers/preprocess.js';
 import { Rng } from '../../src/splitee/rng.js';
 import { expectClose } from '../helpers/close.js';
 import { randomArray } from '../helpers/random.js';

@@ -4,8 +4,9 @@ import fc from 'fast-check';
 import { createPolicy, restorePolicy, POLICY_NAMES, type Observation, type SplitPolicy } from '../../src/splitee/policy.js';
 import { paperCosts } from '../../src/splitee/cost.js';
 import { ArmStats } from '../../src/splitee/stats.js';
-import { ArgumentError, StateError } from '../../src/tensor/errors.js';
+import { ArgumentError, FormatError, StateError } from '../../src/tensor/errors.js';
 import type { BanditPolicy } from '../../src/splitee/policies/base.js';
+import { UcbPolicy } from '../../src/splitee/policies/splitee.js';
 
 const costs = (L: number, cloudOnly: number | null = null) => paperCosts({ numExits: L, lambda: 0.1, offload: 0.5, cloudOnly });
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
@@ -215,6 +216,70 @@ test('baselines: final, cloud, fixed, random (uniform, seeded), threshold', () =
   const hist = [0, 0, 0, 0];
   for (let t = 1; t <= 8000; t++) hist[r.choose(t) - 1]++;
   for (const h of hist) assert.ok(Math.abs(h - 2000) < 150, `random split histogram ${hist}`);
+});
+
+test('UcbPolicy bonus is c * sqrt(ln t / n_i), tight margins, c = 2.5', () => {
+  // L = 2, arm 1 played once with mean 0.5 - d, arm 2 four times with mean 0.5. At round t = 10:
+  //   index_1 - index_2 = -d + 2.5 * sqrt(ln 10) * (1 - 1/2) = 1.896784 - d.
+  // d = 1.92: arm 2 (with ln(t + 1) it would be 1.935642 - d > 0: arm 1).
+  // d = 1.85: arm 1 (with sqrt(c ln t / n) it would be 0.5 * sqrt(2.5 ln 10) = 1.199635 - d < 0: arm 2).
+  const drive = (d: number): number => {
+    const p = new UcbPolicy('splitee', { costs: costs(2), alpha: 0.8, c: 2.5 }, false);
+    p.update({ split: 1, confidences: [0.9, NaN], offloaded: false, finalConf: null, cost: 0.4 + d });
+    for (let k = 0; k < 4; k++) p.update({ split: 2, confidences: [0.3, 0.5], offloaded: false, finalConf: 0.5, cost: 0 });
+    close(p.armStats().mean[0], 0.5 - d);
+    return p.choose(10);
+  };
+  assert.is(drive(1.92), 2);
+  assert.is(drive(1.85), 1);
+  // and at round 3 with n = (1, 1): equal bonuses, the larger mean wins; ties to the shallower arm
+  const p = new UcbPolicy('splitee', { costs: costs(2), alpha: 0.8, c: 2.5 }, false);
+  p.update({ split: 1, confidences: [0.9, NaN], offloaded: false, finalConf: null, cost: 0.4 });
+  p.update({ split: 2, confidences: [0.3, 0.5], offloaded: false, finalConf: 0.5, cost: 0 });
+  assert.is(p.choose(3), 1);
+});
+
+test('restorePolicy type-checks every field of a snapshot: named FormatErrors, bounded messages', () => {
+  const good = createPolicy('splitee-s', { costs: costs(3), alpha: 0.5, seed: 4 }).snapshot();
+  const clone = (): Record<string, any> => JSON.parse(JSON.stringify(good));
+  const deep = (n: number): unknown => {
+    let v: unknown = 0.5;
+    for (let i = 0; i < n; i++) v = [v];
+    return v;
+  };
+  const isFmt = (re: RegExp) => (e: unknown) => e instanceof FormatError && re.test((e as Error).message) && (e as Error).message.length < 400;
+  const cases: [string, (s: Record<string, any>) => void, RegExp][] = [
+    ['options missing', (s) => delete s.options, /^restorePolicy: invalid options: got undefined \(missing\), expected an object/],
+    ['options an array', (s) => (s.options = [1]), /invalid options: got an array of 1 entries/],
+    ['alpha a string', (s) => (s.options.alpha = '0.5'), /invalid options\.alpha: got the string "0\.5", expected a finite number or absent/],
+    ['alpha true', (s) => (s.options.alpha = true), /invalid options\.alpha: got boolean true/],
+    ['alpha [0.5]', (s) => (s.options.alpha = [0.5]), /invalid options\.alpha: got an array of 1 entries/],
+    ['alpha deep', (s) => (s.options.alpha = deep(10000)), /invalid options\.alpha: got an array of 1 entries/],
+    ['alpha out of range', (s) => (s.options.alpha = 2), /^restorePolicy: options rejected: policy 'splitee-s': invalid alpha: got 2/],
+    ['seed a string', (s) => (s.options.seed = '4'), /invalid options\.seed: got the string "4"/],
+    ['side unknown', (s) => (s.options.side = 'half'), /invalid options\.side: got the string "half", expected one of observable, full/],
+    ['unknown option', (s) => (s.options.evil = 1), /invalid options: got the string "key evil"/],
+    ['costs missing', (s) => delete s.options.costs, /invalid options\.costs: got undefined/],
+    ['costs deep', (s) => (s.options.costs.device = deep(10000)), /^costTableFromJSON: invalid cost table: got numExits number 3, device an array of 1 entries/],
+    ['plays a string', (s) => (s.plays = '1,2,3'), /invalid plays: got the string "1,2,3"/],
+    ['plays huge', (s) => (s.plays = new Array(100000).fill(0)), /invalid plays: got an array of 100000 entries, expected an array of at most 4096/],
+    ['plays deep', (s) => (s.plays = [deep(10000), 0, 0]), /invalid plays: got an array of 3 entries/],
+    ['plays wrong length', (s) => (s.plays = [0, 0]), /invalid plays: got an array of 2 entries, expected 3 integers/],
+    ['stats a number', (s) => (s.stats = 3), /invalid stats: got number 3, expected null or an ArmStats snapshot/],
+    ['stats deep', (s) => (s.stats.n = deep(10000)), /^ArmStats\.restore: invalid state: .*got kind the string "plain", numArms number 3, n an array of 1 entries/],
+    ['rng a string', (s) => (s.rng = 'x'), /invalid rng: got the string "x"/],
+    ['rng state deep', (s) => (s.rng.state = deep(10000)), /invalid rng\.state: got an array of 1 entries, expected an array of 4 integers/],
+    ['rng spare a string', (s) => (s.rng.spareNormal = '1'), /invalid rng\.spareNormal: got the string "1"/],
+    ['name long', (s) => (s.name = 'x'.repeat(5000)), /invalid name: got a string of 5000 characters/],
+    ['format deep', (s) => (s.format = deep(10000)), /not a policy snapshot: format: got an array of 1 entries/],
+  ];
+  for (const [what, mutate, re] of cases) {
+    const s = clone();
+    mutate(s);
+    assert.throws(() => restorePolicy(s), isFmt(re), what);
+  }
+  assert.throws(() => restorePolicy(deep(10000)), isFmt(/not a policy snapshot: value: got an array of 1 entries/));
+  assert.equal(restorePolicy(clone()).snapshot(), good);
 });
 
 test.run();

@@ -126,4 +126,27 @@ test('errors: a cost table for another L, an invalid run count', () => {
   assert.throws(() => replay(tiny, 'final', { ...opts, runs: 0 }), /invalid runs: got 0/);
 });
 
+test('a shuffled replay is pinned for a seed: row order first, then the policy seed, from one stream', () => {
+  const trace = syntheticTrace({ rows: 12, exits: 3, seed: 5 });
+  const seen: { seed: number; first: number[] }[] = [];
+  const factory = (ctx: { run: number; seed: number }): SplitPolicy => {
+    const inner = createPolicy('random', { costs, alpha: 0.8, seed: ctx.seed });
+    const rec = { seed: ctx.seed, first: [] as number[] };
+    seen.push(rec);
+    return {
+      name: 'rec', numArms: inner.numArms, numExits: inner.numExits, execution: 'split',
+      choose: (t: number) => inner.choose(t),
+      update: (o: Observation) => {
+        if (rec.first.length < 4) rec.first.push(o.finalConf ?? o.confidences[o.split - 1]);
+        inner.update(o);
+      },
+      playCounts: () => inner.playCounts(), snapshot: () => inner.snapshot(),
+    };
+  };
+  const r = replay(trace, factory, { costs, alpha: 0.8, runs: 2, seed: 3, order: 'shuffle' });
+  assert.equal(seen.map((x) => x.seed), [1886857359, 670257686]);
+  assert.equal(seen.map((x) => x.first.map((v) => Math.round(v * 1e6))), [[1000000, 857133, 967538, 1000000], [1000000, 949471, 1000000, 1000000]]);
+  assert.equal(r.perRun.costPerSample, [0.4583333333333333, 0.4083333333333332]);
+});
+
 test.run();

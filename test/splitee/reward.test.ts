@@ -83,8 +83,8 @@ test('property: offloads exactly when arm 0, or an inner arm below alpha', () =>
   const m = rewardModel(0, 1, paperCosts({ numExits: 3, lambda: 0.1, offload: 0.5 }));
   assert.is(offloads(m, 1, 0), false); // alpha 0: every inner arm exits
   const strict = rewardModel(1, 1, m.costs);
-  assert.is(offloads(strict, 1, 0.999999), true); // alpha 1: only a certain exit stays
-  assert.is(offloads(strict, 1, 1), false);
+  assert.is(offloads(strict, 1, 0.999999), true); // alpha 1: no early exit
+  assert.is(offloads(strict, 1, 1), true); // ... and alpha 1 means no early exit, even at a saturated C = 1
 });
 
 test('property: the reward never rises with mu, lambda or o, and never falls with C_L', () => {

@@ -6,6 +6,7 @@ import { createPolicy, type Observation, type SplitPolicy } from '../../src/spli
 import { CloudService } from '../../src/splitee/cloud.js';
 import { LocalCloud, HttpCloud, CloudError, type CloudTransport, type FetchLike } from '../../src/splitee/transport.js';
 import { SplitRunner, observationOf, type RoundRecord, type RunnerOptions } from '../../src/splitee/runner.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { encodeResumeResponse } from '../../src/splitee/wire.js';
 import { ToyNetwork, TOY_HASH, toySamples, type ToySample } from '../helpers/toy-network.js';
 
@@ -241,6 +242,37 @@ test('a wrong input shape from prepare rejects the step and consumes no round', 
     assert.match((e as Error).message, /shape/);
   }
   assert.is(runner.t, 1);
+});
+
+
+test('exit at C_i exactly alpha (0.75, exact in float32): C_i >= alpha exits, it is not C_i > alpha', async () => {
+  const { runner } = setup('fixed:2', { alpha: 0.75, policy: createPolicy('fixed:2', { costs, alpha: 0.75 }) });
+  const r = await runner.step(s([0.5, 0.75, 0.3, 0.95], 4));
+  assert.is(r.confidences[1], 0.75); // the toy's softmax gives exactly 0.75 (12 / 16)
+  assert.equal([r.outcome, r.offloaded, r.prediction, r.bytesSent], ['exit', false, 4, 0]);
+});
+
+/** The toy, except that a wanted confidence above 0.99999 gives a logit gap of 30: float32 softmax is exactly 1. */
+class SaturatingToy extends ToyNetwork {
+  override exitLogits(k: number, x: Tensor): Tensor {
+    const out = super.exitLogits(k, x);
+    const row = x.contiguous().flat();
+    if (row[k - 1] > 0.99999) {
+      const v = out.contiguous().flat();
+      for (let j = 0; j < v.length; j++) v[j] = v[j] > 0 ? 30 : 0;
+    }
+    return out;
+  }
+}
+
+test('alpha = 1 means no early exit, even when float32 softmax saturates to exactly 1', async () => {
+  const { runner } = setup('fixed:2', { alpha: 1, policy: createPolicy('fixed:2', { costs, alpha: 1 }), network: new SaturatingToy({ L }) });
+  const r = await runner.step(s([0.5, 0.9999999, 0.3, 0.95], 4));
+  assert.is(r.confidences[1], 1); // saturated
+  assert.equal([r.outcome, r.offloaded], ['offload', true]);
+  const cascade = setup('threshold', { alpha: 1, policy: createPolicy('threshold', { costs, alpha: 1 }), network: new SaturatingToy({ L }) }).runner;
+  const c = await cascade.step(s([0.9999999, 0.9999999, 0.9999999, 0.95], 4));
+  assert.equal([c.split, c.outcome], [L, 'final']);
 });
 
 test.run();

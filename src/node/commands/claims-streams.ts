@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import type { SingleBar } from 'cli-progress';
 import { FormatError } from '../../tensor/errors.js';
 import { formatTrace, parseTrace, type Trace } from '../../splitee/trace.js';
-import { BertModel } from '../../layers/bert.js';
 import type { LoadedModel } from '../models/load.js';
 import type { SourceRequest } from './trace.js';
-import { DEFAULT_TEXT_SOURCE } from './trace-text.js';
+import { DEFAULT_TEXT_SOURCE } from '../sources/text-source.js';
 import { traceInWorker } from './run-trace.js';
 
-export const isText = (model: LoadedModel): boolean => model.network instanceof BertModel;
+/** Whether the model's samples are texts (its family's input). */
+export const isText = (model: LoadedModel): boolean => model.family.input === 'text';
 
 export function defaultStreams(model: LoadedModel, data: string | undefined): string[] {
   if (isText(model)) return [data ?? DEFAULT_TEXT_SOURCE];

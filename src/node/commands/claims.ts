@@ -25,7 +25,7 @@ import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
 import { ArgumentError } from '../../tensor/errors.js';
 import { loadModel } from '../models/load.js';
 import { defaultStreams, isText, traceStreams } from './claims-streams.js';
-import { DEFAULT_TEXT_SOURCE } from './trace-text.js';
+import { DEFAULT_TEXT_SOURCE } from '../sources/text-source.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
 import { lineChart } from '../report/plots.js';
 import { autoAlpha } from './run-alpha.js';

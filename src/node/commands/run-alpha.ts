@@ -21,12 +21,12 @@ import { formatTrace, parseTrace, type Trace } from '../../splitee/trace.js';
 import type { LoadedModel } from '../models/load.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
 import { computeTrace, resolveSource } from './run-trace.js';
+import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
 
-/** The held-out labelled source data of each architecture. */
-export const HELDOUT_SOURCES: Record<string, string> = {
-  'resnet-multi-exit': 'fashion-mnist:heldout',
-  'bert-multi-exit': 'spam-assassin:source-heldout',
-};
+/** The held-out labelled source data of each architecture: the families' data.heldout. */
+export const HELDOUT_SOURCES: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(DEFAULT_FAMILIES.flatMap((f) => (f.data.heldout === undefined ? [] : [[f.architecture, f.data.heldout]]))),
+);
 
 export interface AutoAlpha extends AlphaChoice {
   /** Where the held-out trace came from. */

@@ -9,11 +9,14 @@ import type { CostTableJSON, Encoding } from '../../splitee/cost.js';
 import { describePolicies } from '../../splitee/policy.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
 import type { AutoAlpha } from './run-alpha.js';
+import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
 
 /** The default model folder, relative to the package root (not the cwd). */
 export const DEFAULT_MODEL = 'weights/fmnist-resnet';
-/** Default distortion per architecture (image: a shipped deployment distortion; text: none). */
-export const DEFAULT_DISTORTION: Record<string, string> = { 'resnet-multi-exit': 'gaussian-noise:deploy' };
+/** Default distortion per architecture (image: a shipped deployment distortion; text: none): the families' data.defaultDistortion. */
+export const DEFAULT_DISTORTION: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(DEFAULT_FAMILIES.flatMap((f) => (f.data.defaultDistortion === undefined ? [] : [[f.architecture, f.data.defaultDistortion]]))),
+);
 /** Default number of samples: all of --data (the whole shipped sample: about 40 s here, see README). */
 export const DEFAULT_SAMPLES = Infinity;
 export const DEFAULT_OUT = 'splitee-out';

@@ -1,7 +1,7 @@
 /**
- * The stream's full trace for `splitee run` (and `splitee claims`): every exit's confidence and
- * prediction on every sample, with batched forward passes (forwardAll, batch 64), the same numbers
- * `splitee trace` writes. The final-layer baseline and the regret of a live run are computed from it.
+ * Tracing, for `splitee trace`, `splitee run` and `splitee claims`: every exit's confidence and
+ * prediction on every sample, with batched forward passes (the family's forwardAll, batch 64), the
+ * numbers `splitee trace` writes. The final-layer baseline and the regret of a live run are computed from it.
  *
  * traceInWorker runs computeTrace in a node:worker_threads worker that loads its own copy of the
  * model and resolves the same data source, so the trace and the live run use both cores and the
@@ -9,46 +9,47 @@
  * tsx's loader itself (a worker does not inherit the --import hooks); from dist it loads the .js.
  */
 import { Worker } from 'node:worker_threads';
-import { ArgumentError, SpliteeError, StateError, type ErrorCode } from '../../tensor/errors.js';
+import { SpliteeError, StateError, type ErrorCode } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Trace } from '../../splitee/trace.js';
-import { ResNetModel } from '../../layers/resnet.js';
-import { BertModel } from '../../layers/bert.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
-import { DATA_SOURCES, writeExit, type SourceRequest, type TraceSource } from './trace.js';
+import { resolveSource, type SourceRequest, type TraceSource } from '../data-sources.js';
+
+export { resolveSource } from '../data-sources.js';
 
 export const TRACE_BATCH = 64;
 
-/** The data source of `req` for `model` (DATA_SOURCES, per architecture). */
-export function resolveSource(model: LoadedModel, req: SourceRequest, where = 'run'): TraceSource {
-  const resolve = DATA_SOURCES[model.architecture];
-  if (resolve === undefined) throw new ArgumentError(`${where}: no data sources for architecture ${model.architecture}: expected one of ${Object.keys(DATA_SOURCES).join(', ')}`);
-  return resolve(model, req);
-}
-
-/** Every exit's logits for a batch (ResNet and BERT have a batched forwardAll; others stage by stage). */
-function forwardAll(model: LoadedModel, x: Tensor, mask: Float32Array | undefined): Tensor[] {
-  const net = model.network;
-  if (net instanceof ResNetModel) return net.forwardAll(x);
-  if (net instanceof BertModel) return net.forwardAll(x, mask);
-  const res: Tensor[] = [];
-  let h = x;
-  for (let k = 1; k <= net.numStages; k++) {
-    h = net.runStages(k - 1, k, h, mask);
-    res.push(net.exitLogits(k, h, mask).clone());
+/** conf[r*L + k-1], pred[...] of exit k for rows r0.. from logits [n, K] (max softmax, first argmax). */
+export function writeExit(conf: Float64Array, pred: Int32Array, logits: Tensor, k: number, L: number, r0: number): void {
+  const [n, K] = logits.shape;
+  const x = logits.flat();
+  for (let i = 0; i < n; i++) {
+    const o = i * K;
+    let m = -Infinity;
+    let arg = 0;
+    for (let j = 0; j < K; j++) {
+      if (x[o + j] > m) {
+        m = x[o + j];
+        arg = j;
+      }
+    }
+    let s = 0;
+    for (let j = 0; j < K; j++) s += Math.exp(x[o + j] - m);
+    const c = 1 / s; // softmax at the argmax: exp(0) / sum
+    conf[(r0 + i) * L + k - 1] = Math.round(c * 1e6) / 1e6;
+    pred[(r0 + i) * L + k - 1] = arg;
   }
-  return res;
 }
 
-/** The trace of `src` (conf rounded to 6 decimals, as in the CSV). */
-export function computeTrace(model: LoadedModel, src: TraceSource, batch = TRACE_BATCH, onProgress?: (done: number, total: number) => void): Trace {
+/** The trace of `src` (conf rounded to 6 decimals, as in the CSV): batched model.family.forwardAll. */
+export function computeTrace(model: Pick<LoadedModel, 'family' | 'network'>, src: TraceSource, batch = TRACE_BATCH, onProgress?: (done: number, total: number) => void): Trace {
   const L = model.network.numStages;
   const N = src.count;
   const conf = new Float64Array(N * L);
   const pred = new Int32Array(N * L);
   for (let r = 0; r < N; r += batch) {
     const n = Math.min(batch, N - r);
-    const logits = forwardAll(model, src.batch(r, n), src.mask?.(r, n));
+    const logits = model.family.forwardAll(model.network, src.batch(r, n), src.mask?.(r, n));
     for (let k = 1; k <= L; k++) writeExit(conf, pred, logits[k - 1], k, L, r);
     onProgress?.(r + n, N);
   }

@@ -1,92 +1,45 @@
 /**
- * Text -> the stage-0 input of a text model: token ids stored as floats [N,T] and the attention mask [N,T].
- *
- * Tokenization is tokenizers.js (`@huggingface/tokenizers`) through src/node/datasets/bert-tokenizer.ts
- * (`bertEncode`: [CLS] + the first maxLength - 2 WordPiece ids + [SEP], the ids the model was trained on).
- * tokenizers.js is pure JS with no dependencies and runs under --disallow-code-generation-from-strings
- * (checked); only the file reading here is node-only.
- *
- * One sample: no padding, no mask (T = its own length). A batch: every row padded with [PAD] to the
- * longest row, mask 1 on tokens and 0 on padding (BERT right padding); a batch whose rows all have the
- * same length gets no mask.
+ * The tokenizer files of a text model folder (tokenizer.json + tokenizer_config.json beside config.json),
+ * read from disk for the core's TextInput / bertTokenizer (src/layers/text-input.ts, bert-tokenizer.ts),
+ * which take them as parsed JSON. A missing file is an IoError (E_IO) naming the path.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArgumentError, ConfigError } from '../../tensor/errors.js';
-import { Tensor } from '../../tensor/tensor.js';
-import { bertEncode, bertTokenizer, type BertTokenizer } from '../datasets/bert-tokenizer.js';
+import { ConfigError, FormatError } from '../../tensor/errors.js';
+import { TextInput } from '../../layers/text-input.js';
 import { IoError } from '../datasets/idx-file.js';
 
-export interface TextBatch {
-  /** [N,T] token ids as floats, T = the longest row. */
-  ids: Tensor;
-  /** [N,T] 1 (token) / 0 (padding); undefined when no row is padded. */
-  mask: Float32Array | undefined;
-  /** [N] tokens per row, [CLS] and [SEP] included. */
-  lengths: Int32Array;
+export interface TokenizerFiles {
+  /** tokenizer.json, parsed */
+  json: object;
+  /** tokenizer_config.json, parsed */
+  config: object;
 }
 
-/** Rows of ids (each [len], 1 <= len) -> one right-padded batch. */
-export function padBatch(rows: readonly Int32Array[], padId: number): TextBatch {
-  if (rows.length === 0) throw new ArgumentError('padBatch: empty batch: got 0 rows, expected at least 1');
-  let T = 0;
-  for (const r of rows) T = Math.max(T, r.length);
-  if (T === 0) throw new ArgumentError('padBatch: empty rows: got rows of length 0, expected at least [CLS] [SEP]');
-  const N = rows.length;
-  const ids = new Float32Array(N * T).fill(padId);
-  const mask = new Float32Array(N * T);
-  const lengths = new Int32Array(N);
-  let padded = false;
-  rows.forEach((r, n) => {
-    for (let t = 0; t < r.length; t++) ids[n * T + t] = r[t];
-    mask.fill(1, n * T, n * T + r.length);
-    lengths[n] = r.length;
-    if (r.length < T) padded = true;
-  });
-  return { ids: new Tensor(ids, [N, T]), mask: padded ? mask : undefined, lengths };
+function readJsonObject(path: string): object {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new IoError(`TextInput: cannot read ${path}: got ${(e as { code?: string }).code ?? 'an error'}, expected the tokenizer files beside config.json`, { cause: e });
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new FormatError(`TextInput: ${path} is not JSON: got '${(e as Error).message}', expected a JSON object`, { cause: e });
+  }
+  if (typeof v !== 'object' || v === null) throw new ConfigError(`TextInput: ${path} is not a JSON object: got ${typeof v}, expected an object`);
+  return v;
 }
 
-export class TextInput {
-  /** tokenizer.maxLength is the model's T_max. */
-  constructor(readonly tokenizer: BertTokenizer) {}
+/** tokenizer.json + tokenizer_config.json of a model folder, parsed. */
+export function readTokenizerFiles(dir: string): TokenizerFiles {
+  return { json: readJsonObject(join(dir, 'tokenizer.json')), config: readJsonObject(join(dir, 'tokenizer_config.json')) };
+}
 
-  /**
-   * Reads tokenizer.json + tokenizer_config.json from a model folder. maxLength: the model's T_max
-   * (config.json splitee.max_length); it wins over tokenizer_config's model_max_length.
-   */
-  static fromModelDir(dir: string, maxLength?: number): TextInput {
-    const read = (f: string): object => {
-      const path = join(dir, f);
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (e) {
-        throw new IoError(`TextInput: cannot read ${path}: got ${(e as { code?: string }).code ?? 'an error'}, expected the tokenizer files beside config.json`, { cause: e });
-      }
-      const v: unknown = JSON.parse(text);
-      if (typeof v !== 'object' || v === null) throw new ConfigError(`TextInput: ${path} is not a JSON object: got ${typeof v}, expected an object`);
-      return v;
-    };
-    return new TextInput(bertTokenizer(read('tokenizer.json'), read('tokenizer_config.json'), maxLength));
-  }
-
-  get maxLength(): number {
-    return this.tokenizer.maxLength;
-  }
-
-  /** [len] ids of one text: [CLS] + content truncated to maxLength - 2 + [SEP], no padding. */
-  ids(text: string): Int32Array {
-    return bertEncode(this.tokenizer, text).inputIds;
-  }
-
-  /** One text -> ids [1, len] (no padding, no mask). */
-  encode(text: string): Tensor {
-    const ids = this.ids(text);
-    return new Tensor(Float32Array.from(ids), [1, ids.length]);
-  }
-
-  /** Texts (or their ids from `ids()`) -> one batch padded to the longest row. */
-  encodeBatch(texts: readonly (string | Int32Array)[]): TextBatch {
-    return padBatch(texts.map((t) => (typeof t === 'string' ? this.ids(t) : t)), this.tokenizer.padId);
-  }
+/** The TextInput of a model folder; maxLength: the model's T_max (config.json splitee.max_length). */
+export function textInputFromModelDir(dir: string, maxLength?: number): TextInput {
+  const f = readTokenizerFiles(dir);
+  return TextInput.fromJson(f.json, f.config, maxLength);
 }

@@ -9,7 +9,9 @@
 import { ArgumentError, FormatError, StateError } from '../../tensor/errors.js';
 import { Rng } from '../rng.js';
 import { ArmStats } from '../stats.js';
-import type { Execution, Observation, PolicyOptions, PolicyState, SideRule, SplitPolicy } from '../policy.js';
+import { exits } from '../reward.js';
+import { describe } from '../describe.js';
+import type { Execution, Observation, PolicyOptions, PolicyState, SideRule, SplitPolicy } from '../policy-types.js';
 import type { CostTable } from '../cost.js';
 
 export abstract class BasePolicy implements SplitPolicy {
@@ -89,7 +91,7 @@ export abstract class BasePolicy implements SplitPolicy {
   /** Restores what snapshot() saved (called by restorePolicy on a freshly built policy). */
   load(state: PolicyState): void {
     if (!Array.isArray(state.plays) || state.plays.length !== this.numArms || !state.plays.every((v) => Number.isInteger(v) && v >= 0)) {
-      throw new FormatError(`restorePolicy: invalid plays: got ${JSON.stringify(state.plays)}, expected ${this.numArms} integers >= 0`);
+      throw new FormatError(`restorePolicy: invalid plays: got ${describe(state.plays)}, expected ${this.numArms} integers >= 0`);
     }
     this.plays.set(state.plays);
     if (state.rng !== null) this.rng = Rng.restore(state.rng);
@@ -131,7 +133,7 @@ export abstract class BanditPolicy extends BasePolicy {
     const cl = obs.finalConf;
     this.checkConfidences(obs, k);
     let c: number;
-    if (s > 0 && s < L && conf[s - 1] >= alpha) c = conf[s - 1];
+    if (s > 0 && s < L && exits(alpha, conf[s - 1])) c = conf[s - 1];
     else if (cl !== null) c = cl;
     else throw new StateError(`${this.name}.update: C_L missing: got finalConf null for split ${s}, expected C_L (the split did not exit on the device)`);
     this.plays[k] += 1;
@@ -148,7 +150,7 @@ export abstract class BanditPolicy extends BasePolicy {
           continue;
         }
         const cj = conf[j - 1];
-        if (cj >= alpha) st.add(j - this.first, cj - mu * dev[j]);
+        if (exits(alpha, cj)) st.add(j - this.first, cj - mu * dev[j]);
         else if (known !== null) st.add(j - this.first, known - mu * (dev[j] + off[j]));
       }
     }

@@ -3,7 +3,7 @@
  * a uniformly random arm, otherwise the arm of highest mean (ties to the shallower layer).
  */
 import { ArgumentError } from '../../tensor/errors.js';
-import type { PolicyOptions } from '../policy.js';
+import type { PolicyOptions } from '../policy-types.js';
 import { BanditPolicy } from './base.js';
 
 export class EpsilonGreedyPolicy extends BanditPolicy {

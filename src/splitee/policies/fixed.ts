@@ -4,7 +4,7 @@
  * hindsight, which replay computes from the whole trace; replay only, since it reads the future).
  */
 import { ArgumentError } from '../../tensor/errors.js';
-import type { PolicyOptions } from '../policy.js';
+import type { PolicyOptions } from '../policy-types.js';
 import { BasePolicy } from './base.js';
 
 export class FixedPolicy extends BasePolicy {

@@ -13,7 +13,7 @@
  * Bajpai et al., "SplitEE: Early Exit in Deep Neural Networks with Split Computing", AIMLSystems 2023.
  */
 import { ArgumentError } from '../../tensor/errors.js';
-import type { PolicyOptions } from '../policy.js';
+import type { PolicyOptions } from '../policy-types.js';
 import { BanditPolicy } from './base.js';
 
 export class UcbPolicy extends BanditPolicy {

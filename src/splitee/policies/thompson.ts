@@ -6,7 +6,7 @@
  * statistics, with or without side observations. Draws come from the policy's seeded Rng.
  */
 import { ArgumentError } from '../../tensor/errors.js';
-import type { PolicyOptions } from '../policy.js';
+import type { PolicyOptions } from '../policy-types.js';
 import { BanditPolicy } from './base.js';
 
 export class ThompsonPolicy extends BanditPolicy {

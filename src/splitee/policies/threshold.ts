@@ -4,7 +4,7 @@
  * cost of the exit reached. (The SplitEE notebook's "EBERT" baseline charged one layer too many and
  * predicted with the next head; this one does not, see src/splitee/README.md.)
  */
-import type { Execution } from '../policy.js';
+import type { Execution } from '../policy-types.js';
 import { BasePolicy } from './base.js';
 
 export class ThresholdPolicy extends BasePolicy {

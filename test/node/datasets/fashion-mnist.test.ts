@@ -17,7 +17,7 @@ import {
   readIdxImages,
 } from '../../../src/node/datasets/fashion-mnist.js';
 import { buildImageStream } from '../../../src/splitee/stream/image-stream.js';
-import { normalizeSpecFromConfig, standardizeBatch } from '../../../src/splitee/stream/preprocess.js';
+import { normalizeSpecFromConfig, standardizeBatch } from '../../../src/layers/preprocess.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'splitee-fmnist-'));
 const file = (name: string, bytes: Uint8Array) => {

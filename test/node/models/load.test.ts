@@ -7,7 +7,8 @@ import { ConfigError, FormatError } from '../../../src/tensor/errors.js';
 import { ResNetModel } from '../../../src/layers/resnet.js';
 import { IoError } from '../../../src/node/datasets/idx-file.js';
 import { parseSafetensors, writeSafetensors } from '../../../src/tensor/io/safetensors.js';
-import { loadModel, MODEL_BUILDERS } from '../../../src/node/models/load.js';
+import { loadModel } from '../../../src/node/models/load.js';
+import { DEFAULT_FAMILIES } from '../../../src/layers/families/index.js';
 import { tinyConfig } from '../../helpers/tiny-resnet.js';
 import { tmpRoot, writeTinyModel } from '../../helpers/tiny-model-dir.js';
 
@@ -34,7 +35,8 @@ test('loadModel builds the network and reports id, hash (sha256 of model.safeten
   assert.is(m.dir, dir);
   assert.is(m.hash, createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex'));
   assert.is(m.config.num_classes, 3);
-  assert.ok(Object.keys(MODEL_BUILDERS).includes('resnet-multi-exit'));
+  assert.ok(DEFAULT_FAMILIES.map((f) => f.architecture).includes('resnet-multi-exit'));
+  assert.is(m.family.architecture, 'resnet-multi-exit');
 });
 
 test('a missing folder or file is an IoError naming the path', () => {

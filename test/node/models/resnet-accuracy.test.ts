@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseTrace } from '../../../src/splitee/trace.js';
 import { ResNetModel } from '../../../src/layers/resnet.js';
 import { loadModel } from '../../../src/node/models/load.js';
-import { resolveImageSource } from '../../../src/node/commands/trace-images.js';
+import { resolveImageSource } from '../../../src/node/sources/image-source.js';
 import { writeExit } from '../../../src/node/commands/trace.js';
 import { fmnistModelDir } from '../../helpers/model-dir.js';
 

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyNormalize, normalizeSpecFromConfig, standardizeBatch, standardizeImage } from '../../../src/splitee/stream/preprocess.js';
-import { Rng } from '../../../src/splitee/rng.js';
-import { ConfigError } from '../../../src/tensor/errors.js';
+import { applyNormalize, normalizeSpecFromConfig, standardizeBatch, standardizeImage } from '../../src/layers/preprocess.js';
+import { Rng } from '../../src/splitee/rng.js';
+import { ConfigError } from '../../src/tensor/errors.js';
 
 test('standardizeImage: hand case with biased variance', () => {
   const x = Float32Array.from([0, 1]); // mean 0.5, biased var 0.25

@@ -1,5 +1,5 @@
 /**
- * Image data for `splitee trace`: resolves --data / --labels / --distortion / --seed / --limit into
+ * Image data (the 'images' resolver of ../data-sources.ts, for trace, run and claims): resolves --data / --labels / --distortion / --seed / --limit into
  * a TraceSource for an image network (uint8 IDX images -> ImageStream (as-is order, distortion
  * seeded per image) -> the network's input normalization).
  *
@@ -15,13 +15,15 @@ import { ArgumentError, FormatError, formatShape } from '../../tensor/errors.js'
 import { buildImageStream } from '../../splitee/stream/image-stream.js';
 import { DISTORTION_NAMES, distortionSettingsFromConfig, formatDistortion, parseDistortion, type Distortion, type DistortionSettings } from '../../splitee/stream/distortions.js';
 import type { ResNetModel } from '../../layers/resnet.js';
+import { RESNET_FAMILY } from '../../layers/families/resnet.js';
 import { loadFashionMnist, packageRoot, readIdxImages, readIdxLabels, type ImageSet } from '../datasets/fashion-mnist.js';
-import type { SourceRequest, TraceSource } from './trace.js';
+import type { SourceRequest, TraceSource } from './source.js';
 
-export const FASHION_MNIST_SOURCES = ['fashion-mnist:sample', 'fashion-mnist:heldout', 'fashion-mnist:test', 'fashion-mnist:train'] as const;
+/** The image family's named data sets (src/layers/families/resnet.ts), the default first. */
+export const FASHION_MNIST_SOURCES = RESNET_FAMILY.data.sources;
 
 function loadImages(net: ResNetModel, modelDir: string, req: SourceRequest): { set: Omit<ImageSet, 'labels'> & { labels: ArrayLike<number> | null }; name: string } {
-  const data = req.data ?? 'fashion-mnist:sample';
+  const data = req.data ?? FASHION_MNIST_SOURCES[0];
   const [C, H, W] = net.config.input.shape;
   if (data.startsWith('fashion-mnist:')) {
     if (req.labels !== undefined) throw new ArgumentError(`trace: --labels goes with --data FILE: got --labels with ${data}, expected no --labels (the data set has its own)`);

@@ -5,11 +5,12 @@
  * tokenizers.js 0.2 ignores tokenizer.json's `truncation` and `padding`, so they are done here exactly as
  * BERT does for one sequence: [CLS] + the first maxLength - 2 content ids + [SEP], then [PAD] (id 0) up to
  * `padTo` with attention mask 0; token type ids are all 0.
+ *
+ * Core: the tokenizer files come in as parsed JSON objects (a page or worker fetches them; Node reads
+ * them in src/node/models/text-input.ts), so a text model runs wherever the core does.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ArgumentError, ConfigError } from '../../tensor/errors.js';
+import { ArgumentError, ConfigError } from '../tensor/errors.js';
 
 export interface BertEncoding {
   /** [padTo] (or [length] without padding) token ids */
@@ -39,12 +40,6 @@ export function bertTokenizer(tokenizerJson: object, tokenizerConfig: object, ma
   const max = maxLength ?? (tokenizerConfig as { model_max_length?: number }).model_max_length ?? 512;
   if (!Number.isInteger(max) || max < 2) throw new ArgumentError(`bertTokenizer: maxLength: got ${max}, expected an integer >= 2`);
   return { tokenizer, clsId: id('[CLS]'), sepId: id('[SEP]'), padId: id('[PAD]'), maxLength: max };
-}
-
-/** Reads `tokenizer.json` and `tokenizer_config.json` from a model folder (node-only). */
-export function loadBertTokenizer(dir: string, maxLength?: number): BertTokenizer {
-  const read = (f: string): object => JSON.parse(readFileSync(join(dir, f), 'utf8')) as object;
-  return bertTokenizer(read('tokenizer.json'), read('tokenizer_config.json'), maxLength);
 }
 
 /** [CLS] + content ids truncated to maxLength - 2 + [SEP], padded with [PAD] to `padTo` (default: no padding). */

@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../src/node/commands/trace.js';
-import { resolveTextSource } from '../../../src/node/commands/trace-text.js';
+import { resolveTextSource } from '../../../src/node/sources/text-source.js';
 import { loadModel } from '../../../src/node/models/load.js';
 import { BertModel } from '../../../src/layers/bert.js';
 import { parseTrace } from '../../../src/splitee/trace.js';
-import { TextInput } from '../../../src/node/models/text-input.js';
+import { textInputFromModelDir } from '../../../src/node/models/text-input.js';
 import { ArgumentError } from '../../../src/tensor/errors.js';
 
 const model = join(process.cwd(), 'test', 'fixtures', 'tiny-bert');
@@ -30,7 +30,7 @@ test('trace --model <text model> --data FILE.jsonl: one row per text; each row e
   assert.equal([tr.numExits, tr.numRows], [3, 5]);
   assert.equal(Array.from(tr.label), [0, 1, 2, 0, 1]);
   const net = loadModel(model).network as BertModel;
-  const input = TextInput.fromModelDir(model, 16);
+  const input = textInputFromModelDir(model, 16);
   texts.forEach((t, r) => {
     const logits = net.forwardAll(input.encode(t));
     logits.forEach((lg, k) => {

@@ -1,7 +1,7 @@
 /**
- * Text data for `splitee trace` (and any command that feeds a text model): resolves --data / --limit into a
+ * Text data (the 'text' resolver of ../data-sources.ts, for trace, run, claims and any command that feeds a text model): resolves --data / --limit into a
  * TraceSource for a BertModel. Every text is tokenized once up front (tokenizers.js, see
- * ../models/text-input.ts); a batch is padded to its longest row and carries its attention mask.
+ * ../../layers/text-input.ts); a batch is padded to its longest row and carries its attention mask.
  *
  *   --data spam-assassin:target (default) | spam-assassin:source-heldout | spam-assassin:source-train |
  *          spam-assassin:source | FILE.jsonl ({"text": ..., "label": ...} per line)
@@ -9,17 +9,19 @@
 import { ArgumentError } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BertModel } from '../../layers/bert.js';
+import { BERT_FAMILY } from '../../layers/families/bert.js';
 import { loadTextData } from '../datasets/text-data.js';
-import { TextInput } from '../models/text-input.js';
-import type { SourceRequest, TraceSource } from './trace.js';
+import { textInputFromModelDir } from '../models/text-input.js';
+import type { SourceRequest, TraceSource } from './source.js';
 
-export const DEFAULT_TEXT_SOURCE = 'spam-assassin:target';
+/** The text family's default data (src/layers/families/bert.ts). */
+export const DEFAULT_TEXT_SOURCE = BERT_FAMILY.data.sources[0];
 
 /** A TraceSource over texts for `net` (tokenizer files read from modelDir). */
 export function resolveTextSource(net: BertModel, modelDir: string, req: SourceRequest): TraceSource {
   if (req.labels !== undefined) throw new ArgumentError(`trace: --labels is for IDX images: got --labels with a text model, expected labels inside the data (JSONL "label")`);
   if (req.distortion !== undefined) throw new ArgumentError(`trace: --distortion is for images: got '${req.distortion}' with a text model, expected none`);
-  const input = TextInput.fromModelDir(modelDir, net.config.maxLength);
+  const input = textInputFromModelDir(modelDir, net.config.maxLength);
   const data = loadTextData(req.data ?? DEFAULT_TEXT_SOURCE, net.config.classes, net.numClasses);
   const count = Math.min(req.limit ?? data.texts.length, data.texts.length);
   const rows = data.texts.slice(0, count).map((t) => input.ids(t));

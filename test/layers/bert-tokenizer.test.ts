@@ -2,11 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bertEncode, loadBertTokenizer } from '../../src/node/datasets/bert-tokenizer.js';
+import { bertEncode, bertTokenizer } from '../../src/layers/bert-tokenizer.js';
 import { ArgumentError } from '../../src/tensor/errors.js';
 
 const dir = join(process.cwd(), 'weights', 'spam-bert');
-const tok = loadBertTokenizer(dir);
+const json = (f: string): object => JSON.parse(readFileSync(join(dir, f), 'utf8')) as object;
+const tok = bertTokenizer(json('tokenizer.json'), json('tokenizer_config.json'));
 const fixtures = readFileSync(join(dir, 'tokenizer-fixtures.jsonl'), 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '')

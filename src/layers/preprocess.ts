@@ -8,7 +8,7 @@
  * {"input": {"normalize": {"kind": "per-image-standardize", "eps": ...}}}).
  * Mean and variance are accumulated in float64 (two passes), the result stored as float32.
  */
-import { ConfigError, ShapeError } from '../../tensor/errors.js';
+import { ConfigError, ShapeError } from '../tensor/errors.js';
 
 export const DEFAULT_STANDARDIZE_EPS = 1e-5;
 
