@@ -3,10 +3,20 @@
  *
  * The file is a Hugging Face BertConfig (vocab_size, hidden_size, num_hidden_layers, num_attention_heads,
  * intermediate_size, max_position_embeddings, type_vocab_size, layer_norm_eps, hidden_act, pad_token_id, ...)
- * plus a "splitee" block, as tools/spam/export.py writes it:
+ * plus a "splitee" block, as tools/spam/export.py and tools/spam/deebert.py write it:
  *
  *   splitee: {id, architecture: 'bert-multi-exit', num_classes, classes?, max_length?,
- *             exits?: [{index?, after_layer?, pooler, classifier}]}   (exit k after layer k, k = 1..L)
+ *             exits?: [{index?, after_layer?, pooler, classifier}]}
+ *
+ * Exits: without `exits`, one after every layer (exit k after layer k). With `exits`, exit k sits after
+ * layer `after_layer` (default: the layer after the previous exit's): strictly increasing, and the last one after the last layer (it is the
+ * final classifier). Exits after only some layers (ElasticBERT, DeeBERT) group the layers into stages:
+ * stage k runs the layers after exit k-1 up to exit k's, so the arms are the exits and the cost still
+ * counts every layer run. Two exits may name the same pooler (a shared pooler is built once).
+ *
+ * A plain Hugging Face `BertForSequenceClassification` config.json (architectures, no "splitee" block) is
+ * accepted as it is: one exit, its pooler + classifier (`bert.pooler.dense`, `classifier`) after the last
+ * layer; id from the caller (the folder name) and K from num_labels / id2label (HF's default 2).
  *
  * Defaults where HF has one and it is unambiguous: type_vocab_size 2, layer_norm_eps 1e-12, hidden_act
  * 'gelu', position_embedding_type 'absolute', pad_token_id 0, max_length = max_position_embeddings,
@@ -21,6 +31,8 @@ import { ConfigError } from '../tensor/errors.js';
 export const BERT_ARCHITECTURE = 'bert-multi-exit';
 
 export interface BertExitSpec {
+  /** The layer (1-based) whose output the exit reads. */
+  afterLayer: number;
   /** Tensor name prefix of the pooler dense (`${pooler}.weight` [H,H], `${pooler}.bias` [H]). */
   pooler: string;
   /** Tensor name prefix of the classifier (`${classifier}.weight` [K,H], `${classifier}.bias` [K]). */
@@ -33,7 +45,7 @@ export interface BertConfig {
   vocabSize: number;
   /** H */
   hiddenSize: number;
-  /** L: layers = stages = exits */
+  /** Encoder layers (at least the number of exits: exits may sit after only some layers). */
   numLayers: number;
   numHeads: number;
   /** I: the feed-forward width */
@@ -97,31 +109,75 @@ function parseClasses(sp: Record<string, unknown>, root: Record<string, unknown>
   return names;
 }
 
-function parseExits(sp: Record<string, unknown>, numLayers: number): BertExitSpec[] {
-  const dflt = (k: number): BertExitSpec => ({ pooler: `exits.${k - 1}.pooler.dense`, classifier: `exits.${k - 1}.classifier` });
-  if (sp.exits === undefined) return Array.from({ length: numLayers }, (_, i) => dflt(i + 1));
-  const list = sp.exits;
-  if (!Array.isArray(list) || list.length !== numLayers) {
-    bad('splitee.exits', Array.isArray(list) ? `${list.length} entries` : list, `${numLayers} entries (one exit after each of the num_hidden_layers layers)`);
-  }
-  return list.map((e, i) => {
-    const path = `splitee.exits[${i}].`;
-    const o = obj(e, `splitee.exits[${i}]`);
-    for (const key of ['index', 'after_layer']) {
-      if (o[key] !== undefined && o[key] !== i + 1) bad(`${path}${key}`, o[key], `${i + 1} (exit k reads the output of layer k)`);
-    }
-    const d = dflt(i + 1);
-    return { pooler: str(o, 'pooler', path, d.pooler), classifier: str(o, 'classifier', path, d.classifier) };
-  });
+/** A Hugging Face config.json whose `architectures` names a sequence classifier this engine builds. */
+const HF_CLASSIFIERS = ['BertForSequenceClassification'];
+
+function hfArchitectures(root: Record<string, unknown>): string[] {
+  const a = root.architectures;
+  return Array.isArray(a) ? a.filter((x): x is string => typeof x === 'string') : [];
 }
 
-/** Validates a parsed config.json; throws a ConfigError naming the first bad field. */
-export function parseBertConfig(config: unknown): BertConfig {
+/**
+ * Whether a parsed config.json describes a BERT this parser takes: a "splitee" block naming
+ * 'bert-multi-exit', or a plain Hugging Face BertForSequenceClassification config.
+ */
+export function isBertConfig(config: unknown): boolean {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return false;
+  const root = config as Record<string, unknown>;
+  const sp = root.splitee;
+  if (typeof sp === 'object' && sp !== null && !Array.isArray(sp)) return (sp as Record<string, unknown>).architecture === BERT_ARCHITECTURE;
+  return sp === undefined && hfArchitectures(root).some((a) => HF_CLASSIFIERS.includes(a));
+}
+
+function parseExits(sp: Record<string, unknown>, numLayers: number): BertExitSpec[] {
+  const dflt = (k: number, after: number): BertExitSpec => ({ afterLayer: after, pooler: `exits.${k - 1}.pooler.dense`, classifier: `exits.${k - 1}.classifier` });
+  if (sp.exits === undefined) return Array.from({ length: numLayers }, (_, i) => dflt(i + 1, i + 1));
+  const list = sp.exits;
+  if (!Array.isArray(list) || list.length === 0 || list.length > numLayers) {
+    bad('splitee.exits', Array.isArray(list) ? `${list.length} entries` : list, `1 to ${numLayers} entries (at most one exit after each of the num_hidden_layers layers)`);
+  }
+  let prev = 0;
+  const exits = list.map((e, i) => {
+    const path = `splitee.exits[${i}].`;
+    const o = obj(e, `splitee.exits[${i}]`);
+    if (o.index !== undefined && o.index !== i + 1) bad(`${path}index`, o.index, `${i + 1} (the exit's position in the list)`);
+    const after = int(o, 'after_layer', path, prev + 1, prev + 1);
+    if (after > numLayers) bad(`${path}after_layer`, after, `a layer in [${prev + 1}, ${numLayers}] (num_hidden_layers = ${numLayers})`);
+    prev = after;
+    const d = dflt(i + 1, after);
+    return { afterLayer: after, pooler: str(o, 'pooler', path, d.pooler), classifier: str(o, 'classifier', path, d.classifier) };
+  });
+  if (prev !== numLayers) bad(`splitee.exits[${list.length - 1}].after_layer`, prev, `${numLayers}: the last exit is the final classifier and reads the last layer`);
+  return exits;
+}
+
+/**
+ * The "splitee" block of a config: as written, or, for a plain Hugging Face BertForSequenceClassification
+ * config.json, the one its layout implies (one exit: bert.pooler.dense + classifier after the last layer).
+ */
+function spliteeBlock(root: Record<string, unknown>, fallbackId: string | undefined): Record<string, unknown> {
+  if (root.splitee !== undefined) return obj(root.splitee, 'splitee');
+  const archs = hfArchitectures(root);
+  if (!archs.some((a) => HF_CLASSIFIERS.includes(a))) {
+    bad('splitee', undefined, `a "splitee" block, or a Hugging Face config with architectures [${HF_CLASSIFIERS.join(', ')}] (got architectures ${archs.length > 0 ? archs.slice(0, 4).join(', ') : 'none'}); hint: ElasticBERT and other multi-exit checkpoints name their exit heads in splitee.exits`);
+  }
+  if (fallbackId === undefined || fallbackId === '') bad('splitee.id', undefined, 'a model id; hint: a plain Hugging Face config has none, the loader passes the folder name');
+  const labels = root.id2label;
+  const k = root.num_labels ?? (typeof labels === 'object' && labels !== null ? Object.keys(labels).length : 2);
+  const L = root.num_hidden_layers;
+  return { id: fallbackId, architecture: BERT_ARCHITECTURE, num_classes: k, exits: [{ after_layer: L, pooler: 'bert.pooler.dense', classifier: 'classifier' }] };
+}
+
+/**
+ * Validates a parsed config.json; throws a ConfigError naming the first bad field. `id`: the model id
+ * of a plain Hugging Face config (which has none; a "splitee" block's id wins).
+ */
+export function parseBertConfig(config: unknown, id?: string): BertConfig {
   const root = obj(config, '(root)');
-  const sp = obj(root.splitee, 'splitee');
+  const sp = spliteeBlock(root, id);
   const architecture = str(sp, 'architecture', 'splitee.');
   if (architecture !== BERT_ARCHITECTURE) bad('splitee.architecture', architecture, `'${BERT_ARCHITECTURE}'`);
-  const id = str(sp, 'id', 'splitee.');
+  const modelId = str(sp, 'id', 'splitee.');
 
   const vocabSize = int(root, 'vocab_size', '', 1);
   const hiddenSize = int(root, 'hidden_size', '', 1);
@@ -146,7 +202,7 @@ export function parseBertConfig(config: unknown): BertConfig {
   const maxLength = int(sp, 'max_length', 'splitee.', 1, maxPositionEmbeddings);
   if (maxLength > maxPositionEmbeddings) bad('splitee.max_length', maxLength, `at most max_position_embeddings (${maxPositionEmbeddings})`);
   return {
-    id,
+    id: modelId,
     architecture: BERT_ARCHITECTURE,
     vocabSize,
     hiddenSize,

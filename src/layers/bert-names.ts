@@ -6,7 +6,10 @@
  *
  * Accepted other spellings, as Hugging Face's loader accepts them:
  *   - `LayerNorm.gamma` / `LayerNorm.beta` (TF-converted and old checkpoints) -> `LayerNorm.weight` / `.bias`;
- *   - no `bert.` prefix (`embeddings.*`, `encoder.*`, as BertModel itself saves them) -> `bert.` added.
+ *   - no `bert.` prefix (`embeddings.*`, `encoder.*`, as BertModel itself saves them) -> `bert.` added;
+ *   - ElasticBERT's `elasticbert.` prefix (the same BERT layers under another base-model name) -> `bert.`
+ *     (its exit poolers `elasticbert.encoder.pooler.J.dense` become `bert.encoder.pooler.J.dense`; config.json
+ *     may name them in either spelling).
  * `bert.embeddings.position_ids` (an index buffer some checkpoints carry, not a weight) is dropped.
  * Two names that land on the same spelling are a ConfigError naming both.
  */
@@ -19,7 +22,8 @@ const DROPPED = new Set(['bert.embeddings.position_ids']);
 /** The canonical spelling of one tensor name (see the module comment). */
 export function canonicalBertName(name: string): string {
   let n = name;
-  if (n.startsWith('embeddings.') || n.startsWith('encoder.') || n.startsWith('pooler.')) n = `bert.${n}`;
+  if (n.startsWith('elasticbert.')) n = `bert.${n.slice('elasticbert.'.length)}`;
+  else if (n.startsWith('embeddings.') || n.startsWith('encoder.') || n.startsWith('pooler.')) n = `bert.${n}`;
   if (n.endsWith('LayerNorm.gamma')) n = `${n.slice(0, -'gamma'.length)}weight`;
   else if (n.endsWith('LayerNorm.beta')) n = `${n.slice(0, -'beta'.length)}bias`;
   return n;

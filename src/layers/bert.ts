@@ -2,9 +2,10 @@
  * The multi-exit BERT of tools/spam/model.py `MultiExitBert` (HF BertModel semantics, post-LN, eval mode),
  * implementing MultiExitNetwork:
  *
- *   ids [N,T] (token ids as floats) -> embeddings -> layer 1 -> ... -> layer L
- *   stage 1 = embeddings + layer 1, stage s = layer s; exit k = pooler tanh dense on [CLS] + classifier,
- *   reading the output of layer k.
+ *   ids [N,T] (token ids as floats) -> embeddings -> layer 1 -> ... -> layer n
+ *   exit k = pooler tanh dense on [CLS] + classifier, reading the output of layer a_k (config exits'
+ *   after_layer; a_k = k when every layer has an exit); stage k runs layers a_{k-1}+1 .. a_k (stage 1 also
+ *   the embeddings), so L = the number of exits and a stage may hold several layers (ElasticBERT, DeeBERT).
  *
  * Shapes: activationShape(0) = [T_max] (token ids), activationShape(s >= 1) = [T_max, H]; any
  * 1 <= T <= T_max is accepted (shorter sequences cost less). mask [N,T] of 1 (token) / 0 (padding); omitted
@@ -27,7 +28,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { fastKernels, type Kernels } from '../tensor/kernels/index.js';
 import type { MultiExitNetwork, NetworkProfile } from './network.js';
 import { parseBertConfig, type BertConfig } from './bert-config.js';
-import { canonicalBertTensors } from './bert-names.js';
+import { canonicalBertName, canonicalBertTensors } from './bert-names.js';
+import { Linear } from './linear.js';
 import { BertEmbeddings } from './embeddings.js';
 import { BertLayer } from './transformer-layer.js';
 import { BertExitHead } from './bert-exit.js';
@@ -42,6 +44,8 @@ export class BertModel implements MultiExitNetwork {
   /** The token axis of activationShape(s) (batch excluded), which may be shorter than T_max
    *  (read by src/splitee/cloud.ts checkActivationShape). */
   readonly sequenceAxis = 0;
+  /** Layers (0-based, inclusive) of stage s at [s-1]. */
+  private readonly stageLayers: readonly (readonly [number, number])[];
   private readonly arenas = new StageArenas();
   private readonly scratch = this.arenas.scratch;
   private readonly logits = this.arenas.logits;
@@ -54,8 +58,12 @@ export class BertModel implements MultiExitNetwork {
     readonly kernels: Kernels,
   ) {
     this.id = config.id;
-    this.numStages = layers.length;
+    this.numStages = heads.length;
     this.numClasses = config.numClasses;
+    if (heads.length !== config.exits.length || layers.length !== config.numLayers) {
+      throw new ShapeError(`BertModel: parts disagree with the config: got ${layers.length} layers and ${heads.length} heads, expected ${config.numLayers} and ${config.exits.length}`);
+    }
+    this.stageLayers = config.exits.map((e, k) => [k === 0 ? 0 : config.exits[k - 1].afterLayer, e.afterLayer - 1] as const);
     this.profile = this.profileAt(config.maxLength);
   }
 
@@ -66,9 +74,10 @@ export class BertModel implements MultiExitNetwork {
     }
     const H = this.config.hiddenSize;
     return Object.freeze({
-      stageFlops: this.layers.map((l) => l.flops(T)),
+      stageFlops: this.stageLayers.map(([a, b]) => this.layers.slice(a, b + 1).reduce((f, l) => f + l.flops(T), 0)),
+      stageLayers: this.stageLayers.map(([a, b]) => b - a + 1),
       exitFlops: this.heads.map((h) => h.flops),
-      activationElements: [T, ...this.layers.map(() => T * H)],
+      activationElements: [T, ...this.heads.map(() => T * H)],
       rawInputBytes: T * (this.config.vocabSize <= 65536 ? 2 : 4),
     });
   }
@@ -131,16 +140,22 @@ export class BertModel implements MultiExitNetwork {
     return result;
   }
 
-  /** out [N,T,H] = stage s (x = ids [N,T] for s = 1, else [N,T,H]). */
+  /** out [N,T,H] = stage s (x = ids [N,T] for s = 1, else [N,T,H]): its layers in order, the ones
+   *  before the last writing into scratch. */
   private stage(s: number, out: Float32Array, x: Float32Array, mask: Float32Array | null, N: number, T: number): void {
-    if (s > 1) {
-      this.layers[s - 1].forward(out, x, mask, N, T, this.scratch);
-      return;
-    }
     const mark = this.scratch.mark();
-    const h = this.scratch.take(N * T * this.config.hiddenSize);
-    this.embeddings.forward(h, x, N, T);
-    this.layers[0].forward(out, h, mask, N, T, this.scratch);
+    const size = N * T * this.config.hiddenSize;
+    let cur = x;
+    if (s === 1) {
+      cur = this.scratch.take(size);
+      this.embeddings.forward(cur, x, N, T);
+    }
+    const [first, last] = this.stageLayers[s - 1];
+    for (let l = first; l <= last; l++) {
+      const dst = l === last ? out : this.scratch.take(size);
+      this.layers[l].forward(dst, cur, mask, N, T, this.scratch);
+      cur = dst;
+    }
     this.scratch.release(mark);
   }
 
@@ -172,14 +187,27 @@ export class BertModel implements MultiExitNetwork {
  * Builds the network from a parsed config.json and its named tensors (a SafetensorsFile, a Map or a record),
  * HF BERT names (LayerNorm.gamma/beta and a missing `bert.` prefix accepted, see bert-names.ts). Every tensor
  * is used exactly once: missing, extra or misshaped ones throw a ConfigError naming the tensor and both shapes.
+ * `id`: the model id of a plain Hugging Face config.json, which has none (the Node loader passes the folder name).
  */
-export function buildBert(config: unknown, tensors: NamedTensors, kernels: Kernels = fastKernels, source = 'model.safetensors'): BertModel {
-  const cfg = parseBertConfig(config);
+export function buildBert(config: unknown, tensors: NamedTensors, kernels: Kernels = fastKernels, source = 'model.safetensors', id?: string): BertModel {
+  const cfg = parseBertConfig(config, id);
   const ws = new WeightStore(canonicalBertTensors(tensors), source, 'config.json');
   const embeddings = new BertEmbeddings(ws, cfg, kernels);
   const layers: BertLayer[] = [];
   for (let i = 0; i < cfg.numLayers; i++) layers.push(new BertLayer(ws, cfg, kernels, `bert.encoder.layer.${i}`));
-  const heads = cfg.exits.map((e) => BertExitHead.fromWeights(ws, e.pooler, e.classifier, cfg.hiddenSize, cfg.numClasses, kernels));
+  const heads = buildExitHeads(ws, cfg, kernels);
   ws.finish();
   return new BertModel(cfg, embeddings, layers, heads, kernels);
+}
+
+/** The exit heads of the config, in order; exits naming the same pooler share one Linear (taken once). */
+function buildExitHeads(ws: WeightStore, cfg: BertConfig, kernels: Kernels): BertExitHead[] {
+  const H = cfg.hiddenSize;
+  const poolers = new Map<string, Linear>();
+  return cfg.exits.map((e) => {
+    const name = canonicalBertName(e.pooler);
+    let pooler = poolers.get(name);
+    if (pooler === undefined) poolers.set(name, (pooler = Linear.fromWeights(ws, name, H, H, kernels)));
+    return new BertExitHead(pooler, Linear.fromWeights(ws, canonicalBertName(e.classifier), H, cfg.numClasses, kernels), kernels);
+  });
 }

@@ -26,6 +26,8 @@ export interface ModelParts {
   config: unknown;
   /** model.safetensors, as bytes. */
   weights: Uint8Array;
+  /** The model id when config.json has none (a plain Hugging Face config): e.g. the folder name. */
+  name?: string;
   /** A text model's tokenizer.json (and tokenizer_config.json), parsed. */
   tokenizer?: { json: object; config?: object };
 }
@@ -74,7 +76,7 @@ export function buildModel(parts: ModelParts, options: BuildOptions = {}): Built
     if (e instanceof FormatError) throw new FormatError(`${where}: ${weightsName}: ${e.message}`, { cause: e });
     throw e;
   }
-  const network = family.build(cfg, tensors, options.kernels ?? fastKernels, weightsName);
+  const network = family.build(cfg, tensors, options.kernels ?? fastKernels, weightsName, parts.name);
   const textInput = parts.tokenizer === undefined ? undefined : TextInput.fromJson(parts.tokenizer.json, parts.tokenizer.config ?? {}, textMaxLength(network));
   return { id: network.id, hash: sha256Hex(parts.weights), architecture: family.architecture, family, config: cfg, network, textInput };
 }

@@ -48,8 +48,11 @@ export interface ModelFamily<N extends MultiExitNetwork = MultiExitNetwork> {
   readonly data: FamilyData;
   /** Validates config.json (ConfigError naming the field); returns the family's typed config. */
   parseConfig(config: unknown): unknown;
-  /** Builds the network from the config and named tensors (`source` names the weights in errors). */
-  build(config: Record<string, unknown>, tensors: SafetensorsFile, kernels: Kernels, source: string): N;
+  /** Builds the network from the config and named tensors (`source` names the weights in errors; `name`:
+   *  the model id when the config has none, as a plain Hugging Face config.json). */
+  build(config: Record<string, unknown>, tensors: SafetensorsFile, kernels: Kernels, source: string, name?: string): N;
+  /** Claims a config that names no architecture of ours (a plain Hugging Face config.json); optional. */
+  matches?(config: Record<string, unknown>): boolean;
   /** Whether `network` is one of this family's. */
   owns(network: MultiExitNetwork): network is N;
   /** Raw samples -> the stage-0 input (image normalization; text encoding with the given tokenizer). */
@@ -71,7 +74,8 @@ export function forwardAllStaged(net: MultiExitNetwork, x: Tensor, mask?: Float3
   return res;
 }
 
-/** config.architecture, or splitee.architecture for a Hugging Face config.json with a "splitee" block. */
+/** config.architecture, or splitee.architecture for a Hugging Face config.json with a "splitee" block
+ *  (undefined otherwise: a family's `matches` may still claim the config). */
 export function configArchitecture(cfg: Record<string, unknown>): unknown {
   if (cfg.architecture !== undefined) return cfg.architecture;
   const sp = cfg.splitee;
@@ -88,7 +92,7 @@ function describe(v: unknown): string {
 /** The family of `config` among `families`; ConfigError listing the known architectures otherwise. */
 export function familyOf(config: Record<string, unknown>, families: readonly ModelFamily[], where = 'buildModel'): ModelFamily {
   const arch = configArchitecture(config);
-  const family = families.find((f) => f.architecture === arch);
+  const family = families.find((f) => f.architecture === arch) ?? (arch === undefined ? families.find((f) => f.matches?.(config) === true) : undefined);
   if (family === undefined) {
     throw new ConfigError(`${where}: unknown architecture: got ${describe(arch)}, expected one of ${families.map((f) => f.architecture).join(', ')}`);
   }

@@ -17,6 +17,9 @@ import type { Tensor } from '../tensor/tensor.js';
 export interface NetworkProfile {
   /** FLOPs of stage s for one sample (multiply-add = 2 FLOPs), at [s-1]; length L. */
   stageFlops: number[];
+  /** Layers stage s runs, at [s-1] (length L; omitted: one each). A network whose exits sit after only
+   *  some of its layers groups several layers into one stage; the paper's cost (lambda per layer) counts them. */
+  stageLayers?: readonly number[];
   /** FLOPs of exit head k for one sample, at [k-1]; length L. */
   exitFlops: number[];
   /** Elements of one sample's activation after stage s, at [s]; [0] is the network input; length L+1.

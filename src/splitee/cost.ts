@@ -53,9 +53,12 @@ export interface PaperCostOptions {
   offload: number;
   /** Cost of sending the raw input (arm 0, cloud only); omitted or null: no arm 0 (as in the paper). */
   cloudOnly?: number | null;
+  /** Layers in stage s at [s-1] (NetworkProfile.stageLayers), for exits after only some layers: lambda is
+   *  paid per layer run. Omitted: one layer per stage (device[i] = lambda * i). */
+  stageLayers?: readonly number[];
 }
 
-/** The paper's model: device[i] = lambda * i, offload[i] = o (i < L), offload[L] = 0. */
+/** The paper's model: device[i] = lambda * (layers in stages 1..i; = i with one layer a stage), offload[i] = o (i < L), offload[L] = 0. */
 export function paperCosts(opts: PaperCostOptions): CostTable {
   const { numExits: L, lambda, offload: o } = opts;
   checkInt('paperCosts', 'numExits', L, 1);
@@ -63,9 +66,17 @@ export function paperCosts(opts: PaperCostOptions): CostTable {
   checkNonNeg('paperCosts', 'offload', o);
   const raw = opts.cloudOnly ?? null;
   if (raw !== null) checkNonNeg('paperCosts', 'cloudOnly', raw);
+  const layers = opts.stageLayers;
+  if (layers !== undefined && (layers.length !== L || !layers.every((n) => Number.isInteger(n) && n >= 1))) {
+    throw new ArgumentError(`paperCosts: invalid stageLayers: got ${layers.length} entries, expected ${L} integers >= 1 (layers per stage)`);
+  }
   const device = new Float64Array(L + 1);
   const off = new Float64Array(L + 1);
-  for (let i = 1; i <= L; i++) device[i] = lambda * i;
+  let run = 0;
+  for (let i = 1; i <= L; i++) {
+    run += layers === undefined ? 1 : layers[i - 1];
+    device[i] = lambda * run;
+  }
   for (let i = 1; i < L; i++) off[i] = o;
   off[0] = raw ?? 0;
   return { kind: 'paper', unit: 'lambda', numExits: L, cloudOnly: raw !== null, device, offload: off };

@@ -13,7 +13,7 @@ test('the tiny fixture config parses, with exit names and classes', () => {
     { id: 'tiny-bert-random', V: 40, H: 32, L: 3, heads: 2, I: 64, P: 16, T: 16, K: 3, eps: 1e-12 },
   );
   assert.equal(c.classes, ['a', 'b', 'c']);
-  assert.equal(c.exits[2], { pooler: 'exits.2.pooler.dense', classifier: 'exits.2.classifier' });
+  assert.equal(c.exits[2], { afterLayer: 3, pooler: 'exits.2.pooler.dense', classifier: 'exits.2.classifier' });
 });
 
 test('defaults: eps 1e-12, gelu, 2 token types, max_length = max_position_embeddings, exits.{k-1}.*, classes from id2label', () => {
@@ -26,7 +26,7 @@ test('defaults: eps 1e-12, gelu, 2 token types, max_length = max_position_embedd
   raw.id2label = { 0: 'x', 1: 'y', 2: 'z' };
   const c = parseBertConfig(raw);
   assert.equal([c.layerNormEps, c.typeVocabSize, c.maxLength, c.classes], [1e-12, 2, 10, ['x', 'y', 'z']]);
-  assert.equal(c.exits[1], { pooler: 'exits.1.pooler.dense', classifier: 'exits.1.classifier' });
+  assert.equal(c.exits[1], { afterLayer: 2, pooler: 'exits.1.pooler.dense', classifier: 'exits.1.classifier' });
 });
 
 const bad: [string, Record<string, unknown>, Record<string, unknown>, RegExp][] = [
@@ -43,8 +43,12 @@ const bad: [string, Record<string, unknown>, Record<string, unknown>, RegExp][] 
   ['num_labels disagree', { num_labels: 2 }, {}, /num_labels is invalid: got 2, expected splitee.num_classes \(3\)/],
   ['max_length too long', {}, { max_length: 11 }, /splitee.max_length is invalid: got 11, expected at most max_position_embeddings \(10\)/],
   ['classes count', {}, { classes: ['a'] }, /splitee.classes is invalid/],
-  ['exits count', {}, { exits: [{ pooler: 'p', classifier: 'c' }] }, /splitee.exits is invalid: got "1 entries", expected 2 entries/],
-  ['exit after the wrong layer', {}, { exits: [{ after_layer: 2 }, {}] }, /splitee.exits\[0\].after_layer is invalid: got 2, expected 1/],
+  ['no exits', {}, { exits: [] }, /splitee.exits is invalid: got "0 entries", expected 1 to 2 entries/],
+  ['more exits than layers', {}, { exits: [{}, {}, {}] }, /splitee.exits is invalid: got "3 entries", expected 1 to 2 entries/],
+  ['exits out of order', {}, { exits: [{ after_layer: 2 }, { after_layer: 2 }] }, /splitee.exits\[1\].after_layer is invalid: got 2, expected an integer >= 3/],
+  ['exit after no layer', {}, { exits: [{ after_layer: 3 }] }, /splitee.exits\[0\].after_layer is invalid: got 3, expected a layer in \[1, 2\]/],
+  ['last exit before the last layer', {}, { exits: [{ after_layer: 1 }] }, /splitee.exits\[0\].after_layer is invalid: got 1, expected 2: the last exit is the final classifier/],
+  ['index not the position', {}, { exits: [{ index: 2 }, {}] }, /splitee.exits\[0\].index is invalid: got 2, expected 1/],
   ['exit name not a string', {}, { exits: [{}, { pooler: 7 }] }, /splitee.exits\[1\].pooler is invalid: got 7/],
 ];
 for (const [name, over, sp, re] of bad) {

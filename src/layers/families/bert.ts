@@ -1,6 +1,6 @@
 /** The multi-exit BERT family (splitee.architecture 'bert-multi-exit'): texts, SpamAssassin data. */
 import { ArgumentError } from '../../tensor/errors.js';
-import { BERT_ARCHITECTURE, parseBertConfig } from '../bert-config.js';
+import { BERT_ARCHITECTURE, parseBertConfig, isBertConfig } from '../bert-config.js';
 import { BertModel, buildBert } from '../bert.js';
 import type { ModelFamily } from '../family.js';
 
@@ -14,7 +14,8 @@ export const BERT_FAMILY: ModelFamily<BertModel> = Object.freeze<ModelFamily<Ber
     defaultDistortion: undefined,
   }),
   parseConfig: (config) => parseBertConfig(config),
-  build: (config, tensors, kernels, source) => buildBert(config, tensors, kernels, source),
+  build: (config, tensors, kernels, source, name) => buildBert(config, tensors, kernels, source, name),
+  matches: (config) => isBertConfig(config),
   owns: (network): network is BertModel => network instanceof BertModel,
   prepareInput(_network, input) {
     if (input.kind !== 'text') throw new ArgumentError(`${BERT_ARCHITECTURE}: prepareInput: got an ${input.kind} input, expected texts and a tokenizer ({kind: 'text'})`);

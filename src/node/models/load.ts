@@ -10,7 +10,7 @@
  * every message names the path.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { ConfigError, FormatError } from '../../tensor/errors.js';
 import type { Kernels } from '../../tensor/kernels/index.js';
 import type { MultiExitNetwork } from '../../layers/network.js';
@@ -67,7 +67,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   const weights = readBytes(wPath, where);
   const tokenizer = opts.tokenizer === true ? readTokenizerFiles(abs) : undefined;
   try {
-    const built = buildModel({ config, weights, tokenizer }, { kernels: opts.kernels, families, where, configName: cfgPath, weightsName: wPath });
+    const built = buildModel({ config, weights, tokenizer, name: basename(abs) }, { kernels: opts.kernels, families, where, configName: cfgPath, weightsName: wPath });
     return { ...built, dir: abs };
   } catch (e) {
     // Name the folder in config errors too (the weights path is already in tensor messages).

@@ -1,11 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, FormatError } from '../../../src/tensor/errors.js';
 import { ResNetModel } from '../../../src/layers/resnet.js';
 import { IoError } from '../../../src/node/datasets/idx-file.js';
+import { parseSafetensors, writeSafetensors } from '../../../src/tensor/io/safetensors.js';
 import { loadModel } from '../../../src/node/models/load.js';
 import { DEFAULT_FAMILIES } from '../../../src/layers/families/index.js';
 import { tinyConfig } from '../../helpers/tiny-resnet.js';
@@ -60,3 +61,23 @@ test('config and weights that disagree: a ConfigError naming the tensor, its sha
 });
 
 test.run();
+
+test('a plain Hugging Face BertForSequenceClassification folder loads as it is, its id the folder name', () => {
+  const src = join(process.cwd(), 'weights', 'spam-bert');
+  const { splitee: _, ...hf } = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const w = parseSafetensors(new Uint8Array(readFileSync(join(src, 'model.safetensors'))));
+  const out = new Map<string, { dtype: 'F32' | 'I64'; shape: number[]; data: Float32Array | BigInt64Array }>();
+  for (const [name, t] of w.tensors) {
+    if (!name.startsWith('exits.')) out.set(name, { dtype: 'F32', shape: [...t.shape], data: t.data as Float32Array });
+    else if (name.startsWith('exits.5.')) out.set(name.replace('exits.5.pooler.dense', 'bert.pooler.dense').replace('exits.5.classifier', 'classifier'), { dtype: 'F32', shape: [...t.shape], data: t.data as Float32Array });
+  }
+  out.set('bert.embeddings.position_ids', { dtype: 'I64', shape: [1, 128], data: BigInt64Array.from({ length: 128 }, (_, i) => BigInt(i)) });
+  const dir = join(root, 'my-hf-bert');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...hf, architectures: ['BertForSequenceClassification'] }));
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(out));
+  const m = loadModel(dir);
+  assert.is(m.id, 'my-hf-bert');
+  assert.is(m.architecture, 'bert-multi-exit');
+  assert.is(m.network.numStages, 1);
+});
