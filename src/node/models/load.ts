@@ -20,8 +20,6 @@ import { buildModel, type BuiltModel } from '../../layers/build-model.js';
 import { IoError } from '../datasets/idx-file.js';
 import { readTokenizerFiles } from './text-input.js';
 
-export { configArchitecture } from '../../layers/family.js';
-export { sha256Hex } from '../../layers/build-model.js';
 
 export interface LoadOptions {
   /** Kernel table of the built layers (default fastKernels). */
