@@ -9,3 +9,4 @@ export * from './datasets/text-data.js';
 export * from './server.js';
 export * from './http-fetch.js';
 export * from './run-log.js';
+export * from './data-sources.js';
