@@ -122,7 +122,7 @@ export function streamInfo(stream: string, tr: Trace): StreamInfo {
 export function computeClaims(x: ClaimsInput): ClaimsResult {
   const L = x.numExits;
   const base = { runs: x.runs, seed: x.seed, order: 'shuffle' as const };
-  const paper = (o: number): CostTable => paperCosts({ numExits: L, lambda: LAMBDA, offload: o });
+  const paper = (o: number): CostTable => paperCosts({ numExits: L, lambda: LAMBDA, offload: o, stageLayers: x.profile.stageLayers });
   const res: ClaimsResult = { streamInfo: [], headline: [], sweepO: [], sweepA: [], measured: [], regret: [] };
   for (const s of x.streams) {
     const tr = x.traces.get(s)!;

@@ -97,7 +97,7 @@ function planCosts(v: RunValues, model: LoadedModel, src: TraceSource, f: Return
   let costs: CostTable;
   let deviceGflops: number | null = null;
   if (f.cost === 'paper') {
-    costs = paperCosts({ numExits: L, lambda: f.lambda, offload, cloudOnly: typeof f.cloudCost === 'number' ? f.cloudCost : null });
+    costs = paperCosts({ numExits: L, lambda: f.lambda, offload, cloudOnly: typeof f.cloudCost === 'number' ? f.cloudCost : null, stageLayers: net.profile.stageLayers });
   } else {
     const g = str(v, 'device-gflops');
     deviceGflops = g === undefined || g === 'auto' ? Number(measureGflops(model, src).toFixed(3)) : num(g, 'device-gflops', 1, pos, "a number of GFLOP/s > 0 or 'auto'");

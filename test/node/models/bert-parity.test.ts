@@ -78,4 +78,10 @@ test(`weights/spam-bert: every golden input, every exit within 1e-4, same argmax
   console.log(`\n  spam-bert parity (${lines.length / 2} exits):\n  ${lines.join('\n  ')}`);
 });
 
+test('weights/spam-deebert (exits after layers 2, 4, 6 on a plain HF checkpoint): every golden input, every exit within 1e-4', () => {
+  const lines = parity(join(process.cwd(), 'weights', 'spam-deebert'), 1e-4, 6);
+  assert.is(lines.length, 6);
+  console.log(`\n  spam-deebert parity:\n  ${lines.join('\n  ')}`);
+});
+
 test.run();
