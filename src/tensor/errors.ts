@@ -63,3 +63,30 @@ export class StateError extends SpliteeError {
 export function formatShape(shape: ArrayLike<number>): string {
   return `[${Array.from(shape).join(',')}]`;
 }
+
+/**
+ * A short, bounded description of an untrusted value for an error message: short strings quoted,
+ * numbers as is, containers by size only (`an object with 3 keys`). Never serializes a container,
+ * so a deeply nested or huge value cannot overflow the stack or flood a log.
+ */
+export function describeValue(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return v.length <= 40 ? JSON.stringify(v) : `a string of ${v.length} chars: ${JSON.stringify(v.slice(0, 32))}...`;
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(v);
+    case 'bigint': {
+      const s = String(v);
+      return s.length <= 40 ? `${s}n` : `a bigint of ${s.length} digits`;
+    }
+    case 'object':
+      if (v === null) return 'null';
+      if (Array.isArray(v)) return `an array of ${v.length} item${v.length === 1 ? '' : 's'}`;
+      if (ArrayBuffer.isView(v)) return `a ${Object.prototype.toString.call(v).slice(8, -1)}`;
+      return `an object with ${Object.keys(v).length} key${Object.keys(v).length === 1 ? '' : 's'}`;
+    default:
+      return `a ${typeof v}`;
+  }
+}
