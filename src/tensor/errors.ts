@@ -66,7 +66,8 @@ export function formatShape(shape: ArrayLike<number>): string {
 
 /**
  * A short, bounded description of an untrusted value for an error message: short strings quoted,
- * numbers as is, containers by size only (`an object with 3 keys`). Never serializes a container,
+ * numbers as is, short arrays of numbers as `[1,8]`,
+ * other containers by size only (`an object with 3 keys`). Never serializes a container,
  * so a deeply nested or huge value cannot overflow the stack or flood a log.
  */
 export function describeValue(v: unknown): string {
@@ -83,7 +84,10 @@ export function describeValue(v: unknown): string {
     }
     case 'object':
       if (v === null) return 'null';
-      if (Array.isArray(v)) return `an array of ${v.length} item${v.length === 1 ? '' : 's'}`;
+      if (Array.isArray(v)) {
+        if (v.length <= 8 && v.every((x) => typeof x === 'number')) return `[${v.join(',')}]`;
+        return `an array of ${v.length} item${v.length === 1 ? '' : 's'}`;
+      }
       if (ArrayBuffer.isView(v)) return `a ${Object.prototype.toString.call(v).slice(8, -1)}`;
       return `an object with ${Object.keys(v).length} key${Object.keys(v).length === 1 ? '' : 's'}`;
     default:
