@@ -92,9 +92,9 @@ function obj(v: unknown, path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function int(o: Record<string, unknown>, key: string, path: string, min: number, max: number): number {
+function int(o: Record<string, unknown>, key: string, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${path}.${key}`, v, `an integer >= ${min} and <= ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${path}.${key}`, v, `an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}`);
   return v;
 }
 
