@@ -231,6 +231,11 @@ export function readRunLog(path: string): RunLog {
   } catch (e) {
     throw new IoError(`run log ${path}: cannot read: got ${(e as { code?: string }).code ?? (e as Error).message}, expected a readable file`, { cause: e });
   }
+  return parseRunLog(bytes, path);
+}
+
+/** Parses and validates the bytes of a run log (`path` names it in errors): readRunLog's pure part. */
+export function parseRunLog(bytes: Uint8Array, path: string): RunLog {
   // The torn tail is found by bytes (after the last '\n' byte), never by decoded text: a tail cut
   // inside a UTF-8 sequence decodes to U+FFFD, whose re-encoded length is not the bytes on disk.
   const validBytes = bytes.lastIndexOf(0x0a) + 1;
@@ -241,13 +246,14 @@ export function readRunLog(path: string): RunLog {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, validBytes));
   } catch {
-    const line = bytes.subarray(0, validBytes).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
+    let line = 0;
+    for (let i = 0; i < validBytes; i++) if (bytes[i] === 0x0a) line++;
     return bad(line, `not UTF-8: got invalid bytes in the first ${line} lines, expected UTF-8 JSON lines`);
   }
   const parts = text.split('\n');
   parts.pop(); // '' after the last newline
   let torn: RunLog['torn'] = null;
-  if (validBytes < bytes.length) torn = { line: parts.length + 1, text: bytes.subarray(validBytes, validBytes + 200).toString('utf8') };
+  if (validBytes < bytes.length) torn = { line: parts.length + 1, text: new TextDecoder().decode(bytes.subarray(validBytes, validBytes + 200)) };
   if (parts.length === 0) bad(1, `no header: got ${torn ? 'a torn first line' : 'an empty file'}, expected {"kind":"header",...}`);
   let header: RunLogHeader | null = null;
   const rounds: RoundLine[] = [];
