@@ -23,7 +23,7 @@
  * ValueError (NaN/Inf in the activation, non-finite or non-positive scales) or, for limits,
  * WireError 'too-large'. It never throws anything else on any input.
  */
-import { FormatError, ValueError, ArgumentError, formatShape, describeValue } from '../tensor/errors.js';
+import { FormatError, ValueError, ArgumentError, formatShape, describeValue, shapeText } from '../tensor/errors.js';
 import { Tensor, sizeOf } from '../tensor/tensor.js';
 import { parseSafetensors, writeSafetensors, SafetensorsError, type TensorToWrite } from '../tensor/io/safetensors.js';
 import { f16ToF32, f32ToF16 } from '../tensor/io/f16.js';
@@ -174,7 +174,7 @@ export function decodeResumeRequest(bytes: Uint8Array, limits: WireLimits = {}):
   const wantDtype = encoding === 'f32' ? 'F32' : encoding === 'f16' ? 'F16' : 'I8';
   if (act.dtype !== wantDtype) fail('dtype-mismatch', `tensor "activation" dtype: got ${act.dtype}, expected ${wantDtype} for encoding ${encoding}`);
   const shape = act.shape;
-  if (shape.length === 0 || shape.length > maxRank) fail('bad-shape', `tensor "activation" rank: got ${formatShape(shape)}, expected 1..${maxRank} axes`);
+  if (shape.length === 0 || shape.length > maxRank) fail('bad-shape', `tensor "activation" rank: got ${shapeText(shape)}, expected 1..${maxRank} axes`);
   const n = sizeOf(shape);
   if (n > maxElements) fail('too-large', `activation too large: got ${n} elements ${formatShape(shape)}, expected at most ${maxElements}`);
 
@@ -190,7 +190,7 @@ export function decodeResumeRequest(bytes: Uint8Array, limits: WireLimits = {}):
     if (zp.dtype !== 'I32') fail('dtype-mismatch', `tensor "activation_zero_point" dtype: got ${zp.dtype}, expected I32`);
     const C = shape[axis];
     if (scale.shape.length !== 1 || scale.shape[0] !== C || zp.shape.length !== 1 || zp.shape[0] !== C) {
-      fail('bad-shape', `quantization parameters do not fit the channels: got scale ${formatShape(scale.shape)} and zero point ${formatShape(zp.shape)}, expected [${C}] (axis ${axis} of ${formatShape(shape)})`);
+      fail('bad-shape', `quantization parameters do not fit the channels: got scale ${shapeText(scale.shape)} and zero point ${shapeText(zp.shape)}, expected [${C}] (axis ${axis} of ${formatShape(shape)})`);
     }
     const s = scale.data as Float32Array;
     const z = zp.data as Int32Array;

@@ -64,6 +64,11 @@ export function formatShape(shape: ArrayLike<number>): string {
   return `[${Array.from(shape).join(',')}]`;
 }
 
+/** formatShape for an untrusted shape: its rank alone past 16 axes (a hostile file may have 10^5). */
+export function shapeText(shape: ArrayLike<number>): string {
+  return shape.length <= 16 ? formatShape(shape) : `a shape of ${shape.length} axes`;
+}
+
 /**
  * A short, bounded description of an untrusted value for an error message: short strings quoted,
  * numbers as is, short arrays of numbers as `[1,8]`,

@@ -10,7 +10,7 @@
  * Reading is zero-copy when a tensor's data is aligned for its element type inside `bytes`;
  * misaligned data (or `{copy: true}`) is copied, so a typed view is never built on a bad offset.
  */
-import { FormatError, ArgumentError, ShapeError, ValueError, formatShape, describeValue } from '../errors.js';
+import { FormatError, ArgumentError, ShapeError, ValueError, formatShape, describeValue, shapeText } from '../errors.js';
 import { parseJson, JsonError, MAX_JSON_DEPTH } from './json.js';
 import { f16ToF32, bf16ToF32 } from './f16.js';
 
@@ -126,7 +126,7 @@ function byteSize(where: string, shape: readonly number[], elemBytes: number, da
   for (const d of shape) {
     bytes *= d;
     if (!Number.isSafeInteger(bytes) || bytes > cap) {
-      fail('bad-shape', `${where} shape too large: got ${shape.length <= 16 ? formatShape(shape) : `${shape.length} axes`}, expected every partial byte product within ${cap}`);
+      fail('bad-shape', `${where} shape too large: got ${shapeText(shape)}, expected every partial byte product within ${cap}`);
     }
   }
   return bytes;
@@ -182,7 +182,7 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseOptions = {}): Sa
     const dtype = entry.dtype;
     if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) fail('unknown-dtype', `${where} has an unknown dtype: got ${describeValue(dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join('|')}`);
     const shape = entry.shape;
-    if (!Array.isArray(shape) || !shape.every(isIndex)) fail('bad-shape', `${where} has an invalid shape: got ${Array.isArray(shape) && shape.length <= 16 && shape.every((d) => typeof d === 'number') ? formatShape(shape as number[]) : describeValue(shape)}, expected an array of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every(isIndex)) fail('bad-shape', `${where} has an invalid shape: got ${describeValue(shape)}, expected an array of non-negative integers`);
     const offs = entry.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !isIndex(offs[0]) || !isIndex(offs[1]) || offs[0] > offs[1]) {
       fail('bad-offsets', `${where} has invalid data_offsets: got ${Array.isArray(offs) && offs.length <= 4 ? `[${offs.map(describeValue).join(',')}]` : describeValue(offs)}, expected [begin, end] integers with 0 <= begin <= end`);
@@ -190,7 +190,7 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseOptions = {}): Sa
     const [begin, end] = offs as [number, number];
     const expected = byteSize(where, shape as number[], DTYPE_BYTES[dtype as Dtype], dataLen);
     if (expected !== end - begin) {
-      fail('byte-length-mismatch', `${where} byte length does not match its shape: got data_offsets [${begin},${end}] (${end - begin} bytes), expected ${expected} bytes for ${dtype} ${formatShape(shape as number[])}`);
+      fail('byte-length-mismatch', `${where} byte length does not match its shape: got data_offsets [${begin},${end}] (${end - begin} bytes), expected ${expected} bytes for ${dtype} ${shapeText(shape as number[])}`);
     }
     if (end > dataLen) fail('offsets-out-of-range', `${where} data_offsets [${begin},${end}] exceed the ${dataLen}-byte buffer: got end ${end}, expected at most ${dataLen}`);
     infos.push({ name, dtype: dtype as Dtype, shape: shape as number[], begin, end });
