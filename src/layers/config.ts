@@ -132,7 +132,7 @@ function parseInput(v: unknown): ImageInputSpec {
   try {
     normalize = normalizeSpecFromConfig({ input: o });
   } catch (e) {
-    bad('input.normalize', o.normalize, `{kind: 'per-image-standardize', eps} or {kind: 'none'} (${(e as Error).message})`);
+    bad('input.normalize', o.normalize, `{kind: 'per-image-standardize', eps} or {kind: 'none'} (${String((e as Error).message).slice(0, 200)})`);
   }
   return { shape: [s[0], s[1], s[2]], dtype, scale, normalize };
 }
