@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
 import { SpliteeError, FormatError } from '../../tensor/errors.js';
-import { idxStatedBytes, parseIdx, type IdxArray } from '../../tensor/io/idx.js';
+import { IDX_MAX_NDIMS, idxStatedBytes, parseIdx, type IdxArray } from '../../tensor/io/idx.js';
 
 /** An I/O failure (missing file, permission): code E_IO. */
 export class IoError extends SpliteeError {
@@ -38,13 +38,16 @@ function gunzipCapped(raw: Uint8Array, maxBytes: number, where: string, partial 
 
 /**
  * Inflates gzip data (detected by its magic) with an output cap: the size the IDX header states
- * (read from a first bounded inflate of the stream's start), else `maxBytes`. Raw bytes pass as is.
+ * (read from a first bounded inflate of the stream's start), else `maxBytes`; a start with no valid
+ * IDX header is returned alone (parseIdx refuses it). Raw bytes pass as is.
  */
 export function inflateIdxBytes(raw: Uint8Array, where: string, maxBytes = MAX_IDX_BYTES): Uint8Array {
   if (!isGzip(raw)) return raw;
   // The IDX header is at most 68 bytes; 4 KiB of deflate data inflates to at most ~4.2 MB.
-  const head = gunzipCapped(raw.subarray(0, 4096), 8 * 2 ** 20, where, true);
+  const head = gunzipCapped(raw.subarray(0, 4096), Math.min(8 * 2 ** 20, maxBytes), where, true);
   const stated = idxStatedBytes(head);
+  // No valid header in a complete start: parseIdx refuses the start alone, no need to inflate the rest.
+  if (stated === null && (raw.length <= 4096 || head.length >= 4 + 4 * IDX_MAX_NDIMS)) return head;
   if (stated !== null && stated > maxBytes) {
     throw new FormatError(`${where}: IDX header states too large a file: got ${stated} bytes, expected at most ${maxBytes}`);
   }
