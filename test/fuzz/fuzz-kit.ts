@@ -48,27 +48,6 @@ export function campaign<T>(arb: fc.Arbitrary<T>, check: (v: T) => void, seed: n
   throw new Error(`fuzz case failed after ${r.numRuns} runs (seed ${r.seed}, path ${r.counterexamplePath}): ${err.slice(0, 500)}; input: ${show(r.counterexample?.[0])}`);
 }
 
-/**
- * Runs RUNS cases of `arb` through `fn` and returns what escaped that is not a named error, one entry
- * per kind (`TypeError: Cannot read properties of undefined (reading 'x')`, numbers blurred), with the
- * count and one input. For code another change is hardening: the test pins the known kinds.
- */
-export function survey<T>(arb: fc.Arbitrary<T>, fn: (v: T) => unknown, seed: number, numRuns = RUNS): Map<string, { count: number; example: string }> {
-  const out = new Map<string, { count: number; example: string }>();
-  for (const v of fc.sample(arb, { seed, numRuns })) {
-    try {
-      fn(v);
-    } catch (e) {
-      if (e instanceof SpliteeError && e.message.length <= MAX_MESSAGE) continue;
-      const kind = e instanceof SpliteeError ? `${e.name}: unbounded message` : e instanceof Error ? `${e.name}: ${e.message.slice(0, 120).replace(/\d+/g, 'N')}` : typeof e;
-      const seen = out.get(kind);
-      if (seen) seen.count++;
-      else out.set(kind, { count: 1, example: show(v) });
-    }
-  }
-  return out;
-}
-
 function show(v: unknown): string {
   if (v instanceof Uint8Array) return `${v.length} bytes: ${Buffer.from(v.subarray(0, 160)).toString('latin1')}...`;
   if (typeof v === 'string') return `${v.length} chars: ${v.slice(0, 160)}...`;
