@@ -194,7 +194,7 @@ export function costTableToJSON(c: CostTable): CostTableJSON {
 /** A bounded description of a claimed cost table (never serialized whole: it is untrusted). */
 function describeTable(j: unknown): string {
   if (!isRecord(j)) return describe(j);
-  return `kind ${describe(j.kind)}, unit ${describe(j.unit)}, numExits ${describe(j.numExits)}, device ${describe(j.device)}, offload ${describe(j.offload)}`;
+  return `numExits ${describe(j.numExits)}, device ${describe(j.device)}, offload ${describe(j.offload)}`;
 }
 
 export function costTableFromJSON(j: CostTableJSON): CostTable {
