@@ -26,7 +26,7 @@
  * Only what this engine computes exactly is accepted: hidden_act 'gelu' is BERT's erf GELU (not
  * 'gelu_new', GPT-2's tanh approximation), absolute positions, an encoder (not is_decoder).
  */
-import { ConfigError } from '../tensor/errors.js';
+import { ConfigError, describeValue } from '../tensor/errors.js';
 
 export const BERT_ARCHITECTURE = 'bert-multi-exit';
 
@@ -62,13 +62,26 @@ export interface BertConfig {
   exits: readonly BertExitSpec[];
 }
 
+/**
+ * Upper bounds of a config's sizes: far above any real BERT (base: vocab 30522, H 768, L 12, 12 heads,
+ * I 3072, 512 positions; multilingual vocab 119547), low enough that a hostile or mistyped config
+ * cannot make the engine allocate gigabytes before the weights are even read.
+ */
+export const BERT_LIMITS = Object.freeze({
+  vocab: 1_000_000,
+  hidden: 8192,
+  layers: 128,
+  heads: 256,
+  intermediate: 65536,
+  positions: 65536,
+  typeVocab: 1024,
+  classes: 100_000,
+  /** Characters of an exit's tensor name prefix. */
+  name: 256,
+});
+
 function show(v: unknown): string {
-  if (v === undefined) return 'nothing (missing)';
-  try {
-    return JSON.stringify(v);
-  } catch {
-    return String(v);
-  }
+  return v === undefined ? 'nothing (missing)' : describeValue(v);
 }
 
 function bad(path: string, got: unknown, expected: string): never {
@@ -80,15 +93,15 @@ function obj(v: unknown, path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function int(o: Record<string, unknown>, key: string, path: string, min: number, dflt?: number): number {
+function int(o: Record<string, unknown>, key: string, path: string, min: number, dflt?: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = o[key] === undefined ? dflt : o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) bad(`${path}${key}`, o[key], `an integer >= ${min}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${path}${key}`, o[key], `an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}`);
   return v;
 }
 
 function str(o: Record<string, unknown>, key: string, path: string, dflt?: string): string {
   const v = o[key] === undefined ? dflt : o[key];
-  if (typeof v !== 'string' || v === '') bad(`${path}${key}`, o[key], 'a non-empty string');
+  if (typeof v !== 'string' || v === '' || v.length > BERT_LIMITS.name) bad(`${path}${key}`, o[key], `a non-empty string of at most ${BERT_LIMITS.name} chars`);
   return v;
 }
 
@@ -179,14 +192,15 @@ export function parseBertConfig(config: unknown, id?: string): BertConfig {
   if (architecture !== BERT_ARCHITECTURE) bad('splitee.architecture', architecture, `'${BERT_ARCHITECTURE}'`);
   const modelId = str(sp, 'id', 'splitee.');
 
-  const vocabSize = int(root, 'vocab_size', '', 1);
-  const hiddenSize = int(root, 'hidden_size', '', 1);
-  const numLayers = int(root, 'num_hidden_layers', '', 1);
-  const numHeads = int(root, 'num_attention_heads', '', 1);
+  const L = BERT_LIMITS;
+  const vocabSize = int(root, 'vocab_size', '', 1, undefined, L.vocab);
+  const hiddenSize = int(root, 'hidden_size', '', 1, undefined, L.hidden);
+  const numLayers = int(root, 'num_hidden_layers', '', 1, undefined, L.layers);
+  const numHeads = int(root, 'num_attention_heads', '', 1, undefined, L.heads);
   if (hiddenSize % numHeads !== 0) bad('num_attention_heads', numHeads, `a divisor of hidden_size ${hiddenSize}`);
-  const intermediateSize = int(root, 'intermediate_size', '', 1);
-  const maxPositionEmbeddings = int(root, 'max_position_embeddings', '', 1);
-  const typeVocabSize = int(root, 'type_vocab_size', '', 1, 2);
+  const intermediateSize = int(root, 'intermediate_size', '', 1, undefined, L.intermediate);
+  const maxPositionEmbeddings = int(root, 'max_position_embeddings', '', 1, undefined, L.positions);
+  const typeVocabSize = int(root, 'type_vocab_size', '', 1, 2, L.typeVocab);
   const eps = root.layer_norm_eps === undefined ? 1e-12 : root.layer_norm_eps;
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) bad('layer_norm_eps', root.layer_norm_eps, 'a finite number > 0 (BERT uses 1e-12)');
   const act = root.hidden_act === undefined ? 'gelu' : root.hidden_act;
@@ -194,12 +208,12 @@ export function parseBertConfig(config: unknown, id?: string): BertConfig {
   const pos = root.position_embedding_type === undefined ? 'absolute' : root.position_embedding_type;
   if (pos !== 'absolute') bad('position_embedding_type', pos, "'absolute' (relative positions are not implemented)");
   if (root.is_decoder !== undefined && root.is_decoder !== false) bad('is_decoder', root.is_decoder, 'false (an encoder)');
-  const padTokenId = int(root, 'pad_token_id', '', 0, 0);
+  const padTokenId = int(root, 'pad_token_id', '', 0, 0, L.vocab);
   if (padTokenId >= vocabSize) bad('pad_token_id', padTokenId, `an id below vocab_size ${vocabSize}`);
 
-  const numClasses = int(sp, 'num_classes', 'splitee.', 1);
+  const numClasses = int(sp, 'num_classes', 'splitee.', 1, undefined, L.classes);
   if (root.num_labels !== undefined && root.num_labels !== numClasses) bad('num_labels', root.num_labels, `splitee.num_classes (${numClasses})`);
-  const maxLength = int(sp, 'max_length', 'splitee.', 1, maxPositionEmbeddings);
+  const maxLength = int(sp, 'max_length', 'splitee.', 1, maxPositionEmbeddings, L.positions);
   if (maxLength > maxPositionEmbeddings) bad('splitee.max_length', maxLength, `at most max_position_embeddings (${maxPositionEmbeddings})`);
   return {
     id: modelId,

@@ -12,7 +12,7 @@
  * use (training, cost, source, ...) are ignored. Channel chains are checked here (stem.out ==
  * blocks[0].in, blocks[i].out == blocks[i+1].in), so a bad config never reaches the weights.
  */
-import { ConfigError } from '../tensor/errors.js';
+import { ConfigError, describeValue } from '../tensor/errors.js';
 import { normalizeSpecFromConfig, type NormalizeSpec } from './preprocess.js';
 
 export interface StemSpec {
@@ -62,13 +62,28 @@ export interface ResNetConfig {
 
 export const RESNET_ARCHITECTURE = 'resnet-multi-exit';
 
+/**
+ * Upper bounds of a config's sizes: far above any real multi-exit ResNet (Fashion-MNIST: [1,28,28],
+ * 64..512 channels; ImageNet ResNet-50: [3,224,224], 2048 channels), low enough that a hostile or
+ * mistyped config cannot make the engine (or the server's body limit, which follows the largest
+ * activation) allocate gigabytes. Activations are counted in elements, the wire's unit.
+ */
+export const RESNET_LIMITS = Object.freeze({
+  /** H, W of the input. */
+  side: 4096,
+  channels: 4096,
+  kernel: 31,
+  stride: 16,
+  blocks: 64,
+  pool: 64,
+  hidden: 65536,
+  classes: 100_000,
+  /** Elements of the input and of every block's activation (the wire's default maxElements). */
+  activationElements: 2 ** 24,
+});
+
 function bad(path: string, got: unknown, expected: string): never {
-  let shown: string;
-  try {
-    shown = got === undefined ? 'nothing (missing)' : JSON.stringify(got);
-  } catch {
-    shown = String(got);
-  }
+  const shown = got === undefined ? 'nothing (missing)' : describeValue(got);
   throw new ConfigError(`config.json: ${path} is invalid: got ${shown}, expected ${expected}`);
 }
 
@@ -77,10 +92,17 @@ function obj(v: unknown, path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function int(o: Record<string, unknown>, key: string, path: string, min: number): number {
+function int(o: Record<string, unknown>, key: string, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) bad(`${path}.${key}`, v, `an integer >= ${min}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${path}.${key}`, v, `an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}`);
   return v;
+}
+
+/** Throws unless channels x h x w (an activation) stays within RESNET_LIMITS.activationElements. */
+function activation(path: string, c: number, h: number, w: number): void {
+  const max = RESNET_LIMITS.activationElements;
+  if (h < 1 || w < 1) bad(path, `a ${h}x${w} output`, 'a spatial size >= 1x1 (the kernel is larger than the padded input)');
+  if (c * h * w > max) bad(path, `${c}x${h}x${w} = ${c * h * w} elements`, `an activation of at most ${max} elements`);
 }
 
 function bool(o: Record<string, unknown>, key: string, path: string): boolean {
@@ -98,7 +120,10 @@ function arr(o: Record<string, unknown>, key: string, path: string): unknown[] {
 function parseInput(v: unknown): ImageInputSpec {
   const o = obj(v, 'input');
   const s = o.shape;
+  const L = RESNET_LIMITS;
   if (!Array.isArray(s) || s.length !== 3 || !s.every((d) => Number.isInteger(d) && d >= 1)) bad('input.shape', s, '[C,H,W] of positive integers');
+  if (s[0] > L.channels || s[1] > L.side || s[2] > L.side) bad('input.shape', s, `C <= ${L.channels}, H and W <= ${L.side}`);
+  activation('input.shape', s[0], s[1], s[2]);
   const dtype = o.dtype ?? 'uint8';
   if (dtype !== 'uint8' && dtype !== 'float32') bad('input.dtype', o.dtype, "'uint8' or 'float32'");
   const scale = o.scale ?? (dtype === 'uint8' ? 1 / 255 : 1);
@@ -107,32 +132,36 @@ function parseInput(v: unknown): ImageInputSpec {
   try {
     normalize = normalizeSpecFromConfig({ input: o });
   } catch (e) {
-    bad('input.normalize', o.normalize, `{kind: 'per-image-standardize', eps} or {kind: 'none'} (${(e as Error).message})`);
+    bad('input.normalize', o.normalize, `{kind: 'per-image-standardize', eps} or {kind: 'none'} (${String((e as Error).message).slice(0, 200)})`);
   }
   return { shape: [s[0], s[1], s[2]], dtype, scale, normalize };
 }
 
 function parseStem(v: unknown, inChannels: number): StemSpec {
+  // Bounds of each field here; the activation sizes they imply are checked by parseResNetConfig.
   const o = obj(v, 'stem');
   const stem: StemSpec = {
-    in: int(o, 'in', 'stem', 1),
-    out: int(o, 'out', 'stem', 1),
-    kernel: int(o, 'kernel', 'stem', 1),
-    stride: int(o, 'stride', 'stem', 1),
-    padding: int(o, 'padding', 'stem', 0),
+    in: int(o, 'in', 'stem', 1, RESNET_LIMITS.channels),
+    out: int(o, 'out', 'stem', 1, RESNET_LIMITS.channels),
+    kernel: int(o, 'kernel', 'stem', 1, RESNET_LIMITS.kernel),
+    stride: int(o, 'stride', 'stem', 1, RESNET_LIMITS.stride),
+    padding: int(o, 'padding', 'stem', 0, RESNET_LIMITS.kernel),
     relu: o.relu === undefined ? true : bool(o, 'relu', 'stem'),
   };
   if (stem.in !== inChannels) bad('stem.in', stem.in, `input.shape[0] = ${inChannels}`);
+  if (stem.padding >= stem.kernel) bad('stem.padding', stem.padding, `less than stem.kernel (${stem.kernel})`);
   return stem;
 }
 
 function parseBlocks(o: Record<string, unknown>, stemOut: number): BlockSpec[] {
   const list = arr(o, 'blocks', '$');
+  if (list.length > RESNET_LIMITS.blocks) bad('blocks', `${list.length} blocks`, `at most ${RESNET_LIMITS.blocks}`);
   let prev = stemOut;
   return list.map((b, i) => {
     const p = `blocks[${i}]`;
     const bo = obj(b, p);
-    const spec: BlockSpec = { in: int(bo, 'in', p, 1), out: int(bo, 'out', p, 1), stride: int(bo, 'stride', p, 1), downsample: bool(bo, 'downsample', p) };
+    const C = RESNET_LIMITS.channels;
+    const spec: BlockSpec = { in: int(bo, 'in', p, 1, C), out: int(bo, 'out', p, 1, C), stride: int(bo, 'stride', p, 1, RESNET_LIMITS.stride), downsample: bool(bo, 'downsample', p) };
     if (spec.in !== prev) bad(`${p}.in`, spec.in, `${prev} (the channels of ${i === 0 ? 'stem.out' : `blocks[${i - 1}].out`})`);
     if (!spec.downsample && (spec.stride !== 1 || spec.in !== spec.out)) {
       bad(`${p}.downsample`, false, `true: the block changes shape (in ${spec.in}, out ${spec.out}, stride ${spec.stride}), so its shortcut needs the 1x1 conv + BN`);
@@ -148,10 +177,23 @@ function parseExits(o: Record<string, unknown>, numBlocks: number, numClasses: n
   return list.map((e, k) => {
     const p = `exits[${k}]`;
     const eo = obj(e, p);
-    const spec: ExitSpec = { afterBlock: int(eo, 'after_block', p, 1), pool: int(eo, 'pool', p, 1), hidden: int(eo, 'hidden', p, 0), classes: int(eo, 'classes', p, 1) };
+    const L = RESNET_LIMITS;
+    const spec: ExitSpec = { afterBlock: int(eo, 'after_block', p, 1, L.blocks), pool: int(eo, 'pool', p, 1, L.pool), hidden: int(eo, 'hidden', p, 0, L.hidden), classes: int(eo, 'classes', p, 1, L.classes) };
     if (spec.afterBlock !== k + 1) bad(`${p}.after_block`, spec.afterBlock, `${k + 1} (exit k follows block k)`);
     if (spec.classes !== numClasses) bad(`${p}.classes`, spec.classes, `num_classes = ${numClasses}`);
     return spec;
+  });
+}
+
+/** Every activation (stem output, each block's output; 3x3 convs with padding 1) within the bound. */
+function checkActivations(shape: readonly [number, number, number], stem: StemSpec, blocks: readonly BlockSpec[]): void {
+  let h = Math.floor((shape[1] + 2 * stem.padding - stem.kernel) / stem.stride) + 1;
+  let w = Math.floor((shape[2] + 2 * stem.padding - stem.kernel) / stem.stride) + 1;
+  activation('stem', stem.out, h, w);
+  blocks.forEach((b, i) => {
+    h = Math.floor((h - 1) / b.stride) + 1;
+    w = Math.floor((w - 1) / b.stride) + 1;
+    activation(`blocks[${i}]`, b.out, h, w);
   });
 }
 
@@ -161,7 +203,7 @@ export function parseResNetConfig(config: unknown): ResNetConfig {
   if (o.architecture !== RESNET_ARCHITECTURE) bad('architecture', o.architecture, `'${RESNET_ARCHITECTURE}'`);
   const id = o.id;
   if (typeof id !== 'string' || id.length === 0) bad('id', id, 'a non-empty string');
-  const numClasses = int(o, 'num_classes', '$', 1);
+  const numClasses = int(o, 'num_classes', '$', 1, RESNET_LIMITS.classes);
   let classes: string[] | null = null;
   if (o.classes !== undefined) {
     const c = o.classes;
@@ -173,6 +215,7 @@ export function parseResNetConfig(config: unknown): ResNetConfig {
   const input = parseInput(o.input);
   const stem = parseStem(o.stem, input.shape[0]);
   const blocks = parseBlocks(o, stem.out);
+  checkActivations(input.shape, stem, blocks);
   const exits = parseExits(o, blocks.length, numClasses);
   return { id, architecture: RESNET_ARCHITECTURE, numClasses, classes, bnEps, input, stem, blocks, exits };
 }

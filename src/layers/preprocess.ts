@@ -8,7 +8,7 @@
  * {"input": {"normalize": {"kind": "per-image-standardize", "eps": ...}}}).
  * Mean and variance are accumulated in float64 (two passes), the result stored as float32.
  */
-import { ConfigError, ShapeError } from '../tensor/errors.js';
+import { ConfigError, ShapeError, describeValue } from '../tensor/errors.js';
 
 export const DEFAULT_STANDARDIZE_EPS = 1e-5;
 
@@ -62,11 +62,11 @@ export function normalizeSpecFromConfig(config: unknown): NormalizeSpec {
   const k = (n as { kind?: unknown }).kind;
   if (k === 'none') return { kind: 'none' };
   if (k !== 'per-image-standardize') {
-    throw new ConfigError(`normalizeSpecFromConfig: unknown input normalization: got ${JSON.stringify(k)}, expected 'per-image-standardize' or 'none'`);
+    throw new ConfigError(`normalizeSpecFromConfig: unknown input normalization: got ${describeValue(k)}, expected 'per-image-standardize' or 'none'`);
   }
   const eps = (n as { eps?: unknown }).eps ?? DEFAULT_STANDARDIZE_EPS;
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) {
-    throw new ConfigError(`normalizeSpecFromConfig: invalid eps: got ${JSON.stringify(eps)}, expected a finite number >= 0`);
+    throw new ConfigError(`normalizeSpecFromConfig: invalid eps: got ${describeValue(eps)}, expected a finite number >= 0`);
   }
   return { kind: 'per-image-standardize', eps };
 }

@@ -26,7 +26,8 @@
  * the run continues at t = last + 1.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
-import { FormatError, StateError } from '../tensor/errors.js';
+import { FormatError, StateError, describeValue } from '../tensor/errors.js';
+import { parseJson, JsonError, MAX_JSON_DEPTH } from '../tensor/io/json.js';
 import { restorePolicy, type PolicyState, type SplitPolicy } from '../splitee/policy.js';
 import { observationOf, type Outcome, type RoundRecord } from '../splitee/runner.js';
 import { IoError } from './datasets/idx-file.js';
@@ -191,8 +192,8 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 function checkHeader(v: Record<string, unknown>): string | null {
-  if (v.format !== RUN_LOG_FORMAT) return `format: got ${JSON.stringify(v.format)}, expected "${RUN_LOG_FORMAT}"`;
-  if (v.version !== RUN_LOG_VERSION) return `version: got ${JSON.stringify(v.version)}, expected ${RUN_LOG_VERSION}`;
+  if (v.format !== RUN_LOG_FORMAT) return `format: got ${describeValue(v.format)}, expected "${RUN_LOG_FORMAT}"`;
+  if (v.version !== RUN_LOG_VERSION) return `version: got ${describeValue(v.version)}, expected ${RUN_LOG_VERSION}`;
   if (!isObj(v.model) || typeof v.model.id !== 'string' || typeof v.model.hash !== 'string') return 'model: expected {id, hash} strings';
   if (!isObj(v.policy) || typeof v.policy.name !== 'string') return 'policy: expected {name, params}';
   if (!isNum(v.seed) || typeof v.started !== 'string' || !isObj(v.policyState)) return 'expected seed (number), started (string) and policyState (object)';
@@ -206,17 +207,17 @@ function assertLine<T>(v: Record<string, unknown>, check: (v: Record<string, unk
 }
 
 function checkSnapshot(v: Record<string, unknown>): string | null {
-  return isInt(v.t) && isObj(v.policyState) ? null : `got t = ${JSON.stringify(v.t)}, expected an integer t and a policyState object`;
+  return isInt(v.t) && isObj(v.policyState) ? null : `got t = ${describeValue(v.t)}, expected an integer t and a policyState object`;
 }
 
 function checkRound(v: Record<string, unknown>): string | null {
-  for (const k of ['t', 'index', 'chosen', 'split', 'prediction', 'attempts', 'bytesSent'] as const) if (!isInt(v[k])) return `${k}: got ${JSON.stringify(v[k])}, expected an integer`;
-  for (const k of ['cost', 'reward', 'deviceFlops', 'deviceMs', 'cloudMs', 'latencyMs'] as const) if (!isNum(v[k])) return `${k}: got ${JSON.stringify(v[k])}, expected a finite number`;
-  if (!OUTCOMES.includes(v.outcome as Outcome)) return `outcome: got ${JSON.stringify(v.outcome)}, expected one of ${OUTCOMES.join('|')}`;
+  for (const k of ['t', 'index', 'chosen', 'split', 'prediction', 'attempts', 'bytesSent'] as const) if (!isInt(v[k])) return `${k}: got ${describeValue(v[k])}, expected an integer`;
+  for (const k of ['cost', 'reward', 'deviceFlops', 'deviceMs', 'cloudMs', 'latencyMs'] as const) if (!isNum(v[k])) return `${k}: got ${describeValue(v[k])}, expected a finite number`;
+  if (!OUTCOMES.includes(v.outcome as Outcome)) return `outcome: got ${describeValue(v.outcome)}, expected one of ${OUTCOMES.join('|')}`;
   if (typeof v.offloaded !== 'boolean' || typeof v.fallback !== 'boolean') return 'offloaded/fallback: expected booleans';
   if (!Array.isArray(v.confidences) || !v.confidences.every(isNum)) return 'confidences: expected an array of numbers';
-  if (v.finalConf !== null && !isNum(v.finalConf)) return `finalConf: got ${JSON.stringify(v.finalConf)}, expected a number or null`;
-  if (v.label !== null && !isInt(v.label)) return `label: got ${JSON.stringify(v.label)}, expected an integer or null`;
+  if (v.finalConf !== null && !isNum(v.finalConf)) return `finalConf: got ${describeValue(v.finalConf)}, expected a number or null`;
+  if (v.label !== null && !isInt(v.label)) return `label: got ${describeValue(v.label)}, expected an integer or null`;
   if (v.error !== null && typeof v.error !== 'string') return 'error: expected a string or null';
   if (typeof v.costUnit !== 'string') return 'costUnit: expected a string';
   return null;
@@ -230,15 +231,29 @@ export function readRunLog(path: string): RunLog {
   } catch (e) {
     throw new IoError(`run log ${path}: cannot read: got ${(e as { code?: string }).code ?? (e as Error).message}, expected a readable file`, { cause: e });
   }
-  const text = bytes.toString('utf8');
-  const parts = text.split('\n');
-  const tail = parts.pop()!; // '' when the file ends with a newline
-  let torn: RunLog['torn'] = null;
-  if (tail !== '') torn = { line: parts.length + 1, text: tail.slice(0, 200) };
-  const validBytes = bytes.length - Buffer.byteLength(tail, 'utf8');
+  return parseRunLog(bytes, path);
+}
+
+/** Parses and validates the bytes of a run log (`path` names it in errors): readRunLog's pure part. */
+export function parseRunLog(bytes: Uint8Array, path: string): RunLog {
+  // The torn tail is found by bytes (after the last '\n' byte), never by decoded text: a tail cut
+  // inside a UTF-8 sequence decodes to U+FFFD, whose re-encoded length is not the bytes on disk.
+  const validBytes = bytes.lastIndexOf(0x0a) + 1;
   const bad = (line: number, msg: string): never => {
     throw new FormatError(`run log ${path}: line ${line}: ${msg}`);
   };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, validBytes));
+  } catch {
+    let line = 0;
+    for (let i = 0; i < validBytes; i++) if (bytes[i] === 0x0a) line++;
+    return bad(line, `not UTF-8: got invalid bytes in the first ${line} lines, expected UTF-8 JSON lines`);
+  }
+  const parts = text.split('\n');
+  parts.pop(); // '' after the last newline
+  let torn: RunLog['torn'] = null;
+  if (validBytes < bytes.length) torn = { line: parts.length + 1, text: new TextDecoder().decode(bytes.subarray(validBytes, validBytes + 200)) };
   if (parts.length === 0) bad(1, `no header: got ${torn ? 'a torn first line' : 'an empty file'}, expected {"kind":"header",...}`);
   let header: RunLogHeader | null = null;
   const rounds: RoundLine[] = [];
@@ -249,13 +264,14 @@ export function readRunLog(path: string): RunLog {
     const fail = (msg: string): never => bad(n, msg);
     let v: unknown;
     try {
-      v = JSON.parse(raw);
+      v = parseJson(raw, { maxDepth: MAX_JSON_DEPTH });
     } catch (e) {
-      bad(n, `not JSON: got ${JSON.stringify(raw.slice(0, 60))}, expected one JSON object per line (${(e as Error).message})`);
+      if (!(e instanceof JsonError)) throw e;
+      bad(n, `${e.message}; expected one JSON object per line`);
     }
-    if (!isObj(v)) return bad(n, `not an object: got ${JSON.stringify(v)?.slice(0, 60)}, expected {"kind":...}`);
+    if (!isObj(v)) return bad(n, `not an object: got ${describeValue(v)}, expected {"kind":...}`);
     if (n === 1) {
-      if (v.kind !== 'header') bad(n, `first line is not the header: got kind ${JSON.stringify(v.kind)}, expected "header"`);
+      if (v.kind !== 'header') bad(n, `first line is not the header: got kind ${describeValue(v.kind)}, expected "header"`);
       assertLine<RunLogHeader>(v, checkHeader, fail, 'header');
       header = v;
       return;
@@ -270,7 +286,7 @@ export function readRunLog(path: string): RunLog {
       if (v.t !== lastT) bad(n, `snapshot out of place: got t = ${v.t}, expected t = ${lastT} (the last round)`);
       snapshots.push(v);
     } else {
-      bad(n, `unknown kind: got ${JSON.stringify(v.kind)}, expected "round" or "snapshot"`);
+      bad(n, `unknown kind: got ${describeValue(v.kind)}, expected "round" or "snapshot"`);
     }
   });
   return { header: header!, rounds, snapshots, torn, validBytes };

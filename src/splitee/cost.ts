@@ -200,9 +200,9 @@ function describeTable(j: unknown): string {
 export function costTableFromJSON(j: CostTableJSON): CostTable {
   const ok =
     j !== null && typeof j === 'object' && Number.isInteger(j.numExits) && j.numExits >= 1 && Array.isArray(j.device) && Array.isArray(j.offload) &&
-    j.device.length === j.numExits + 1 && j.offload.length === j.numExits + 1 && [...j.device, ...j.offload].every((v) => typeof v === 'number' && Number.isFinite(v));
-  if (!ok) throw new FormatError(`costTableFromJSON: invalid cost table: got ${describeTable(j)}, expected {numExits, device[L+1], offload[L+1]} of finite numbers`);
-  return { kind: String(j.kind), unit: String(j.unit), numExits: j.numExits, cloudOnly: Boolean(j.cloudOnly), device: Float64Array.from(j.device), offload: Float64Array.from(j.offload) };
+    typeof j.kind === 'string' && typeof j.unit === 'string' && j.device.length === j.numExits + 1 && j.offload.length === j.numExits + 1 && [...j.device, ...j.offload].every((v) => typeof v === 'number' && Number.isFinite(v));
+  if (!ok) throw new FormatError(`costTableFromJSON: invalid cost table: got ${describeTable(j)}, expected {kind, unit} strings and {numExits, device[L+1], offload[L+1]} of finite numbers`);
+  return { kind: j.kind, unit: j.unit, numExits: j.numExits, cloudOnly: Boolean(j.cloudOnly), device: Float64Array.from(j.device), offload: Float64Array.from(j.offload) };
 }
 
 function checkInt(where: string, name: string, v: number, min: number): void {

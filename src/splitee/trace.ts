@@ -4,7 +4,7 @@
  *   exit_1_conf,exit_1_pred,...,exit_L_conf,exit_L_pred,label
  *
  * conf = max softmax probability of the exit (in [0, 1]); pred and label are class indices (integers
- * >= 0); label -1 marks an unlabelled sample (a trace of unlabelled data; replay needs labels to score). The CSV is what pandas writes and reads (`df.to_csv(index=False)`), so traces move freely
+ * >= 0, integral floats such as pandas' `1.0` accepted); label -1 marks an unlabelled sample (a trace of unlabelled data; replay needs labels to score). The CSV is what pandas writes and reads (`df.to_csv(index=False)`), so traces move freely
  * between this package and the paper's Python tooling. Parsing is strict: every malformed field is an
  * error naming its line and column, never a silently skipped row.
  *
@@ -33,8 +33,14 @@ export function traceHeader(numExits: number): string {
 }
 
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INT = /^\d+$/;
-const UNLABELLED = '-1';
+/** A class index: digits, or an integral float as pandas writes an int column holding NaN ('1.0'). */
+const INT = /^\d+(?:\.0*)?$/;
+const UNLABELLED = /^-1(?:\.0*)?$/;
+
+/** A field as shown in an error: quoted, capped at 40 characters. */
+function shown(f: string): string {
+  return f.length <= 40 ? `'${f}'` : `'${f.slice(0, 32)}...' (${f.length} chars)`;
+}
 
 /**
  * Parses a trace CSV. `source` names the input in error messages (a file name).
@@ -53,7 +59,7 @@ export function parseTrace(text: string, source = 'trace'): Trace {
   const expected = traceHeader(numExits).split(',');
   for (let c = 0; c < expected.length; c++) {
     if (header[c].trim() !== expected[c]) {
-      throw new FormatError(`${source} line 1 column ${c + 1}: wrong header: got '${header[c]}', expected '${expected[c]}'`);
+      throw new FormatError(`${source} line 1 column ${c + 1}: wrong header: got ${shown(header[c])}, expected '${expected[c]}'`);
     }
   }
   const numRows = lines.length - 1;
@@ -73,18 +79,18 @@ export function parseTrace(text: string, source = 'trace'): Trace {
       const f = fields[c].trim();
       const where = `${source} line ${lineNo} column ${c + 1} (${expected[c]})`;
       if (c < 2 * L && c % 2 === 0) {
-        if (!FLOAT.test(f)) throw new FormatError(`${where}: not a number: got '${fields[c]}', expected a decimal confidence in [0, 1]`);
+        if (!FLOAT.test(f)) throw new FormatError(`${where}: not a number: got ${shown(fields[c])}, expected a decimal confidence in [0, 1]`);
         const v = Number(f);
         if (!(v >= 0 && v <= 1)) throw new FormatError(`${where}: confidence out of range: got ${f}, expected a value in [0, 1]`);
         conf[r * L + c / 2] = v;
       } else {
-        if (c === 2 * L && f === UNLABELLED) {
+        if (c === 2 * L && UNLABELLED.test(f)) {
           label[r] = -1;
           continue;
         }
-        if (!INT.test(f)) throw new FormatError(`${where}: not a class index: got '${fields[c]}', expected an integer >= 0${c === 2 * L ? ' (or -1: unlabelled)' : ''}`);
+        if (!INT.test(f)) throw new FormatError(`${where}: not a class index: got ${shown(fields[c])}, expected an integer >= 0${c === 2 * L ? ' (or -1: unlabelled)' : ''}`);
         const v = Number(f);
-        if (v > 0x7fffffff) throw new FormatError(`${where}: class index too large: got ${f}, expected at most ${0x7fffffff}`);
+        if (v > 0x7fffffff) throw new FormatError(`${where}: class index too large: got ${shown(f)}, expected at most ${0x7fffffff}`);
         if (c === 2 * L) label[r] = v;
         else pred[r * L + (c - 1) / 2] = v;
       }

@@ -23,11 +23,12 @@
  * ValueError (NaN/Inf in the activation, non-finite or non-positive scales) or, for limits,
  * WireError 'too-large'. It never throws anything else on any input.
  */
-import { FormatError, ValueError, ArgumentError, formatShape } from '../tensor/errors.js';
+import { FormatError, ValueError, ArgumentError, formatShape, describeValue, shapeText } from '../tensor/errors.js';
 import { Tensor, sizeOf } from '../tensor/tensor.js';
 import { parseSafetensors, writeSafetensors, SafetensorsError, type TensorToWrite } from '../tensor/io/safetensors.js';
 import { f16ToF32, f32ToF16 } from '../tensor/io/f16.js';
 import { chooseQuantParams, dequantizeInt8, quantizeInt8 } from '../tensor/io/int8.js';
+import { parseJson, JsonError, MAX_JSON_DEPTH } from '../tensor/io/json.js';
 import type { Encoding } from './cost.js';
 
 export const WIRE_FORMAT = 'splitee-resume';
@@ -94,9 +95,9 @@ const META_KEYS = new Set(['format', 'version', 'model_hash', 'model_id', 'split
 /** The request body for one sample's activation. */
 export function encodeResumeRequest(req: ResumeRequest): Uint8Array {
   const w = 'encodeResumeRequest';
-  if (typeof req.modelHash !== 'string' || !HASH_RE.test(req.modelHash)) throw new ArgumentError(`${w}: invalid model hash: got ${JSON.stringify(req.modelHash)}, expected 64 lowercase hex digits (sha256)`);
+  if (typeof req.modelHash !== 'string' || !HASH_RE.test(req.modelHash)) throw new ArgumentError(`${w}: invalid model hash: got ${describeValue(req.modelHash)}, expected 64 lowercase hex digits (sha256)`);
   if (!Number.isInteger(req.split) || req.split < 0) throw new ArgumentError(`${w}: invalid split: got ${req.split}, expected an integer >= 0`);
-  if (!ENCODINGS.includes(req.encoding)) throw new ArgumentError(`${w}: unknown encoding: got ${JSON.stringify(req.encoding)}, expected one of ${ENCODINGS.join('|')}`);
+  if (!ENCODINGS.includes(req.encoding)) throw new ArgumentError(`${w}: unknown encoding: got ${describeValue(req.encoding)}, expected one of ${ENCODINGS.join('|')}`);
   const a = req.activation.contiguous();
   if (a.rank === 0) throw new ArgumentError(`${w}: activation has no axes: got ${formatShape(a.shape)}, expected [1, ...activationShape(split)]`);
   const x = a.flat();
@@ -132,7 +133,7 @@ export function encodeResumeRequest(req: ResumeRequest): Uint8Array {
 function metaInt(meta: Record<string, string>, key: string): number {
   const v = meta[key];
   if (v === undefined) fail('bad-metadata', `__metadata__ has no ${key}: got keys [${Object.keys(meta).join(',')}], expected ${key}`);
-  if (!INT_RE.test(v)) fail('bad-metadata', `__metadata__ ${key} is not a decimal integer: got ${JSON.stringify(v.slice(0, 40))}, expected 0..999999999`);
+  if (!INT_RE.test(v)) fail('bad-metadata', `__metadata__ ${key} is not a decimal integer: got ${describeValue(v)}, expected 0..999999999`);
   return Number(v);
 }
 
@@ -151,29 +152,29 @@ export function decodeResumeRequest(bytes: Uint8Array, limits: WireLimits = {}):
   const meta = file.metadata;
   if (Object.keys(meta).length === 0) fail('bad-metadata', 'no __metadata__: got none, expected {format, version, model_hash, split, encoding}');
   for (const k of Object.keys(meta)) {
-    if (!META_KEYS.has(k)) fail('bad-metadata', `unknown __metadata__ key: got ${JSON.stringify(k.slice(0, 40))}, expected only ${[...META_KEYS].join(', ')}`);
+    if (!META_KEYS.has(k)) fail('bad-metadata', `unknown __metadata__ key: got ${describeValue(k)}, expected only ${[...META_KEYS].join(', ')}`);
   }
-  if (meta.format !== WIRE_FORMAT) fail('bad-metadata', `__metadata__ format: got ${JSON.stringify(meta.format)}, expected "${WIRE_FORMAT}"`);
-  if (meta.version !== WIRE_VERSION) fail('bad-metadata', `__metadata__ version: got ${JSON.stringify(meta.version)}, expected "${WIRE_VERSION}"`);
+  if (meta.format !== WIRE_FORMAT) fail('bad-metadata', `__metadata__ format: got ${describeValue(meta.format)}, expected "${WIRE_FORMAT}"`);
+  if (meta.version !== WIRE_VERSION) fail('bad-metadata', `__metadata__ version: got ${describeValue(meta.version)}, expected "${WIRE_VERSION}"`);
   const modelHash = meta.model_hash;
-  if (modelHash === undefined || !HASH_RE.test(modelHash)) fail('bad-metadata', `__metadata__ model_hash: got ${JSON.stringify(modelHash?.slice(0, 80))}, expected 64 lowercase hex digits`);
+  if (modelHash === undefined || !HASH_RE.test(modelHash)) fail('bad-metadata', `__metadata__ model_hash: got ${describeValue(modelHash)}, expected 64 lowercase hex digits`);
   const modelId = meta.model_id ?? null;
   const split = metaInt(meta, 'split');
   const encoding = meta.encoding as Encoding;
-  if (!ENCODINGS.includes(encoding)) fail('bad-metadata', `__metadata__ encoding: got ${JSON.stringify(meta.encoding)}, expected one of ${ENCODINGS.join('|')}`);
+  if (!ENCODINGS.includes(encoding)) fail('bad-metadata', `__metadata__ encoding: got ${describeValue(meta.encoding)}, expected one of ${ENCODINGS.join('|')}`);
   const hasAxis = Object.hasOwn(meta, 'quant_axis');
   if (hasAxis !== (encoding === 'int8')) fail('bad-metadata', `__metadata__ quant_axis ${hasAxis ? 'present' : 'missing'}: got encoding ${encoding}, expected quant_axis exactly with int8`);
 
   const names = [...file.tensors.keys()].sort();
   const want = encoding === 'int8' ? ['activation', 'activation_scale', 'activation_zero_point'] : ['activation'];
   if (names.length !== want.length || names.some((n, i) => n !== want[i])) {
-    fail('bad-tensors', `unexpected tensors: got [${names.map((n) => JSON.stringify(n.slice(0, 40))).join(',')}], expected [${want.map((n) => JSON.stringify(n)).join(',')}] for encoding ${encoding}`);
+    fail('bad-tensors', `unexpected tensors: got [${names.slice(0, 8).map(describeValue).join(',')}], expected [${want.map((n) => JSON.stringify(n)).join(',')}] for encoding ${encoding}`);
   }
   const act = file.tensors.get('activation')!;
   const wantDtype = encoding === 'f32' ? 'F32' : encoding === 'f16' ? 'F16' : 'I8';
   if (act.dtype !== wantDtype) fail('dtype-mismatch', `tensor "activation" dtype: got ${act.dtype}, expected ${wantDtype} for encoding ${encoding}`);
   const shape = act.shape;
-  if (shape.length === 0 || shape.length > maxRank) fail('bad-shape', `tensor "activation" rank: got ${formatShape(shape)}, expected 1..${maxRank} axes`);
+  if (shape.length === 0 || shape.length > maxRank) fail('bad-shape', `tensor "activation" rank: got ${shapeText(shape)}, expected 1..${maxRank} axes`);
   const n = sizeOf(shape);
   if (n > maxElements) fail('too-large', `activation too large: got ${n} elements ${formatShape(shape)}, expected at most ${maxElements}`);
 
@@ -189,7 +190,7 @@ export function decodeResumeRequest(bytes: Uint8Array, limits: WireLimits = {}):
     if (zp.dtype !== 'I32') fail('dtype-mismatch', `tensor "activation_zero_point" dtype: got ${zp.dtype}, expected I32`);
     const C = shape[axis];
     if (scale.shape.length !== 1 || scale.shape[0] !== C || zp.shape.length !== 1 || zp.shape[0] !== C) {
-      fail('bad-shape', `quantization parameters do not fit the channels: got scale ${formatShape(scale.shape)} and zero point ${formatShape(zp.shape)}, expected [${C}] (axis ${axis} of ${formatShape(shape)})`);
+      fail('bad-shape', `quantization parameters do not fit the channels: got scale ${shapeText(scale.shape)} and zero point ${shapeText(zp.shape)}, expected [${C}] (axis ${axis} of ${formatShape(shape)})`);
     }
     const s = scale.data as Float32Array;
     const z = zp.data as Int32Array;
@@ -227,24 +228,25 @@ export function encodeResumeResponse(r: ResumeResponse): string {
 export function parseResumeResponse(text: string, numClasses?: number): ResumeResponse {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = parseJson(String(text), { maxDepth: MAX_JSON_DEPTH });
   } catch (e) {
-    fail('bad-response', `response is not JSON: got ${JSON.stringify(String(text).slice(0, 60))}, expected {prediction, confidence, probs}`, e);
+    if (!(e instanceof JsonError)) throw e;
+    fail('bad-response', `response ${e.message}; expected {prediction, confidence, probs}`, e);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('bad-response', `response is not an object: got ${JSON.stringify(v)?.slice(0, 60)}, expected {prediction, confidence, probs}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('bad-response', `response is not an object: got ${describeValue(v)}, expected {prediction, confidence, probs}`);
   const o = v as Record<string, unknown>;
   const probs = o.probs;
   if (!Array.isArray(probs) || probs.length === 0 || !probs.every((p) => typeof p === 'number' && Number.isFinite(p) && p >= 0 && p <= 1)) {
-    fail('bad-response', `response probs: got ${JSON.stringify(probs)?.slice(0, 80)}, expected a non-empty array of numbers in [0, 1]`);
+    fail('bad-response', `response probs: got ${describeValue(probs)}, expected a non-empty array of numbers in [0, 1]`);
   }
   if (numClasses !== undefined && probs.length !== numClasses) fail('bad-response', `response probs length: got ${probs.length}, expected ${numClasses} classes`);
   const sum = (probs as number[]).reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 1) > 1e-3) fail('bad-response', `response probs do not sum to 1: got ${sum}, expected 1 within 1e-3`);
   const k = o.prediction;
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= probs.length) fail('bad-response', `response prediction: got ${JSON.stringify(k)}, expected an integer in [0,${probs.length})`);
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= probs.length) fail('bad-response', `response prediction: got ${describeValue(k)}, expected an integer in [0,${probs.length})`);
   const c = o.confidence;
   if (typeof c !== 'number' || !Number.isFinite(c) || Math.abs(c - (probs[k] as number)) > 1e-6) {
-    fail('bad-response', `response confidence: got ${JSON.stringify(c)}, expected probs[${k}] = ${probs[k]}`);
+    fail('bad-response', `response confidence: got ${describeValue(c)}, expected probs[${k}] = ${probs[k]}`);
   }
   return { prediction: k, confidence: c, probs: probs as number[] };
 }

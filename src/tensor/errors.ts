@@ -63,3 +63,39 @@ export class StateError extends SpliteeError {
 export function formatShape(shape: ArrayLike<number>): string {
   return `[${Array.from(shape).join(',')}]`;
 }
+
+/** formatShape for an untrusted shape: its rank alone past 16 axes (a hostile file may have 10^5). */
+export function shapeText(shape: ArrayLike<number>): string {
+  return shape.length <= 16 ? formatShape(shape) : `a shape of ${shape.length} axes`;
+}
+
+/**
+ * A short, bounded description of an untrusted value for an error message: short strings quoted,
+ * numbers as is, short arrays of numbers as `[1,8]`,
+ * other containers by size only (`an object with 3 keys`). Never serializes a container,
+ * so a deeply nested or huge value cannot overflow the stack or flood a log.
+ */
+export function describeValue(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return v.length <= 40 ? JSON.stringify(v) : `a string of ${v.length} chars: ${JSON.stringify(v.slice(0, 32))}...`;
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(v);
+    case 'bigint': {
+      const s = String(v);
+      return s.length <= 40 ? `${s}n` : `a bigint of ${s.length} digits`;
+    }
+    case 'object':
+      if (v === null) return 'null';
+      if (Array.isArray(v)) {
+        if (v.length <= 8 && v.every((x) => typeof x === 'number')) return `[${v.join(',')}]`;
+        return `an array of ${v.length} item${v.length === 1 ? '' : 's'}`;
+      }
+      if (ArrayBuffer.isView(v)) return `a ${Object.prototype.toString.call(v).slice(8, -1)}`;
+      return `an object with ${Object.keys(v).length} key${Object.keys(v).length === 1 ? '' : 's'}`;
+    default:
+      return `a ${typeof v}`;
+  }
+}

@@ -49,6 +49,16 @@ const bad: [string, Record<string, unknown>, Record<string, unknown>, RegExp][] 
   ['exit after no layer', {}, { exits: [{ after_layer: 3 }] }, /splitee.exits\[0\].after_layer is invalid: got 3, expected a layer in \[1, 2\]/],
   ['last exit before the last layer', {}, { exits: [{ after_layer: 1 }] }, /splitee.exits\[0\].after_layer is invalid: got 1, expected 2: the last exit is the final classifier/],
   ['index not the position', {}, { exits: [{ index: 2 }, {}] }, /splitee.exits\[0\].index is invalid: got 2, expected 1/],
+  // Issue 15 item 4: sizes are bounded (a hostile config.json cannot allocate gigabytes).
+  ['vocab too large', { vocab_size: 2 ** 32 }, {}, /vocab_size is invalid: got 4294967296, expected an integer >= 1 and <= 1000000/],
+  ['hidden too large', { hidden_size: 2 ** 20, num_attention_heads: 1 }, {}, /hidden_size is invalid: got 1048576, expected an integer >= 1 and <= 8192/],
+  ['layers too many', { num_hidden_layers: 1e6 }, {}, /num_hidden_layers is invalid: got 1000000/],
+  ['intermediate too large', { intermediate_size: 2 ** 30 }, {}, /intermediate_size is invalid/],
+  ['positions too many', { max_position_embeddings: 2 ** 31 }, {}, /max_position_embeddings is invalid/],
+  ['type vocab too large', { type_vocab_size: 1e7 }, {}, /type_vocab_size is invalid/],
+  ['classes too many', {}, { num_classes: 1e9 }, /splitee.num_classes is invalid: got 1000000000/],
+  ['exit name too long', {}, { exits: [{}, { pooler: 'p'.repeat(5000) }] }, /splitee.exits\[1\].pooler is invalid: got a string of 5000 chars: "p{32}"\.\.\., expected a non-empty string of at most 256 chars/],
+  ['a deep value is described, not serialized', { hidden_act: JSON.parse('['.repeat(3000) + ']'.repeat(3000)) }, {}, /hidden_act is invalid: got an array of 1 item/],
   ['exit name not a string', {}, { exits: [{}, { pooler: 7 }] }, /splitee.exits\[1\].pooler is invalid: got 7/],
 ];
 for (const [name, over, sp, re] of bad) {

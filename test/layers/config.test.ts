@@ -47,4 +47,34 @@ test('every missing or invalid field is a ConfigError naming its path', () => {
   assert.throws(() => parseResNetConfig(null), (e: unknown) => e instanceof ConfigError);
 });
 
+// Issue 15 item 4: no bounds let input.shape reach 2^32 (then RangeError, or a 50 GB server body limit).
+test('sizes are bounded: shapes, channels, kernel, padding, stride, blocks, classes and every activation', () => {
+  rejects((c) => (c.input.shape = [1, 2 ** 32, 8]), /input.shape is invalid: got \[1,4294967296,8\], expected C <= 4096, H and W <= 4096/);
+  rejects((c) => (c.input.shape = [1, 4096, 4097]), /input.shape is invalid/);
+  rejects((c) => (c.input.shape = [1, 4096, 4096]), /stem is invalid: got "4x4096x4096 = 67108864 elements", expected an activation of at most 16777216 elements/);
+  rejects((c) => (c.num_classes = 1e6), /\$.num_classes is invalid: got 1000000, expected an integer >= 1 and <= 100000/);
+  rejects((c) => (c.stem.out = 5000), /stem.out is invalid: got 5000, expected an integer >= 1 and <= 4096/);
+  rejects((c) => (c.stem.kernel = 99), /stem.kernel is invalid: got 99/);
+  rejects((c) => (c.stem.stride = 2 ** 31), /stem.stride is invalid/);
+  rejects((c) => (c.stem.padding = 3), /stem.padding is invalid: got 3, expected less than stem.kernel \(3\)/);
+  rejects((c) => (c.stem.kernel = 31), /stem is invalid: got "a -20x-20 output", expected a spatial size >= 1x1/);
+  rejects((c) => (c.blocks[0].stride = 1e9), /blocks\[0\].stride is invalid/);
+  rejects((c) => (c.exits[0].hidden = 2 ** 40), /exits\[0\].hidden is invalid/);
+  rejects((c) => (c.exits[0].pool = 1e5), /exits\[0\].pool is invalid/);
+  rejects((c) => (c.blocks = Array.from({ length: 65 }, () => c.blocks[0])), /blocks is invalid: got "65 blocks", expected at most 64/);
+  rejects((c) => {
+    c.input.shape = [1, 128, 128];
+    c.stem.out = 4096;
+    c.blocks[0].in = 4096;
+    c.blocks[0].downsample = true;
+  }, /stem is invalid: got "4096x128x128 = 67108864 elements"/);
+});
+
+test('a deep value in a config is described, never serialized (no stack overflow)', () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 5000; i++) deep = [deep];
+  rejects((c) => (c.input.shape = deep), /input.shape is invalid: got an array of 1 item, expected/);
+  rejects((c) => (c.id = deep), /id is invalid: got an array of 1 item/);
+});
+
 test.run();

@@ -160,4 +160,37 @@ test('write failures are IoErrors naming the path; what was written stays intact
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
+
+// Issue 15 item 4: the torn tail is measured in bytes, so a tail cut inside a UTF-8 sequence is cut exactly.
+test('a torn last line of invalid UTF-8 is cut by bytes: resume twice keeps every complete round intact', async () => {
+  const path = fresh();
+  const p = newPolicy();
+  const w = RunLogWriter.create(path, header, p, { snapshotEvery: 0 });
+  await runner(p).runStream(samples.slice(0, 5), (x) => w.write(x, p));
+  w.close(p);
+  const before = readFileSync(path);
+  appendFileSync(path, Buffer.from([0xe2, 0x82]));
+  const torn = readRunLog(path);
+  assert.is(torn.validBytes, before.length);
+  assert.ok(torn.torn !== null);
+  for (let k = 0; k < 2; k++) {
+    const r = resumeRunLog(path);
+    assert.is(r.nextT, 6);
+    r.writer.close();
+    assert.equal(readFileSync(path), before);
+    appendFileSync(path, Buffer.from([0xe2, 0x82]));
+  }
+});
+
+test('a complete line of invalid UTF-8 is a FormatError; a line nested 5,000 deep is a bounded FormatError', () => {
+  const path = fresh();
+  writeFileSync(path, Buffer.concat([Buffer.from('{"kind":"header"}\n'), Buffer.from([0xe2, 0x82, 0x0a])]));
+  assert.throws(() => readRunLog(path), (e: unknown) => e instanceof FormatError && /not UTF-8/.test((e as Error).message));
+  for (const line of ['['.repeat(5000) + ']'.repeat(5000), '{"kind":"header","format":' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5001)]) {
+    const f = fresh();
+    writeFileSync(f, line + '\n');
+    assert.throws(() => readRunLog(f), (e: unknown) => e instanceof FormatError && /nested too deeply/.test((e as Error).message) && (e as Error).message.length < 400);
+  }
+});
+
 test.run();

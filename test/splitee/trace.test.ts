@@ -27,6 +27,13 @@ test('label -1 marks an unlabelled row: parsed, round-tripped, refused by replay
   assert.throws(() => requireLabels(t, 'replay'), (e: unknown) => e instanceof ArgumentError && /1 of 1 rows labelled -1/.test((e as Error).message));
 });
 
+// Issue 15 item 4: pandas writes an int column holding NaN as floats ('1.0'); the format promises pandas compatibility.
+test('integral float labels and predictions (1.0, 2., -1.0) are class indices, as pandas writes them', () => {
+  const t = parseTrace(`${H2}\n0.5,1.0,0.9,2.,1.0\n0.5,0,0.9,3.00,-1.0\n`);
+  assert.equal([...t.pred], [1, 2, 0, 3]);
+  assert.equal([...t.label], [1, -1]);
+});
+
 test('the header is checked column by column', () => {
   assert.is(traceHeader(1), 'exit_1_conf,exit_1_pred,label');
   fails('exit_1_conf,exit_1_pred\n0.5,1\n', /line 1: wrong header: got 2 columns/);
@@ -41,7 +48,10 @@ test('malformed rows name their line and column', () => {
   fails(`${H2}\n0.5,1,NaN,2,1\n`, /column 3 \(exit_2_conf\): not a number: got 'NaN'/);
   fails(`${H2}\n1.5,1,0.9,2,1\n`, /column 1 \(exit_1_conf\): confidence out of range: got 1.5, expected a value in \[0, 1\]/);
   fails(`${H2}\n-0.1,1,0.9,2,1\n`, /confidence out of range: got -0.1/);
-  fails(`${H2}\n0.5,1.0,0.9,2,1\n`, /column 2 \(exit_1_pred\): not a class index: got '1.0'/);
+  fails(`${H2}\n0.5,1.5,0.9,2,1\n`, /column 2 \(exit_1_pred\): not a class index: got '1.5'/);
+  fails(`${H2}\n0.5,1,0.9,2,1.5\n`, /column 5 \(label\): not a class index: got '1.5'/);
+  fails(`${H2}\n0.5,1,0.9,2,-1.5\n`, /column 5 \(label\): not a class index: got '-1.5'/);
+  fails(`${H2}\n0.5,1,0.9,2,${'9'.repeat(5000)}\n`, /class index too large: got '9{32}\.\.\.' \(5000 chars\)/);
   fails(`${H2}\n0.5,1,0.9,2,-2\n`, /column 5 \(label\): not a class index: got '-2', expected an integer >= 0 \(or -1: unlabelled\)/);
   fails(`${H2}\n0.5,1,0.9,2,1\n\n0.5,1,0.9,2,1\n`, /line 3: wrong field count: got 1/);
 });

@@ -227,4 +227,37 @@ test('response: round trip and validation', () => {
   assert.throws(() => parseResumeResponse(encodeResumeResponse(r), 4), (e: unknown) => e instanceof WireError);
 });
 
+
+// Issue 15 item 4: a deep or duplicated body is a client error (FormatError, bounded message), never a stack overflow.
+test('decodeResumeRequest refuses deep and duplicated __metadata__ with a bounded FormatError', () => {
+  const body = (h: string): Uint8Array => {
+    const b = new TextEncoder().encode(h);
+    const out = new Uint8Array(8 + b.length);
+    new DataView(out.buffer).setUint32(0, b.length, true);
+    out.set(b, 8);
+    return out;
+  };
+  const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+  for (const h of [`{"__metadata__":${deep}}`, `{"__metadata__":{"split":"0","split":"9"}}`]) {
+    try {
+      decodeResumeRequest(body(h));
+      assert.unreachable('decoded');
+    } catch (e) {
+      assert.instance(e, FormatError, String(e));
+      assert.ok((e as Error).message.length < 400, (e as Error).message);
+    }
+  }
+});
+
+test('parseResumeResponse refuses a deep response with a bounded FormatError', () => {
+  const deep = '{"probs":' + '['.repeat(5000) + ']'.repeat(5000) + '}';
+  try {
+    parseResumeResponse(deep);
+    assert.unreachable('parsed');
+  } catch (e) {
+    assert.instance(e, FormatError, String(e));
+    assert.match((e as Error).message, /nested too deeply/);
+  }
+});
+
 test.run();

@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FormatError, ValueError, formatShape } from '../../tensor/errors.js';
+import { FormatError, ValueError, formatShape, describeValue } from '../../tensor/errors.js';
 import { IoError, readIdxFile } from './idx-file.js';
 
 export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -134,7 +134,7 @@ export function fashionMnistPaths(src: FashionMnistSource): { images: string; la
  */
 export function loadFashionMnist(src: FashionMnistSource): ImageSet {
   if (src === null || typeof src !== 'object' || !('images' in src || 'split' in src || 'sample' in src)) {
-    throw new ValueError(`loadFashionMnist: invalid source: got ${JSON.stringify(src)}, expected {images, labels} | {split: 'train'|'test'} | {sample: true}`);
+    throw new ValueError(`loadFashionMnist: invalid source: got ${describeValue(src)}, expected {images, labels} | {split: 'train'|'test'} | {sample: true}`);
   }
   if ('split' in src && src.split !== 'train' && src.split !== 'test') {
     throw new ValueError(`loadFashionMnist: unknown split: got '${String(src.split)}', expected 'train' or 'test'`);

@@ -10,7 +10,8 @@
  * Every error names the spec (and the line for JSONL files).
  */
 import { readFileSync } from 'node:fs';
-import { ArgumentError, FormatError } from '../../tensor/errors.js';
+import { ArgumentError, FormatError, describeValue } from '../../tensor/errors.js';
+import { parseJson, JsonError, MAX_JSON_DEPTH } from '../../tensor/io/json.js';
 import { IoError } from './idx-file.js';
 import { SPAM_SPLITS, loadSpamAssassin, type SpamSplit } from './spam-assassin.js';
 
@@ -30,8 +31,8 @@ function parseLabel(v: unknown, classes: readonly string[] | null, numClasses: n
   if (v === undefined || v === null) return -1;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < numClasses) return v;
   if (typeof v === 'string' && classes !== null && classes.includes(v)) return classes.indexOf(v);
-  const names = classes === null ? '' : ` or one of ${classes.map((c) => JSON.stringify(c)).join(', ')}`;
-  throw new FormatError(`${where}: invalid label: got ${JSON.stringify(v)}, expected an integer in [0,${numClasses})${names}`);
+  const names = classes === null ? '' : ` or one of ${classes.slice(0, 16).map(describeValue).join(', ')}`;
+  throw new FormatError(`${where}: invalid label: got ${describeValue(v)}, expected an integer in [0,${numClasses})${names}`);
 }
 
 /** Reads a JSONL file of {"text", "label"?} lines. */
@@ -42,6 +43,11 @@ export function readTextJsonl(path: string, classes: readonly string[] | null, n
   } catch (e) {
     throw new IoError(`readTextJsonl(${path}): cannot read the file: got ${(e as { code?: string }).code ?? 'an error'}, expected a readable JSONL file`, { cause: e });
   }
+  return parseTextJsonl(raw, path, classes, numClasses);
+}
+
+/** Parses the text of a JSONL file of {"text", "label"?} lines (`path` names it in errors). */
+export function parseTextJsonl(raw: string, path: string, classes: readonly string[] | null, numClasses: number): TextData {
   const texts: string[] = [];
   const labels: number[] = [];
   const ids: string[] = [];
@@ -50,12 +56,13 @@ export function readTextJsonl(path: string, classes: readonly string[] | null, n
     const where = `readTextJsonl(${path}) line ${i + 1}`;
     let v: unknown;
     try {
-      v = JSON.parse(line);
+      v = parseJson(line, { maxDepth: MAX_JSON_DEPTH });
     } catch (e) {
-      throw new FormatError(`${where}: not JSON: got '${(e as Error).message}', expected {"text": ..., "label": ...}`, { cause: e });
+      if (!(e instanceof JsonError)) throw e;
+      throw new FormatError(`${where}: ${e.message}; expected {"text": ..., "label": ...}`, { cause: e });
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v) || typeof (v as { text?: unknown }).text !== 'string') {
-      throw new FormatError(`${where}: no text: got ${line.length > 80 ? `${line.slice(0, 80)}...` : line}, expected an object with a string "text"`);
+      throw new FormatError(`${where}: no text: got ${describeValue(v)}, expected an object with a string "text"`);
     }
     const o = v as { text: string; label?: unknown; id?: unknown };
     texts.push(o.text);

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError, FormatError } from '../../tensor/errors.js';
+import { parseJson, MAX_JSON_DEPTH } from '../../tensor/io/json.js';
 import type { Kernels } from '../../tensor/kernels/index.js';
 import type { MultiExitNetwork } from '../../layers/network.js';
 import { familyOf, type ModelFamily } from '../../layers/family.js';
@@ -53,9 +54,9 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   const cfgText = new TextDecoder().decode(readBytes(cfgPath, where));
   let config: unknown;
   try {
-    config = JSON.parse(cfgText);
+    config = parseJson(cfgText, { maxDepth: MAX_JSON_DEPTH });
   } catch (e) {
-    throw new FormatError(`${where}: ${cfgPath} is not JSON: got '${(e as Error).message}', expected a JSON object`, { cause: e });
+    throw new FormatError(`${where}: ${cfgPath} is ${(e as Error).message}; expected a JSON object`, { cause: e });
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new FormatError(`${where}: ${cfgPath} is not a JSON object: got ${Array.isArray(config) ? 'an array' : typeof config}, expected an object`);

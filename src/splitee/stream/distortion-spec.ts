@@ -3,7 +3,7 @@
  * severity tables (SEVERITY_TABLES, or a model config.json's "distortions", with each distortion's
  * deployment severity for "NAME:deploy"), and parsing / formatting "NAME:SEVERITY".
  */
-import { ArgumentError, ConfigError } from '../../tensor/errors.js';
+import { ArgumentError, ConfigError, describeValue } from '../../tensor/errors.js';
 
 export const DISTORTION_NAMES = ['gaussian-noise', 'gaussian-blur', 'contrast', 'brightness', 'rotation', 'occlusion'] as const;
 export type DistortionName = (typeof DISTORTION_NAMES)[number];
@@ -53,7 +53,7 @@ const PARAM_RANGES: Partial<Record<DistortionName, { ok: (v: number) => boolean;
 
 function checkParam(where: string, name: DistortionName, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new ConfigError(`${where}: ${name} severity value is not a finite number: got ${typeof v === 'number' ? v : JSON.stringify(v)}, expected a finite number`);
+    throw new ConfigError(`${where}: ${name} severity value is not a finite number: got ${describeValue(v)}, expected a finite number`);
   }
   if ((name === 'gaussian-blur' && v <= 0) || (name === 'gaussian-noise' && v < 0)) {
     throw new ConfigError(`${where}: ${name} sigma out of range: got ${v}, expected ${name === 'gaussian-blur' ? '> 0' : '>= 0'}`);
@@ -78,23 +78,23 @@ export function distortionSettingsFromConfig(config: unknown): DistortionSetting
   const d = (config as { distortions?: unknown }).distortions;
   if (d === undefined || d === null) return DEFAULT_DISTORTION_SETTINGS;
   if (typeof d !== 'object' || Array.isArray(d)) {
-    throw new ConfigError(`${where}: "distortions" is not an object: got ${JSON.stringify(d)}, expected {NAME: [severity values] | {severities, deployment}}`);
+    throw new ConfigError(`${where}: "distortions" is not an object: got ${describeValue(d)}, expected {NAME: [severity values] | {severities, deployment}}`);
   }
   const tables: Record<DistortionName, readonly number[]> = { ...SEVERITY_TABLES };
   const deployment: Partial<Record<DistortionName, number>> = {};
   for (const [name, v] of Object.entries(d as Record<string, unknown>)) {
     if (!isName(name)) {
-      throw new ConfigError(`${where}: unknown distortion in config: got '${name}', expected one of ${DISTORTION_NAMES.join(', ')}`);
+      throw new ConfigError(`${where}: unknown distortion in config: got '${name.length <= 40 ? name : `${name.slice(0, 32)}...`}', expected one of ${DISTORTION_NAMES.join(', ')}`);
     }
     const obj = Array.isArray(v) ? { severities: v } : (v as { severities?: unknown; deployment?: unknown } | null);
     if (obj === null || typeof obj !== 'object' || !Array.isArray(obj.severities) || obj.severities.length === 0) {
-      throw new ConfigError(`${where}: distortions.${name} has no severity table: got ${JSON.stringify(v)}, expected a non-empty array or {severities: [...]}`);
+      throw new ConfigError(`${where}: distortions.${name} has no severity table: got ${describeValue(v)}, expected a non-empty array or {severities: [...]}`);
     }
     tables[name] = Object.freeze(obj.severities.map((x) => checkParam(`${where}: distortions.${name}`, name, x)));
     if (obj.deployment !== undefined) {
       const s = obj.deployment;
       if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > obj.severities.length) {
-        throw new ConfigError(`${where}: distortions.${name}.deployment out of range: got ${JSON.stringify(s)}, expected an integer in [1,${obj.severities.length}]`);
+        throw new ConfigError(`${where}: distortions.${name}.deployment out of range: got ${describeValue(s)}, expected an integer in [1,${obj.severities.length}]`);
       }
       deployment[name] = s;
     }
@@ -108,7 +108,7 @@ export function distortionSettingsFromConfig(config: unknown): DistortionSetting
  */
 export function parseDistortion(spec: string, settings: DistortionSettings = DEFAULT_DISTORTION_SETTINGS): Distortion {
   const where = 'parseDistortion';
-  if (typeof spec !== 'string') throw new ArgumentError(`${where}: spec is not a string: got ${JSON.stringify(spec)}, expected 'NAME:SEVERITY' or 'none'`);
+  if (typeof spec !== 'string') throw new ArgumentError(`${where}: spec is not a string: got ${describeValue(spec)}, expected 'NAME:SEVERITY' or 'none'`);
   const s = spec.trim();
   if (s === 'none' || s === 'clean') return CLEAN_DISTORTION;
   const colon = s.lastIndexOf(':');

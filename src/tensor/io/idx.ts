@@ -127,6 +127,22 @@ export function parseIdx(bytes: Uint8Array, where = 'parseIdx'): IdxArray {
   return { dtype, dims, data };
 }
 
+/**
+ * The total byte length an IDX file states in its header (header + elements), or null when
+ * `prefix` is too short or not an IDX header (parseIdx then says why). Lets a reader cap gzip
+ * inflation at the stated size before inflating the rest.
+ */
+export function idxStatedBytes(prefix: Uint8Array): number | null {
+  if (prefix.length < 4 || prefix[0] !== 0 || prefix[1] !== 0) return null;
+  const dt = DTYPES.get(prefix[2]);
+  const ndims = prefix[3];
+  if (dt === undefined || ndims === 0 || ndims > IDX_MAX_NDIMS || prefix.length < 4 + 4 * ndims) return null;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  let bytes = dt[1];
+  for (let i = 0; i < ndims; i++) bytes *= view.getUint32(4 + 4 * i, false);
+  return 4 + 4 * ndims + bytes;
+}
+
 const CODES: Record<IdxDtype, number> = { u8: 0x08, i8: 0x09, i16: 0x0b, i32: 0x0c, f32: 0x0d, f64: 0x0e };
 
 function dtypeOf(data: IdxData): IdxDtype {

@@ -10,7 +10,8 @@
  * Reading is zero-copy when a tensor's data is aligned for its element type inside `bytes`;
  * misaligned data (or `{copy: true}`) is copied, so a typed view is never built on a bad offset.
  */
-import { FormatError, ArgumentError, ShapeError, ValueError, formatShape } from '../errors.js';
+import { FormatError, ArgumentError, ShapeError, ValueError, formatShape, describeValue, shapeText } from '../errors.js';
+import { parseJson, JsonError, MAX_JSON_DEPTH } from './json.js';
 import { f16ToF32, bf16ToF32 } from './f16.js';
 
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'I8' | 'U8' | 'I32' | 'I64';
@@ -24,6 +25,7 @@ export type SafetensorsFailure =
   | 'header-length-past-end'
   | 'header-not-utf8'
   | 'header-not-json'
+  | 'header-too-deep'
   | 'header-not-object'
   | 'duplicate-name'
   | 'bad-metadata'
@@ -83,30 +85,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The keys of the top-level JSON object in source order, duplicates kept (JSON.parse drops them). */
-function topLevelKeys(text: string): string[] {
-  const keys: string[] = [];
-  let depth = 0;
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x22 /* " */) {
-      const start = i;
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
-      if (depth === 1 && expectKey) keys.push(JSON.parse(text.slice(start, i + 1)) as string);
-      expectKey = false;
-    } else if (ch === 0x7b /* { */ || ch === 0x5b /* [ */) {
-      depth++;
-      expectKey = depth === 1;
-    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
-      depth--;
-    } else if (ch === 0x2c /* , */ && depth === 1) {
-      expectKey = true;
-    }
-  }
-  return keys;
-}
-
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 function viewOrCopy(dtype: Dtype, bytes: Uint8Array, start: number, byteLength: number, copy: boolean): TypedData {
@@ -137,6 +115,23 @@ function viewOrCopy(dtype: Dtype, bytes: Uint8Array, start: number, byteLength: 
   }
 }
 
+/**
+ * Bytes of a tensor of `shape`, refusing (bad-shape) any partial product that leaves the safe
+ * integers or passes max(buffer, 2^32) bytes, even if a later 0 axis would empty it
+ * ([2^53-1, 2^53-1, 0] is refused: a reader multiplying in another order or width sees another size).
+ */
+function byteSize(where: string, shape: readonly number[], elemBytes: number, dataLen: number): number {
+  const cap = Math.max(dataLen, 2 ** 32);
+  let bytes = elemBytes;
+  for (const d of shape) {
+    bytes *= d;
+    if (!Number.isSafeInteger(bytes) || bytes > cap) {
+      fail('bad-shape', `${where} shape too large: got ${shapeText(shape)}, expected every partial byte product within ${cap}`);
+    }
+  }
+  return bytes;
+}
+
 /** Parses and validates a whole safetensors blob; throws SafetensorsError on any defect. */
 export function parseSafetensors(bytes: Uint8Array, opts: ParseOptions = {}): SafetensorsFile {
   const maxHeader = opts.maxHeaderBytes ?? MAX_HEADER_BYTES;
@@ -153,24 +148,20 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseOptions = {}): Sa
   }
   let header: unknown;
   try {
-    header = JSON.parse(text);
+    header = parseJson(text, { maxDepth: MAX_JSON_DEPTH, uniqueKeys: true });
   } catch (e) {
-    fail('header-not-json', `header is not JSON: got ${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '...' : ''}, expected a JSON object (${(e as Error).message})`, e);
+    if (!(e instanceof JsonError)) throw e;
+    const reason = e.reason === 'too-deep' ? 'header-too-deep' : e.reason === 'duplicate-key' ? 'duplicate-name' : 'header-not-json';
+    fail(reason, `header: ${e.message}`, e);
   }
-  if (!isPlainObject(header)) fail('header-not-object', `header is not a JSON object: got ${Array.isArray(header) ? 'an array' : header === null ? 'null' : typeof header}, expected an object`);
-  const keys = topLevelKeys(text);
-  const seen = new Set<string>();
-  for (const k of keys) {
-    if (seen.has(k)) fail('duplicate-name', `duplicate key in the header: got ${JSON.stringify(k)} twice, expected unique names`);
-    seen.add(k);
-  }
+  if (!isPlainObject(header)) fail('header-not-object', `header is not a JSON object: got ${describeValue(header)}, expected an object`);
 
   const metadata: Record<string, string> = {};
   const meta = header.__metadata__;
   if (meta !== undefined) {
-    if (!isPlainObject(meta)) fail('bad-metadata', `__metadata__ is not an object: got ${JSON.stringify(meta)}, expected {string: string}`);
+    if (!isPlainObject(meta)) fail('bad-metadata', `__metadata__ is not an object: got ${describeValue(meta)}, expected {string: string}`);
     for (const [k, v] of Object.entries(meta)) {
-      if (typeof v !== 'string') fail('bad-metadata', `__metadata__ value is not a string: got ${JSON.stringify(k)}: ${JSON.stringify(v)}, expected a string value`);
+      if (typeof v !== 'string') fail('bad-metadata', `__metadata__ value is not a string: got ${describeValue(k)}: ${describeValue(v)}, expected a string value`);
       Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
     }
   }
@@ -180,28 +171,26 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseOptions = {}): Sa
   const infos: { name: string; dtype: Dtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const where = `tensor ${JSON.stringify(name)}`;
-    if (!isPlainObject(entry)) fail('entry-not-object', `${where} is not an object: got ${JSON.stringify(entry)}, expected {dtype, shape, data_offsets}`);
+    const where = `tensor ${describeValue(name)}`;
+    if (!isPlainObject(entry)) fail('entry-not-object', `${where} is not an object: got ${describeValue(entry)}, expected {dtype, shape, data_offsets}`);
     for (const field of ['dtype', 'shape', 'data_offsets']) {
-      if (!Object.hasOwn(entry, field)) fail('entry-missing-field', `${where} has no ${field}: got keys [${Object.keys(entry).join(',')}], expected dtype, shape, data_offsets`);
+      if (!Object.hasOwn(entry, field)) fail('entry-missing-field', `${where} has no ${field}: got ${describeValue(entry)}, expected dtype, shape, data_offsets`);
     }
     for (const field of Object.keys(entry)) {
-      if (field !== 'dtype' && field !== 'shape' && field !== 'data_offsets') fail('entry-unknown-field', `${where} has an unknown field: got ${JSON.stringify(field)}, expected only dtype, shape, data_offsets`);
+      if (field !== 'dtype' && field !== 'shape' && field !== 'data_offsets') fail('entry-unknown-field', `${where} has an unknown field: got ${describeValue(field)}, expected only dtype, shape, data_offsets`);
     }
     const dtype = entry.dtype;
-    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) fail('unknown-dtype', `${where} has an unknown dtype: got ${JSON.stringify(dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join('|')}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) fail('unknown-dtype', `${where} has an unknown dtype: got ${describeValue(dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join('|')}`);
     const shape = entry.shape;
-    if (!Array.isArray(shape) || !shape.every(isIndex)) fail('bad-shape', `${where} has an invalid shape: got ${JSON.stringify(shape)}, expected an array of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every(isIndex)) fail('bad-shape', `${where} has an invalid shape: got ${describeValue(shape)}, expected an array of non-negative integers`);
     const offs = entry.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !isIndex(offs[0]) || !isIndex(offs[1]) || offs[0] > offs[1]) {
-      fail('bad-offsets', `${where} has invalid data_offsets: got ${JSON.stringify(offs)}, expected [begin, end] integers with 0 <= begin <= end`);
+      fail('bad-offsets', `${where} has invalid data_offsets: got ${Array.isArray(offs) && offs.length <= 4 ? `[${offs.map(describeValue).join(',')}]` : describeValue(offs)}, expected [begin, end] integers with 0 <= begin <= end`);
     }
     const [begin, end] = offs as [number, number];
-    let count = 1;
-    for (const d of shape as number[]) count *= d;
-    const expected = count * DTYPE_BYTES[dtype as Dtype];
+    const expected = byteSize(where, shape as number[], DTYPE_BYTES[dtype as Dtype], dataLen);
     if (expected !== end - begin) {
-      fail('byte-length-mismatch', `${where} byte length does not match its shape: got data_offsets [${begin},${end}] (${end - begin} bytes), expected ${expected} bytes for ${dtype} ${formatShape(shape as number[])}`);
+      fail('byte-length-mismatch', `${where} byte length does not match its shape: got data_offsets [${begin},${end}] (${end - begin} bytes), expected ${expected} bytes for ${dtype} ${shapeText(shape as number[])}`);
     }
     if (end > dataLen) fail('offsets-out-of-range', `${where} data_offsets [${begin},${end}] exceed the ${dataLen}-byte buffer: got end ${end}, expected at most ${dataLen}`);
     infos.push({ name, dtype: dtype as Dtype, shape: shape as number[], begin, end });
@@ -211,8 +200,8 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseOptions = {}): Sa
   let cursor = 0;
   let prev = '';
   for (const t of infos) {
-    if (t.begin < cursor) fail('overlap', `tensor ${JSON.stringify(t.name)} overlaps ${JSON.stringify(prev)}: got begin ${t.begin}, expected at least ${cursor}`);
-    if (t.begin > cursor) fail('hole', `hole in the data buffer before tensor ${JSON.stringify(t.name)}: got begin ${t.begin}, expected ${cursor}`);
+    if (t.begin < cursor) fail('overlap', `tensor ${describeValue(t.name)} overlaps ${describeValue(prev)}: got begin ${t.begin}, expected at least ${cursor}`);
+    if (t.begin > cursor) fail('hole', `hole in the data buffer before tensor ${describeValue(t.name)}: got begin ${t.begin}, expected ${cursor}`);
     cursor = t.end;
     prev = t.name;
   }

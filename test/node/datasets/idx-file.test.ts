@@ -124,6 +124,23 @@ test('property: a mutated raw or gzipped file reads back exactly or throws Forma
   assert.ok(read > 40 && rejected > 100, `read ${read}, rejected ${rejected}`);
 });
 
+// Issue 15 item 4: gzip inflation was uncapped (a 5.2 MB .gz took a reader to 4.35 GB).
+test('gzip inflation is capped at the size the IDX header states, and at MAX_IDX_BYTES', () => {
+  // A bomb: the header states 4 bytes of u8 data, the stream inflates to 16 MB.
+  const head = encodeIdx([4], Uint8Array.from([1, 2, 3, 4]));
+  const bomb = gzipSync(Buffer.concat([head, Buffer.alloc(16 * 2 ** 20)]));
+  const p = file('bomb.gz', bomb);
+  assert.throws(() => readIdxFile(p), (e: unknown) => e instanceof FormatError && /inflates past the limit: got more than 13 bytes/.test((e as Error).message) && (e as Error).message.includes(p));
+  // A header stating 2^32 x 2^32 elements is refused before inflating the rest.
+  const huge = Uint8Array.from([0, 0, 8, 2, 255, 255, 255, 255, 255, 255, 255, 255]);
+  assert.throws(() => readIdxFile(file('huge.gz', gzipSync(huge))), (e: unknown) => e instanceof FormatError && /states too large a file/.test((e as Error).message));
+  // No IDX header at all: refused from the stream's start (a bomb behind it is never inflated), or capped.
+  assert.throws(() => readIdxFile(file('nohead.gz', gzipSync(Buffer.alloc(16 * 2 ** 20, 7)))), (e: unknown) => e instanceof FormatError && /wrong IDX magic number/.test((e as Error).message));
+  assert.throws(() => readIdxFile(file('nohead2.gz', gzipSync(Buffer.alloc(4096, 7))), 1000), (e: unknown) => e instanceof FormatError && /inflates past the limit: got more than 1000 bytes/.test((e as Error).message));
+  // A real file still reads (stated size exactly).
+  assert.equal([...readIdxFile(file('ok.gz', gzipSync(head))).data], [1, 2, 3, 4]);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

@@ -44,6 +44,17 @@ test('spam-assassin:source-heldout: 600 texts, 500 ham and 100 spam', () => {
   assert.is(d.labels.reduce((a, b) => a + b, 0), 100);
 });
 
+// Issue 15 item 4: a label nested 5,000 deep was JSON.stringified into the message (stack overflow).
+test('JSONL: a deep label or line is a bounded FormatError, never a stack overflow', () => {
+  const deep = '['.repeat(5000) + ']'.repeat(5000);
+  for (const line of [`{"text":"a","label":${deep}}`, deep, `{"text":"a","label":[${'[1],'.repeat(20)}1]}`]) {
+    assert.throws(
+      () => readTextJsonl(file('deep.jsonl', line), ['ham', 'spam'], 2),
+      (e: unknown) => e instanceof FormatError && /line 1: /.test((e as Error).message) && (e as Error).message.length < 300,
+    );
+  }
+});
+
 test('cleanup', () => rmSync(tmp, { recursive: true, force: true }));
 
 test.run();

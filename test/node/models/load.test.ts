@@ -60,6 +60,12 @@ test('config and weights that disagree: a ConfigError naming the tensor, its sha
   rejects(() => loadModel(dir), ConfigError, "'exits.2.fc2.bias' is missing", 'expected shape [3]', join(dir, 'model.safetensors'));
 });
 
+// Issue 15 item 4: a deep config.json was JSON.stringified into the error (RangeError, a raw stack in the CLI).
+test('a config.json nested 5,000 deep is a bounded FormatError naming the path', () => {
+  const deep = '['.repeat(5000) + ']'.repeat(5000);
+  rejects(() => loadModel(writeModel('deep', `{"architecture":${deep}}`)), FormatError, join(root, 'deep', 'config.json'), 'nested too deeply');
+});
+
 test.run();
 
 test('a plain Hugging Face BertForSequenceClassification folder loads as it is, its id the folder name', () => {

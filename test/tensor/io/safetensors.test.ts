@@ -197,4 +197,28 @@ test('tensorAsFloat32 converts F16/BF16 via the codecs and refuses inexact I64',
   assert.throws(() => tensorAsFloat32({ dtype: 'I64', data: BigInt64Array.from([2n ** 60n]) }), (e: unknown) => e instanceof ValueError);
 });
 
+
+// Issue 15 item 4: deep nesting, duplicate keys below the top level, shape products past 2^53.
+test('a header nested 5,000 levels deep (top level, __metadata__, an entry) is a bounded FormatError', () => {
+  const deep = '['.repeat(5000) + ']'.repeat(5000);
+  for (const h of [deep, `{"__metadata__":${deep}}`, `{"__metadata__":{"a":${deep}}}`, `{"w":${deep}}`, `{"w":{"dtype":"F32","shape":${deep},"data_offsets":[0,0]}}`]) {
+    rejects(raw(h), 'header-too-deep', /nested too deeply: got more than 64 levels/);
+  }
+  rejects(raw('{"w":' + '{"a":'.repeat(40) + '1' + '}'.repeat(40) + '}'), 'entry-missing-field', /an object with 1 key/);
+});
+
+test('duplicate keys are refused at every level, not only the top one', () => {
+  rejects(raw('{"__metadata__":{"split":"0","split":"9"}}'), 'duplicate-name', /"split" twice/);
+  rejects(raw('{"w":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}', new Uint8Array(8)), 'duplicate-name', /"dtype" twice/);
+  rejects(raw('{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"data_\\u006fffsets":[0,8]}}', new Uint8Array(8)), 'duplicate-name', /"data_offsets" twice/);
+  // Same key in sibling objects is fine.
+  assert.is(parseSafetensors(raw('{"__metadata__":{"a":"1"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', new Uint8Array(8))).metadata.a, '1');
+});
+
+test('shape products are checked for overflow at every partial product', () => {
+  const big = Number.MAX_SAFE_INTEGER;
+  rejects(raw(hdr({ w: entry('F32', [big, big, 0], 0, 0) })), 'bad-shape', /partial byte product/);
+  rejects(raw(hdr({ w: entry('U8', [2 ** 33, 0], 0, 0) })), 'bad-shape');
+  assert.equal(parseSafetensors(raw(hdr({ w: entry('U8', [1000, 0], 0, 0) }))).tensors.get('w')!.shape, [1000, 0]);
+});
 test.run();
