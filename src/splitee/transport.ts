@@ -291,6 +291,7 @@ export class HttpCloud implements CloudTransport {
       }
     } catch (e) {
       if (timedOut) return fail(new CloudError('timeout', `HttpCloud: ${url}: no answer within ${this.timeoutMs} ms (attempt ${attempt})`, attempt, null, { cause: e }), true);
+      if ((e as Error).name === 'ResponseTooLargeError') return fail(new CloudError('too-large', `HttpCloud: ${url}: ${(e as Error).message}`, attempt, null, { cause: e }), true);
       if (isConfigTypeError(e)) return fail(new CloudError('config', `HttpCloud: ${url}: fetch refused the call: ${(e as Error).message}; check options.fetch and baseUrl`, attempt, null, { cause: e }), false);
       const cause = (e as { cause?: { code?: string } }).cause;
       const code = typeof cause?.code === 'string' ? cause.code : '';

@@ -22,6 +22,18 @@ test.before(async () => {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const status = /^\/status\/(\d+)$/.exec(req.url ?? '');
+      if (req.url === '/big') {
+        res.writeHead(503, { 'retry-after': '7' });
+        const chunk = Buffer.alloc(64 * 1024);
+        let n = 0;
+        const pump = (): void => {
+          while (n < 4000 && res.write(chunk)) n++;
+          if (n < 4000) res.once('drain', pump);
+          else res.end();
+        };
+        res.on('close', () => res.removeAllListeners('drain'));
+        return pump();
+      }
       if (req.url === '/hang' || req.url?.startsWith('/v1/models/hang/')) return; // never answered
       res.statusCode = status ? Number(status[1]) : 200;
       res.end(JSON.stringify({ method: req.method, type: req.headers['content-type'], length: body.length, sha: createHash('sha256').update(body).digest('hex') }));
@@ -138,6 +150,27 @@ test('nodeFetch: a cloud server and HttpCloud over nodeFetch never detach an Arr
   // READY, so ours printing nothing after READY is not vacuous.
   assert.not.match(between(ours), /ArrayBufferDetaching/);
   assert.match(between(control), /Invalidating protector cell ArrayBufferDetaching/);
+});
+
+test('nodeFetch: headers are readable, and a reply above maxResponseBytes is cut off as it streams (not buffered whole)', async () => {
+  const r = await nodeFetch(`${base}/status/201`, init(new Uint8Array(1)));
+  assert.is(r.headers?.get('content-type'), null);
+  assert.ok(r.headers?.get('content-length') !== null);
+  let err: Error | null = null;
+  try {
+    await nodeFetch(`${base}/big`, { ...init(new Uint8Array(1)), maxResponseBytes: 1 << 20 });
+  } catch (e) {
+    err = e as Error;
+  }
+  assert.is(err?.name, 'ResponseTooLargeError');
+  const cloud = new HttpCloud({ baseUrl: base, fetch: nodeFetch, retries: 0, maxResponseBytes: 1 << 20 });
+  let ce: CloudError | null = null;
+  try {
+    await cloud.resume('m', new Uint8Array(1)); // /v1/models/m/resume answers a small JSON: bad-response, not too-large
+  } catch (e) {
+    ce = e as CloudError;
+  }
+  assert.is(ce?.kind, 'bad-response');
 });
 
 test.run();
