@@ -105,8 +105,8 @@ test('nodeFetch: an unsupported protocol rejects with its own error', async () =
  * The reason nodeFetch exists: the device's HTTP client must not detach an ArrayBuffer (V8's ArrayBufferDetaching
  * protector; src/node/http-fetch.ts). A child process with --trace-protector-invalidation loads everything, prints
  * READY, runs a real cloud server and HttpCloud through 5 resume requests, and prints DONE. With nodeFetch nothing
- * is invalidated between the two marks; with the global fetch (the control, which shows the check can fail) the
- * protector falls.
+ * is invalidated between the two marks; with the global fetch read by text() (the control, which shows the check
+ * can fail) the protector falls.
  */
 function protectorRun(useNodeFetch: boolean): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'splitee-protector-'));
@@ -122,7 +122,7 @@ const toy = new ToyNetwork({ L: 4 });
 const body = encodeResumeRequest({ modelHash: TOY_HASH, split: 1, activation: toy.runStages(0, 1, toy.input({ index: 0, conf: [0.3, 0.4, 0.5, 0.9], cls: 3, label: 3 })), encoding: 'f32' });
 console.log('READY');
 const server = await startServer({ models: [{ network: toy, hash: TOY_HASH }], port: 0, log: () => {} });
-const cloud = new HttpCloud({ baseUrl: server.url, retries: 0${useNodeFetch ? ', fetch: nodeFetch' : ''} });
+const cloud = new HttpCloud({ baseUrl: server.url, retries: 0, fetch: ${useNodeFetch ? 'nodeFetch' : "(u, i) => fetch(u, i).then((r) => ({ ok: r.ok, status: r.status, text: () => r.text() }))"} });
 for (let i = 0; i < 5; i++) await cloud.resume(toy.id, body);
 await server.close();
 console.log('DONE');
