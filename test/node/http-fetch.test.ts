@@ -105,8 +105,8 @@ test('nodeFetch: an unsupported protocol rejects with its own error', async () =
  * The reason nodeFetch exists: the device's HTTP client must not detach an ArrayBuffer (V8's ArrayBufferDetaching
  * protector; src/node/http-fetch.ts). A child process with --trace-protector-invalidation loads everything, prints
  * READY, runs a real cloud server and HttpCloud through 5 resume requests, and prints DONE. With nodeFetch nothing
- * is invalidated between the two marks; with the global fetch read by text() (the control, which shows the check
- * can fail) the protector falls.
+ * is invalidated between the two marks; in the control (the global fetch read by text(), then one explicit
+ * transfer, so the check is shown to fail whatever undici does under load) the protector falls.
  */
 function protectorRun(useNodeFetch: boolean): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'splitee-protector-'));
@@ -124,6 +124,7 @@ console.log('READY');
 const server = await startServer({ models: [{ network: toy, hash: TOY_HASH }], port: 0, log: () => {} });
 const cloud = new HttpCloud({ baseUrl: server.url, retries: 0, fetch: ${useNodeFetch ? 'nodeFetch' : "(u, i) => fetch(u, i).then((r) => ({ ok: r.ok, status: r.status, text: () => r.text() }))"} });
 for (let i = 0; i < 5; i++) await cloud.resume(toy.id, body);
+${useNodeFetch ? '' : 'const ab = new ArrayBuffer(8); structuredClone(ab, { transfer: [ab] }); // a sure detach: the trace must see it'}
 await server.close();
 console.log('DONE');
 `);
@@ -143,7 +144,7 @@ const between = (out: string) => {
   return out.slice(a, b);
 };
 
-test('nodeFetch: a cloud server and HttpCloud over nodeFetch never detach an ArrayBuffer; the global fetch does', async () => {
+test('nodeFetch: a cloud server and HttpCloud over nodeFetch never detach an ArrayBuffer; the control (global fetch + one transfer) does', async () => {
   const [ours, control] = await Promise.all([protectorRun(true), protectorRun(false)]);
   // Both children load the same modules before READY (tsx's loader thread, an isolate of its own, may log an
   // invalidation there). The control's line after READY shows the main isolate's protector is still intact at
