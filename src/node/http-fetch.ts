@@ -11,7 +11,8 @@
  *
  * Semantics kept from fetch where HttpCloud relies on them: `ok` for 2xx, the body as UTF-8 text, a rejection
  * on a network error whose `cause` carries the errno code (ECONNREFUSED, ...), and a rejection when `signal`
- * aborts (the request is destroyed). Connections are kept alive, as undici does.
+ * aborts (the request is destroyed). Connections are kept alive, as undici does. `headers.get` for Retry-After;
+ * a reply above `init.maxResponseBytes` is cut off as it streams in (rejected as a ResponseTooLargeError).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -30,7 +31,7 @@ export const nodeFetch: FetchLike = (url, init) =>
     const u = new URL(url);
     const https = u.protocol === 'https:';
     if (!https && u.protocol !== 'http:') {
-      reject(new Error(`nodeFetch: unsupported protocol: got ${u.protocol}, expected http: or https:`));
+      reject(new TypeError(`nodeFetch: unsupported protocol: got ${u.protocol}, expected http: or https:`));
       return;
     }
     if (init.signal.aborted) {
@@ -40,21 +41,38 @@ export const nodeFetch: FetchLike = (url, init) =>
     const body = init.body;
     const headers = { ...init.headers, 'content-length': String(body.byteLength) };
     const options = { method: init.method, headers, agent: https ? agentsFor().https : agentsFor().http };
+    const cap = init.maxResponseBytes ?? Infinity;
     const onResponse = (res: IncomingMessage): void => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > cap) {
+          chunks.length = 0;
+          const e = new Error(`nodeFetch: response too large: got more than ${cap} bytes, expected at most ${cap}`);
+          e.name = 'ResponseTooLargeError';
+          fail(e);
+          req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
       res.on('error', fail);
       res.on('end', () => {
         init.signal.removeEventListener('abort', onAbort);
         const status = res.statusCode ?? 0;
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ ok: status >= 200 && status < 300, status, text: async () => text });
+        const h = res.headers;
+        const headers = { get: (name: string): string | null => { const v = h[name.toLowerCase()]; return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v; } };
+        resolve({ ok: status >= 200 && status < 300, status, headers, text: async () => text });
       });
     };
     const req = https ? httpsRequest(u, options, onResponse) : httpRequest(u, options, onResponse);
     function fail(e: Error): void {
       init.signal.removeEventListener('abort', onAbort);
-      reject(new Error(e.message, { cause: e })); // HttpCloud adds the URL and the errno code
+      const out = new Error(e.message, { cause: e }); // HttpCloud adds the URL and the errno code
+      if (e.name === 'ResponseTooLargeError') out.name = e.name;
+      reject(out);
     }
     function onAbort(): void {
       req.destroy(new Error('aborted'));

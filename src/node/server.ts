@@ -4,27 +4,60 @@
  *
  *   POST /v1/models/{id}/resume   body: safetensors resume request -> 200 {prediction, confidence, probs}
  *   GET  /v1/models               -> 200 {models: [{id, hash, exits, classes, activationShapes, sequenceAxis, encodings}]}
- *   GET  /healthz                 -> 200 {status: "ok", models: N}
+ *   GET  /healthz                 -> 200 {status: "ok", models: N}           (alive: the process answers)
+ *   GET  /readyz                  -> 200 {status: "ready", models: N}, 503 while draining (take me out of rotation)
+ *   GET  /metrics                 -> Prometheus text (src/node/server-metrics.ts)
+ *   OPTIONS *                     -> 204 CORS preflight (when CORS is on)
  *
  * Errors are JSON {error: {code, message}}: unknown_model / not_found 404, model_mismatch 409,
- * malformed_body, bad_dtype, bad_shape, bad_split, bad_value 400, body_too_large 413,
- * method_not_allowed 405 (with Allow), internal 500. An exception in a handler answers 500 and
- * the server keeps serving.
+ * malformed_body, bad_dtype, bad_shape, bad_split, bad_value 400, request_timeout 408, body_too_large 413,
+ * headers too large 431, method_not_allowed 405 (with Allow), overloaded / draining 503 (with Retry-After),
+ * internal 500. An exception in a handler answers 500 and the server keeps serving; a client's mistake is
+ * never a 5xx.
+ *
+ * Slow clients: headers must arrive within `timeouts.headersMs` (default 10 s) and the body may not pause
+ * for more than `timeouts.bodyIdleMs` (default 10 s), else 408 and the connection is closed; the whole
+ * request within `timeouts.requestMs` (60 s); an idle keep-alive connection is closed after
+ * `timeouts.keepAliveMs` (5 s; a balancer's upstream keep-alive must be shorter).
+ *
+ * Admission: at most `maxConnections` open connections (default 1024; past it a raw 503 and close) and
+ * `maxInFlight` resume requests admitted at once (default 64; past it 503 + Retry-After at once, the body
+ * discarded): a burst is answered quickly and retried by the client rather than queued without bound.
  *
  * Body limit: a Content-Length above it is refused before a byte is read; a body streamed without
  * one is counted as it arrives and refused (connection closed) as soon as it passes the limit.
  * The default limit is the largest f32 body any served model can need, plus 64 KiB of header.
  *
- * Concurrency: node's event loop accepts any number of connections; each request's compute runs
- * synchronously to completion (the models share scratch arenas, so requests never interleave inside
- * a model). Throughput per process is one core's; the server is stateless (models loaded at start,
- * nothing per client), so replicas behind any load balancer scale it out.
+ * close(): graceful. Stops accepting, answers /readyz 503, refuses new requests on kept-alive connections
+ * with 503 + connection: close, lets admitted requests finish (up to `drainMs`, default 10 s), then closes.
+ *
+ * Concurrency: each request's compute runs synchronously to completion (the models share scratch arenas,
+ * so requests never interleave inside a model). Throughput per process is one core's; the server is
+ * stateless (models loaded at start, nothing per client), so replicas behind any load balancer (deploy/)
+ * or `splitee serve --workers N` scale it out.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ArgumentError } from '../tensor/errors.js';
-import { CloudRequestError, CloudService, toCloudRequestError, type CloudErrorCode, type ServedModel } from '../splitee/cloud.js';
+import { CloudRequestError, CloudService, toCloudRequestError, type ServedModel } from '../splitee/cloud.js';
 import { encodeResumeResponse, type WireLimits } from '../splitee/wire.js';
+import { corsHeaders, corsPolicy, readBody, send, sendError, type Extra } from './server-io.js';
+import { ServerMetrics, type Route } from './server-metrics.js';
+
+export interface ServerTimeouts {
+  /** Request headers complete within, ms (default 10000); else 408. */
+  headersMs?: number;
+  /** Longest pause between body bytes, ms (default 10000); else 408. */
+  bodyIdleMs?: number;
+  /** Whole request received within, ms (default 60000; >= headersMs). */
+  requestMs?: number;
+  /** Idle keep-alive connection closed after, ms (default 5000). */
+  keepAliveMs?: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<Required<ServerTimeouts>> = { headersMs: 10_000, bodyIdleMs: 10_000, requestMs: 60_000, keepAliveMs: 5_000 };
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+export const DEFAULT_MAX_IN_FLIGHT = 64;
 
 export interface ServerOptions {
   models: readonly ServedModel[];
@@ -37,6 +70,15 @@ export interface ServerOptions {
   limits?: WireLimits;
   /** One line per request (method, path, status, ms); default none. */
   log?: (line: string) => void;
+  /** Origins allowed to call from a page ('*' for any); default none (CORS off). */
+  cors?: readonly string[];
+  timeouts?: ServerTimeouts;
+  maxConnections?: number;
+  maxInFlight?: number;
+  /** Retry-After sent with 503, seconds (default 1). */
+  retryAfterS?: number;
+  /** How long close() waits for admitted requests, ms (default 10000). */
+  drainMs?: number;
 }
 
 export interface RunningServer {
@@ -44,134 +86,185 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly service: CloudService;
-  /** Stops listening and closes every open connection. */
+  readonly metrics: ServerMetrics;
+  /** Graceful: stops accepting, finishes admitted requests (up to drainMs), closes every connection. */
   close(): Promise<void>;
 }
 
 const RESUME_RE = /^\/v1\/models\/([^/]+)\/resume$/;
+const ROUTES: Record<string, Route> = { '/v1/models': 'models', '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics' };
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...headers });
-  res.end(body);
+function positiveInt(where: string, name: string, v: number): number {
+  if (!(Number.isInteger(v) && v > 0)) throw new ArgumentError(`${where}: invalid ${name}: got ${v}, expected a positive integer`);
+  return v;
 }
 
-function sendError(res: ServerResponse, code: CloudErrorCode | string, status: number, message: string, headers: Record<string, string> = {}): void {
-  send(res, status, JSON.stringify({ error: { code, message } }), headers);
-}
-
-/** Reads the body up to `limit` bytes; null when it was refused (413 already sent). */
-function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Uint8Array | null> {
-  return new Promise((resolve, reject) => {
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > limit) {
-      sendError(res, 'body_too_large', 413, `request body too large: got Content-Length ${declared}, expected at most ${limit} bytes`, { connection: 'close' });
-      req.resume(); // let node discard what is in flight; the connection closes after the answer
-      resolve(null);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        chunks.length = 0;
-        sendError(res, 'body_too_large', 413, `request body too large: got more than ${limit} bytes, expected at most ${limit}`, { connection: 'close' });
-        res.on('finish', () => req.destroy());
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      const buf = Buffer.concat(chunks, size);
-      resolve(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
-    });
-    req.on('error', (e) => {
-      if (done) return;
-      done = true;
-      reject(e);
-    });
-  });
+/** Checked settings, defaults applied (one place for them). */
+function settingsOf(opts: ServerOptions, service: CloudService) {
+  const w = 'startServer';
+  const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  for (const k of Object.keys(DEFAULT_TIMEOUTS) as (keyof ServerTimeouts)[]) positiveInt(w, `timeouts.${k}`, t[k]);
+  if (t.requestMs < t.headersMs) throw new ArgumentError(`${w}: invalid timeouts.requestMs: got ${t.requestMs}, expected >= headersMs (${t.headersMs})`);
+  const port = opts.port ?? 0;
+  if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new ArgumentError(`${w}: invalid port: got ${port}, expected 0..65535`);
+  return {
+    bodyLimit: positiveInt(w, 'bodyLimit', opts.bodyLimit ?? service.maxBodyBytes()),
+    host: opts.host ?? '127.0.0.1',
+    port,
+    timeouts: t,
+    maxConnections: positiveInt(w, 'maxConnections', opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
+    maxInFlight: positiveInt(w, 'maxInFlight', opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
+    retryAfter: String(positiveInt(w, 'retryAfterS', opts.retryAfterS ?? 1)),
+    drainMs: positiveInt(w, 'drainMs', opts.drainMs ?? 10_000),
+  };
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const service = new CloudService(opts.models, opts.limits);
-  const bodyLimit = opts.bodyLimit ?? service.maxBodyBytes();
-  if (!(Number.isInteger(bodyLimit) && bodyLimit > 0)) throw new ArgumentError(`startServer: invalid bodyLimit: got ${bodyLimit}, expected a positive integer`);
-  const host = opts.host ?? '127.0.0.1';
-  const port = opts.port ?? 0;
-  if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new ArgumentError(`startServer: invalid port: got ${port}, expected 0..65535`);
+  const s = settingsOf(opts, service);
+  const cors = corsPolicy(opts.cors);
+  const metrics = new ServerMetrics();
   const log = opts.log;
+  let inFlight = 0;
+  let connections = 0;
+  let draining = false;
+  const refused = new WeakSet<Socket>();
+  const drained: (() => void)[] = [];
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Answers one request; returns the model and split labels for the metrics. */
+  async function handle(req: IncomingMessage, res: ServerResponse, extra: Extra): Promise<{ route: Route; model: string; split: string }> {
     const path = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
     const m = RESUME_RE.exec(path);
+    const route: Route = m ? 'resume' : (ROUTES[path] ?? 'other');
+    const out = { route, model: '', split: '' };
+    if (method === 'OPTIONS' && cors !== null) {
+      res.writeHead(204, { ...extra, ...corsHeaders(cors, req.headers.origin, true), 'content-length': '0' });
+      res.end();
+      return out;
+    }
+    if (draining) {
+      sendError(res, 'draining', 503, 'server shutting down: got a request while draining, expected it on another replica', { ...extra, 'retry-after': s.retryAfter, connection: 'close' });
+      req.resume();
+      return out;
+    }
     if (m) {
-      if (method !== 'POST') return sendError(res, 'method_not_allowed', 405, `method not allowed: got ${method} ${path}, expected POST`, { allow: 'POST' });
+      if (method !== 'POST') return (sendError(res, 'method_not_allowed', 405, `method not allowed: got ${method.slice(0, 20)} ${path.slice(0, 100)}, expected POST`, { ...extra, allow: 'POST' }), out);
       let id: string;
       try {
         id = decodeURIComponent(m[1]);
       } catch {
-        return sendError(res, 'not_found', 404, `not found: got an undecodable model id in ${path.slice(0, 100)}, expected /v1/models/{id}/resume`);
+        return (sendError(res, 'not_found', 404, `not found: got an undecodable model id in ${path.slice(0, 100)}, expected /v1/models/{id}/resume`, extra), out);
       }
-      const body = await readBody(req, res, bodyLimit);
-      if (body === null) return;
+      const served = service.model(id);
+      out.model = served ? id : '?';
+      if (inFlight > s.maxInFlight) {
+        metrics.rejected.inc({ reason: 'in_flight' });
+        const big = req.headers['content-length'] === undefined || Number(req.headers['content-length']) > s.bodyLimit;
+        sendError(res, 'overloaded', 503, `overloaded: got more than ${s.maxInFlight} requests in flight, expected fewer; retry after ${s.retryAfter} s`, { ...extra, 'retry-after': s.retryAfter, ...(big ? { connection: 'close' } : {}) });
+        if (!big) req.resume();
+        return out;
+      }
+      const got = await readBody(req, res, s.bodyLimit, s.timeouts.bodyIdleMs, extra);
+      if (!got.ok) return out;
+      metrics.bodyBytes.inc({ model: out.model }, got.body.byteLength);
+      const info: { split?: number } = {};
       let text: string;
       try {
-        text = encodeResumeResponse(service.resume(id, body));
+        text = encodeResumeResponse(service.resume(id, got.body, info));
       } catch (e) {
         const err = e instanceof CloudRequestError ? e : toCloudRequestError(e);
-        return sendError(res, err.apiCode, err.status, err.message);
+        if (served && info.split !== undefined) out.split = info.split < served.network.numStages ? String(info.split) : 'out_of_range';
+        return (sendError(res, err.apiCode, err.status, err.message, extra), out);
       }
-      return send(res, 200, text);
+      out.split = String(info.split);
+      return (send(res, 200, text, extra), out);
     }
-    if (path === '/v1/models' || path === '/healthz') {
-      if (method !== 'GET' && method !== 'HEAD') return sendError(res, 'method_not_allowed', 405, `method not allowed: got ${method} ${path}, expected GET`, { allow: 'GET, HEAD' });
-      const body = path === '/healthz' ? { status: 'ok', models: service.list().length } : { models: service.list() };
-      return send(res, 200, JSON.stringify(body));
+    if (route !== 'other') {
+      if (method !== 'GET' && method !== 'HEAD') return (sendError(res, 'method_not_allowed', 405, `method not allowed: got ${method.slice(0, 20)} ${path}, expected GET`, { ...extra, allow: 'GET, HEAD' }), out);
+      if (route === 'metrics') {
+        const text = await metrics.text();
+        res.writeHead(200, { ...extra, 'content-type': metrics.contentType, 'content-length': String(Buffer.byteLength(text)) });
+        res.end(text);
+        return out;
+      }
+      const n = service.list().length;
+      const body = route === 'healthz' ? { status: 'ok', models: n } : route === 'readyz' ? { status: 'ready', models: n } : { models: service.list() };
+      return (send(res, 200, JSON.stringify(body), extra), out);
     }
-    return sendError(res, 'not_found', 404, `not found: got ${method} ${path.slice(0, 100)}, expected POST /v1/models/{id}/resume, GET /v1/models or GET /healthz`);
+    return (sendError(res, 'not_found', 404, `not found: got ${method.slice(0, 20)} ${path.slice(0, 100)}, expected POST /v1/models/{id}/resume, GET /v1/models, /healthz, /readyz or /metrics`, extra), out);
   }
 
-  const server = createServer((req, res) => {
-    const t0 = performance.now();
-    res.on('finish', () => log?.(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`));
-    handle(req, res).catch((e: unknown) => {
-      const msg = e instanceof Error ? e.message : String(e);
-      sendError(res, 'internal', 500, `internal error: ${msg}`);
+  const server = createServer(
+    { headersTimeout: s.timeouts.headersMs, requestTimeout: s.timeouts.requestMs, keepAliveTimeout: s.timeouts.keepAliveMs, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(s.timeouts.headersMs / 4))) },
+    (req, res) => {
+      if (refused.has(req.socket)) return void res.destroy();
+      const t0 = performance.now();
+      inFlight++;
+      metrics.inFlight.set(inFlight);
+      const extra: Extra = corsHeaders(cors, req.headers.origin, false);
+      let labels = { route: 'other' as Route, model: '', split: '' };
+      res.on('close', () => {
+        inFlight--;
+        metrics.inFlight.set(inFlight);
+        metrics.observe(labels.route, labels.model, labels.split, res.statusCode, (performance.now() - t0) / 1000);
+        log?.(`${req.method} ${(req.url ?? '').slice(0, 200)} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`);
+        if (inFlight === 0) drained.splice(0).forEach((f) => f());
+      });
+      handle(req, res, extra).then(
+        (l) => void (labels = l),
+        (e: unknown) => {
+          const msg = e instanceof Error ? e.message : String(e);
+          sendError(res, 'internal', 500, `internal error: ${msg.slice(0, 300)}`, extra);
+        },
+      );
+    },
+  );
+  server.on('connection', (socket: Socket) => {
+    connections++;
+    metrics.connections.set(connections);
+    socket.once('close', () => {
+      connections--;
+      metrics.connections.set(connections);
     });
+    if (connections > s.maxConnections || draining) {
+      refused.add(socket);
+      metrics.rejected.inc({ reason: draining ? 'draining' : 'connections' });
+      const body = `{"error":{"code":"overloaded","message":"overloaded: got more than ${s.maxConnections} connections, expected fewer; retry after ${s.retryAfter} s"}}`;
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nretry-after: ${s.retryAfter}\r\ncontent-type: application/json\r\nconnection: close\r\n${cors === '*' ? 'access-control-allow-origin: *\r\n' : ''}content-length: ${body.length}\r\n\r\n${body}`);
+    }
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: Error & { code?: string }, socket) => {
+    if (!socket.writable || refused.has(socket as Socket)) return void socket.destroy();
+    const [status, text] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    metrics.observe('other', '', '', status, 0);
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\n${cors === '*' ? 'access-control-allow-origin: *\r\n' : ''}content-length: 0\r\n\r\n`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(s.port, s.host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return {
-    url: `http://${shownHost}:${addr.port}`,
-    port: addr.port,
-    service,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+  let closing: Promise<void> | null = null;
+  const close = async (): Promise<void> => {
+    draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, s.drainMs);
+        drained.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    server.closeAllConnections();
+    await closed;
   };
+  return { url: `http://${shownHost}:${addr.port}`, port: addr.port, service, metrics, close: () => (closing ??= close()) };
 }

@@ -158,13 +158,14 @@ export class CloudService {
     return 4 * (this.limits.maxElements ?? 0) + 65536;
   }
 
-  /** Serves one resume request; throws CloudRequestError (never anything else). */
-  resume(modelId: string, body: Uint8Array): ResumeResponse {
+  /** Serves one resume request; throws CloudRequestError (never anything else). `info.split` is set once the body is decoded (for metrics). */
+  resume(modelId: string, body: Uint8Array, info?: { split?: number }): ResumeResponse {
     try {
       const served = this.models.get(modelId);
       if (served === undefined) throw new CloudRequestError('unknown_model', `unknown model: got '${modelId.slice(0, 80)}', expected one of ${[...this.models.keys()].join(', ')}`);
       const model = served.network;
       const req = decodeResumeRequest(body, this.limits);
+      if (info) info.split = req.split;
       if (req.modelHash !== served.hash) {
         throw new CloudRequestError('model_mismatch', `model hash mismatch for '${model.id}': got ${req.modelHash}, expected ${served.hash}; the device and the cloud run different weights`);
       }

@@ -229,13 +229,14 @@ export class SplitRunner<S = unknown> {
         body = encodeResumeRequest({ modelHash: this.o.modelHash, modelId: net.id, split, activation: x, encoding: this.o.encoding ?? 'f32', quantAxis: this.o.quantAxis });
         const reply = await cloud.resume(net.id, body);
         attempts = reply.attempts;
-        bytesSent = body.length * attempts;
+        bytesSent = reply.bytesSent ?? body.length * attempts;
         outcome = 'offload';
         pred = reply.response.prediction;
         finalConf = reply.response.confidence;
       } catch (e) {
         attempts = typeof (e as { attempts?: unknown }).attempts === 'number' ? (e as { attempts: number }).attempts : body === null ? 0 : 1;
-        bytesSent = body === null ? 0 : body.length * attempts;
+        const sent = (e as { bytesSent?: unknown }).bytesSent; // CloudError: bytes actually handed to the network
+        bytesSent = body === null ? 0 : typeof sent === 'number' && sent >= 0 ? sent : body.length * attempts;
         error = e instanceof Error ? e.message : String(e);
         outcome = 'fallback';
       }

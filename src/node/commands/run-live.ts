@@ -13,7 +13,7 @@ import cliProgress from 'cli-progress';
 import type { CostTable } from '../../splitee/cost.js';
 import type { SplitPolicy } from '../../splitee/policy.js';
 import { SplitRunner, type RoundRecord } from '../../splitee/runner.js';
-import { HttpCloud } from '../../splitee/transport.js';
+import { HttpCloud, type CloudEvent } from '../../splitee/transport.js';
 import { nodeFetch } from '../http-fetch.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
 import { startServer, type RunningServer } from '../server.js';
@@ -67,7 +67,7 @@ export async function runLive(p: LiveRunParams): Promise<LiveRunResult> {
       server = await startServer({ models: [loadModel(settings.modelDir)] });
       baseUrl = server.url;
     }
-    const cloud = new HttpCloud({ baseUrl, timeoutMs: settings.timeoutMs, retries: settings.retries, numClasses: net.numClasses, fetch: nodeFetch });
+    const cloud = new HttpCloud({ baseUrl, timeoutMs: settings.timeoutMs, retries: settings.retries, numClasses: net.numClasses, fetch: nodeFetch, onEvent: (e) => loudCloudEvent(e, baseUrl) });
 
     const runner = new SplitRunner<number>({
       network: net,
@@ -115,4 +115,11 @@ export async function runLive(p: LiveRunParams): Promise<LiveRunResult> {
     await tracer.terminate(); // a no-op once the trace is done
     await server?.close();
   }
+}
+
+/** Offloads that keep failing are said on stderr (the run finishes on the device meanwhile). */
+function loudCloudEvent(e: CloudEvent, baseUrl: string): void {
+  if (e.type === 'config-error') console.error(`run: the cloud client is misconfigured: ${e.error.message}`);
+  else if (e.type === 'breaker-open') console.error(`run: cloud ${baseUrl} failing: ${e.consecutiveFailures} offloads in a row fell back to the device; not trying it for ${e.cooldownMs} ms`);
+  else if (e.type === 'breaker-close') console.error(`run: cloud ${baseUrl} answers again`);
 }

@@ -30,6 +30,34 @@ test('usage errors', async () => {
   await rejects(run([]), /no model/);
   await rejects(run(['--model', 'x', '--port', '70000']), /--port/);
   await rejects(run(['--bogus']), /bogus/);
+  await rejects(run(['--model', 'x', '--cors', 'https://a.example/path']), /--cors/);
+  await rejects(run(['--model', 'x', '--workers', '0']), /workers/);
+  await rejects(run(['--model', 'x', '--max-in-flight', '-3']), /max-in-flight/);
+});
+
+test('serve --workers 2 --cors: both workers answer on one port with CORS; SIGTERM stops them all, exit 0', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'serve', '--model', DIR, '--workers', '2', '--cors', 'https://app.example', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c) => {
+        out += c;
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+) .*with 2 workers/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.stderr.on('data', (c) => (out += c));
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    });
+    const rs = await Promise.all(Array.from({ length: 8 }, () => fetch(`${url}/readyz`, { headers: { origin: 'https://app.example', connection: 'close' } })));
+    assert.ok(rs.every((r) => r.status === 200 && r.headers.get('access-control-allow-origin') === 'https://app.example'));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    assert.is(await exited, 0);
+  } finally {
+    clearTimeout(killer);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 });
 
 test('serve: real model over HTTP predicts as the in-process cloud does; stops on SIGTERM', async () => {
