@@ -21,14 +21,14 @@
  * Layouts: state s = (i - 1) * B + b (i = 1..L); trans[s * B + b'] for i < L. Flat Float64Arrays.
  */
 import { ArgumentError, FormatError } from '../../tensor/errors.js';
-import type { CostTable } from '../cost.js';
+import { costTableFromJSON, costTableToJSON, type CostTable, type CostTableJSON } from '../cost.js';
 import type { StageAction, StageObservation, StagePolicy, StagePolicyState } from '../stage.js';
 
 export interface LayerwiseOptions {
   costs: CostTable;
   alpha?: number;
   mu?: number;
-  /** UCB width on values (default 0.5). */
+  /** UCB width on values (default 0.02; README 'layerwise' has the sweep). */
   c?: number;
   lowBins?: number;
   highBins?: number;
@@ -87,7 +87,7 @@ export class LayerwisePolicy implements StagePolicy {
     this.numExits = o.costs.numExits;
     this.alpha = o.alpha ?? 0.8;
     this.mu = o.mu ?? 1;
-    this.c = o.c ?? 0.5;
+    this.c = o.c ?? 0.02;
     this.gamma = o.gamma ?? 1;
     this.prior = o.prior ?? 1;
     this.floor = o.floor ?? 1;
@@ -231,7 +231,7 @@ export class LayerwisePolicy implements StagePolicy {
       format: 'splitee-stage-policy',
       version: 1,
       name: this.name,
-      options: { ...rest, costs: { kind: costs.kind, unit: costs.unit, numExits: costs.numExits, cloudOnly: costs.cloudOnly, device: Array.from(costs.device), offload: Array.from(costs.offload) } },
+      options: { ...rest, costs: costTableToJSON(costs) },
       state,
     };
   }
@@ -248,4 +248,15 @@ export class LayerwisePolicy implements StagePolicy {
     this.finals = Number(st.state.finals);
     this.refresh();
   }
+}
+
+/** Rebuilds a layerwise policy from snapshot(): its next decisions equal the original's. */
+export function restoreLayerwise(st: StagePolicyState): LayerwisePolicy {
+  if (st === null || typeof st !== 'object' || st.format !== 'splitee-stage-policy' || st.version !== 1 || typeof st.name !== 'string') {
+    throw new FormatError(`restoreLayerwise: not a stage-policy snapshot: got ${typeof st === 'object' && st !== null ? `format ${String(st.format).slice(0, 40)}` : typeof st}, expected {format: 'splitee-stage-policy', version: 1, name, ...}`);
+  }
+  const o = st.options as Omit<LayerwiseOptions, 'costs'> & { costs: CostTableJSON };
+  const p = new LayerwisePolicy(st.name, { ...o, costs: costTableFromJSON(o.costs) });
+  p.load(st);
+  return p;
 }
