@@ -38,6 +38,8 @@ export interface LayerwiseOptions {
   prior?: number;
   /** The prior's value is max(bin mean C_i, floor) (default 1: optimistic). */
   floor?: number;
+  /** Prior pseudo-count of an unseen transition: 'top' (to the top bin: optimistic; default) or 'stay'. */
+  transPrior?: 'top' | 'stay';
   /** Accepted for the common interface; the policy draws no random numbers. */
   seed?: number;
 }
@@ -75,6 +77,8 @@ export class LayerwisePolicy implements StagePolicy {
   /** Pseudo-count of the C_L prior (the bin's own mean confidence, at least `floor`). */
   private readonly prior: number;
   private readonly floor: number;
+  /** Prior of an unseen transition: to the top bin (optimistic) or the same bin. */
+  private readonly optimistic: boolean;
   private finals = 0;
   private rounds = 0;
   private readonly path: Int32Array;
@@ -89,6 +93,7 @@ export class LayerwisePolicy implements StagePolicy {
     this.mu = o.mu ?? 1;
     this.c = o.c ?? 0.02;
     this.gamma = o.gamma ?? 1;
+    this.optimistic = (o.transPrior ?? 'top') === 'top';
     this.prior = o.prior ?? 1;
     this.floor = o.floor ?? 1;
     this.lowBins = o.lowBins ?? 8;
@@ -200,10 +205,11 @@ export class LayerwisePolicy implements StagePolicy {
         }
         const off = (this.clSum[s] + this.prior * Math.max(meanC, this.floor)) / (this.clN[s] + this.prior) - mu * (this.device[i] + this.offloadCost[i]);
         const next = i * B;
-        let cont = this.value[next + b];
+        const pb = this.optimistic ? B - 1 : b;
+        let cont = this.value[next + pb];
         const tn = this.transN[s];
         if (tn > 0) {
-          let acc = this.value[next + b];
+          let acc = this.value[next + pb];
           for (let k = 0; k < B; k++) acc += this.trans[s * B + k] * this.value[next + k];
           cont = acc / (tn + 1);
         }
