@@ -55,13 +55,15 @@ export function bestThresholdRule(trace: Trace, m: RewardModel, opts: { points?:
   const a = m.alpha;
   const points = opts.points ?? 24;
   // starts: the cascade and every fixed split (via armRewardUnchecked's definition)
-  let tau = new Array<number>(L - 1).fill(a);
+  // alpha >= 1 never exits (reward.ts exits()): every tau is then +inf
+  const ta = a < 1 ? a : Infinity;
+  let tau = new Array<number>(L - 1).fill(ta);
   let beta = new Array<number>(L - 1).fill(-Infinity);
   let best = ruleMeanReward(trace, m, tau, beta);
   for (let k = 1; k < L; k++) {
     const t = new Array<number>(L - 1).fill(Infinity);
     const b = new Array<number>(L - 1).fill(-Infinity);
-    t[k - 1] = a;
+    t[k - 1] = ta;
     b[k - 1] = a;
     const v = ruleMeanReward(trace, m, t, b);
     if (v > best) [best, tau, beta] = [v, t, b];
@@ -94,7 +96,7 @@ export function bestThresholdRule(trace: Trace, m: RewardModel, opts: { points?:
         else head += rowReward(m, trace.conf, base, L, tau, beta, 1);
       }
       const g = grid(trace, i, points);
-      const taus = [Infinity, ...g.filter((x) => x >= a), a];
+      const taus = a < 1 ? [Infinity, ...g.filter((x) => x >= a), a] : [Infinity];
       const betas = [-Infinity, ...g, Infinity];
       const d = m.costs.device[i];
       const off = m.costs.offload[i];

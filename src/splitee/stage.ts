@@ -16,7 +16,7 @@
  * was observed (offloaded, or stop = L): never a label, never an unobserved C_L.
  */
 import { ArgumentError } from '../tensor/errors.js';
-import type { RewardModel } from './reward.js';
+import { exits, type RewardModel } from './reward.js';
 
 export type StageAction = 'exit' | 'continue' | 'offload';
 
@@ -74,8 +74,8 @@ export function resolveAction(m: RewardModel, stage: number, conf: number, actio
   if (action === 'continue') return 'continue';
   if (action === 'offload') return 'offload';
   if (action === 'exit') {
-    if (conf >= m.alpha) return 'exit';
-    throw new ArgumentError(`${who}: exit below alpha at stage ${stage}: got C_${stage} = ${conf}, expected C >= alpha = ${m.alpha}; answer 'continue' or 'offload'`);
+    if (exits(m.alpha, conf)) return 'exit';
+    throw new ArgumentError(`${who}: exit below alpha at stage ${stage}: got C_${stage} = ${conf}, expected C >= alpha = ${m.alpha} < 1; answer 'continue' or 'offload'`);
   }
   throw new ArgumentError(`${who}: unknown stage action: got '${String(action).slice(0, 20)}', expected exit, continue or offload`);
 }

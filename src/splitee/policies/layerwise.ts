@@ -22,6 +22,7 @@
  */
 import { ArgumentError, FormatError } from '../../tensor/errors.js';
 import { costTableFromJSON, costTableToJSON, type CostTable, type CostTableJSON } from '../cost.js';
+import { exits } from '../reward.js';
 import type { StageAction, StageObservation, StagePolicy, StagePolicyState } from '../stage.js';
 
 export interface LayerwiseOptions {
@@ -148,7 +149,7 @@ export class LayerwisePolicy implements StagePolicy {
     const lt = Math.log(Math.max(2, this.rounds + 1));
     const off = this.offVal[s] + this.c * Math.sqrt(lt / (this.clN[s] + 1));
     const cont = this.contVal[s] + this.c * Math.sqrt(lt / (this.transN[s] + 1));
-    const ex = ci >= this.alpha ? ci - this.mu * this.device[stage] : -Infinity;
+    const ex = exits(this.alpha, ci) ? ci - this.mu * this.device[stage] : -Infinity;
     if (ex >= off && ex >= cont) return 'exit';
     return cont > off ? 'continue' : 'offload';
   }
@@ -216,7 +217,7 @@ export class LayerwisePolicy implements StagePolicy {
         this.offVal[s] = off;
         this.contVal[s] = cont;
         let v = off > cont ? off : cont;
-        if (b >= this.lowBins) {
+        if (b >= this.lowBins && this.alpha < 1) {
           const ex = meanC - mu * this.device[i];
           if (ex > v) v = ex;
         }
