@@ -1,0 +1,44 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { assertStagePolicyConformance } from '../../src/splitee/conformance-stage.js';
+import { LayerwisePolicy, restoreLayerwise } from '../../src/splitee/policies/layerwise.js';
+import { costTableFromJSON, type CostTable, type CostTableJSON } from '../../src/splitee/cost.js';
+import type { StagePolicy } from '../../src/splitee/stage.js';
+
+test('layerwise passes the stage-policy conformance kit (observable only, legal, deterministic, round-trip)', () => {
+  assertStagePolicyConformance({ name: 'layerwise', make: ({ costs, alpha, seed }) => new LayerwisePolicy('layerwise', { costs, alpha, seed }), restore: restoreLayerwise });
+  assertStagePolicyConformance({ name: 'layerwise-d', make: ({ costs, alpha, seed }) => new LayerwisePolicy('layerwise-d', { costs, alpha, seed, gamma: 0.9 }), restore: restoreLayerwise }, { numRuns: 20 });
+});
+
+test('the kit catches a policy that reads C_L before it was observed', () => {
+  const peek = (make: () => LayerwisePolicy): StagePolicy => {
+    const p = make();
+    return {
+      name: 'peek',
+      numExits: p.numExits,
+      execution: 'stage',
+      decide: (t, stage, c) => (c[p.numExits - 1] > 2 ? 'exit' : p.decide(t, stage, c)),
+      update: (o) => p.update(o),
+      decisionCounts: () => p.decisionCounts(),
+      snapshot: () => p.snapshot(),
+    };
+  };
+  assert.throws(
+    () => assertStagePolicyConformance({ name: 'peek', make: ({ costs, alpha, seed }) => peek(() => new LayerwisePolicy('x', { costs, alpha, seed })), restore: restoreLayerwise }, { numRuns: 10 }),
+    /fails observableOnlyAndLegal/,
+  );
+});
+
+test('the kit catches an exit below alpha and a policy whose restore forgets its state', () => {
+  const eager = ({ costs, alpha, seed }: { costs: CostTable; alpha: number; seed: number }): StagePolicy => {
+    const p = new LayerwisePolicy('eager', { costs, alpha, seed });
+    return Object.assign(Object.create(p) as LayerwisePolicy, { decide: () => 'exit' as const });
+  };
+  assert.throws(() => assertStagePolicyConformance({ name: 'eager', make: eager, restore: restoreLayerwise }, { numRuns: 20 }), /fails observableOnlyAndLegal/);
+  assert.throws(
+    () => assertStagePolicyConformance({ name: 'amnesic', make: ({ costs, alpha, seed }) => new LayerwisePolicy('a', { costs, alpha, seed }), restore: (st) => new LayerwisePolicy('a', { costs: costTableFromJSON((st.options as { costs: CostTableJSON }).costs) }) }, { numRuns: 40 }),
+    /fails snapshotRoundTrip/,
+  );
+});
+
+test.run();

@@ -1,0 +1,92 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { paperCosts } from '../../../src/splitee/cost.js';
+import { LayerwisePolicy, restoreLayerwise } from '../../../src/splitee/policies/layerwise.js';
+import { replayStage } from '../../../src/splitee/replay-stage.js';
+import { bestThresholdRule } from '../../../src/splitee/stage-oracle.js';
+import { rewardModel } from '../../../src/splitee/reward.js';
+import { syntheticTrace } from '../../../src/splitee/synthetic.js';
+import type { Trace } from '../../../src/splitee/trace.js';
+
+const costs = paperCosts({ numExits: 3, lambda: 0.1, offload: 0.1 });
+
+/** A trace of n copies of one row (L = 3), all labels 0 and every prediction right. */
+function constant(row: number[], n = 300): Trace {
+  const conf = new Float64Array(n * 3);
+  for (let r = 0; r < n; r++) conf.set(row, r * 3);
+  return { numExits: 3, numRows: n, conf, pred: new Int32Array(n * 3), label: new Int32Array(n) };
+}
+
+/** Trains on the trace (one permutation) and returns the policy. */
+function trained(tr: Trace): LayerwisePolicy {
+  let p: LayerwisePolicy | null = null;
+  replayStage(tr, ({ seed }) => (p = new LayerwisePolicy('layerwise', { costs, alpha: 0.8, seed, c: 0.02 })), { costs, alpha: 0.8, runs: 1 });
+  return p!;
+}
+
+// Hand-computed (lambda 0.1, o 0.1, alpha 0.8):
+//   C = (0.95, 0.96, 0.97): exit at 1 = 0.85; continue at best 0.96 - 0.2 = 0.76 -> exit at stage 1.
+//   C = (0.3, 0.3, 0.99):   offload at 1 = 0.99 - 0.2 = 0.79; offload at 2 = 0.69; final = 0.69 -> offload at 1.
+//   C = (0.3, 0.95, 0.5):   offload at 1 = 0.5 - 0.2 = 0.3; exit at 2 = 0.95 - 0.2 = 0.75 -> continue, then exit at 2.
+test('hand-computed traces: exit now, offload now, continue then exit', () => {
+  assert.is(trained(constant([0.95, 0.96, 0.97])).decide(1e6, 1, [0.95]), 'exit');
+  assert.is(trained(constant([0.3, 0.3, 0.99])).decide(1e6, 1, [0.3]), 'offload');
+  const p = trained(constant([0.3, 0.95, 0.5]));
+  assert.is(p.decide(1e6, 1, [0.3]), 'continue');
+  assert.is(p.decide(1e6, 2, [0.3, 0.95]), 'exit');
+});
+
+test('hand-computed: after learning, the replayed rounds end as computed (almost all)', () => {
+  const r = replayStage(constant([0.3, 0.3, 0.99]), ({ seed }) => new LayerwisePolicy('layerwise', { costs, alpha: 0.8, seed, c: 0.02 }), { costs, alpha: 0.8, runs: 2 });
+  assert.ok(r.offloads[0] >= 0.95 * 600, `offloads at stage 1: ${r.offloads[0]} of 600`);
+});
+
+test('a mixed stream: each sample gets its own right decision (per-sample, not one split)', () => {
+  const rows = [[0.95, 0.96, 0.97], [0.3, 0.3, 0.99], [0.3, 0.95, 0.5]];
+  const n = 900;
+  const conf = new Float64Array(n * 3);
+  for (let r = 0; r < n; r++) conf.set(rows[r % 3], r * 3);
+  const tr: Trace = { numExits: 3, numRows: n, conf, pred: new Int32Array(n * 3), label: new Int32Array(n) };
+  const p = trained(tr);
+  assert.is(p.decide(1e6, 1, [0.95]), 'exit');
+  // (0.3 at stage 1) is two kinds of sample: continuing is worth 0.5 * 0.75 + 0.5 * 0.69 = 0.72 > offload 0.5 * (0.79 + 0.3) = 0.545
+  assert.is(p.decide(1e6, 1, [0.3]), 'continue');
+  assert.is(p.decide(1e6, 2, [0.3, 0.95]), 'exit');
+  // after (0.3, 0.3) only the first kind remains: offload at 2 = 0.69 vs final = 0.69: either is right; exit is not allowed
+  assert.is.not(p.decide(1e6, 2, [0.3, 0.3]), 'exit');
+});
+
+test('snapshot -> JSON -> restore keeps the learned values', () => {
+  const p = trained(constant([0.3, 0.3, 0.99]));
+  const q = restoreLayerwise(JSON.parse(JSON.stringify(p.snapshot())));
+  assert.equal(q.snapshot(), p.snapshot());
+  assert.is(q.decide(1e6, 1, [0.3]), 'offload');
+});
+
+test('bad options and a bad snapshot are named errors', () => {
+  assert.throws(() => new LayerwisePolicy('x', { costs, alpha: 0 }), /invalid alpha/);
+  assert.throws(() => new LayerwisePolicy('x', { costs, gamma: 1.5 }), /invalid gamma/);
+  assert.throws(() => new LayerwisePolicy('x', { costs, lowBins: 0 }), /invalid lowBins/);
+  assert.throws(() => restoreLayerwise({ format: 'nope' } as never), /not a stage-policy snapshot/);
+});
+
+// Sublinear regret against the best per-layer-threshold rule in hindsight on a stationary stream:
+// the regret added over the second half of the stream is less than half the first half's (linear
+// regret would add as much). Checked to fail for a policy that never learns (c = 5: explores forever).
+function halves(c: number): [number, number] {
+  const tr = syntheticTrace({ rows: 6000, exits: 6, seed: 3 });
+  const k = paperCosts({ numExits: 6, lambda: 0.1, offload: 0.3 });
+  const ref = bestThresholdRule(tr, rewardModel(0.8, 1, k)).meanReward;
+  const r = replayStage(tr, ({ seed }) => new LayerwisePolicy('layerwise', { costs: k, alpha: 0.8, seed, c }), { costs: k, alpha: 0.8, runs: 4, reference: ref, regretPoints: 2 });
+  const [h, t] = r.regret.curve.mean;
+  return [h, t - h];
+}
+
+test('regret against the best per-layer-threshold rule grows sublinearly on a stationary stream', () => {
+  const [first, second] = halves(0.02);
+  assert.ok(second < 0.5 * Math.max(first, 0), `first half ${first.toFixed(2)}, second half ${second.toFixed(2)}`);
+  const [f2, s2] = halves(5);
+  assert.ok(!(s2 < 0.5 * Math.max(f2, 0)), `c = 5 should not pass: first ${f2.toFixed(2)}, second ${s2.toFixed(2)}`);
+});
+
+test.run();
