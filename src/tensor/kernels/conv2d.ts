@@ -88,7 +88,7 @@ export function conv2dPlan(xShape: readonly number[], wShape: readonly number[],
   };
 }
 
-function checkBuffers(where: string, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan): void {
+export function checkConvBuffers(where: string, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan): void {
   const need = (name: string, arr: ArrayLike<number> | null, n: number) => {
     if (arr === null || arr.length < n) {
       throw new ShapeError(`${where}: ${name} is too short: got ${arr === null ? 'null' : `${arr.length} elements`}, expected at least ${n} for input [${p.N},${p.C},${p.H},${p.W}], weight [${p.O},${p.C},${p.kH},${p.kW}]`);
@@ -102,7 +102,7 @@ function checkBuffers(where: string, out: Float32Array, x: Float32Array, w: Floa
 
 /** out [N,O,Ho,Wo] = conv2d(x [N,C,H,W], w [O,C,kH,kW], bias [O]): float64 loop nest, the oracle. */
 export function conv2dNaive(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan): void {
-  checkBuffers('conv2dNaive', out, x, w, bias, p);
+  checkConvBuffers('conv2dNaive', out, x, w, bias, p);
   const { N, C, H, W, O, kH, kW, sH, sW, pH, pW, Ho, Wo } = p;
   for (let n = 0; n < N; n++) {
     for (let o = 0; o < O; o++) {
@@ -171,7 +171,7 @@ function im2colPacked(pb: Float64Array, x: Float32Array, xOff: number, p: Conv2d
 
 /** out [N,O,Ho,Wo] = conv2d(x [N,C,H,W], w [O,C,kH,kW], bias [O]); scratch [p.scratchSize]. */
 export function conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null): void {
-  checkBuffers('conv2d', out, x, w, bias, p);
+  checkConvBuffers('conv2d', out, x, w, bias, p);
   if (p.scratchSize > 0 && (scratch === null || scratch.length < p.scratchSize)) {
     throw new ShapeError(`conv2d: scratch is too short: got ${scratch === null ? 'null' : scratch.length}, expected at least ${p.scratchSize} (plan.scratchSize)`);
   }
