@@ -13,7 +13,7 @@
  * plan.scratchSize elements (from an Arena). Elementwise kernels take the element count and allow
  * out to alias an input.
  */
-export { referenceKernels, fastKernels, type Kernels } from './tables.js';
+export { referenceKernels, fastKernels, createFastKernels, type Kernels } from './tables.js';
 export { createSimdKernels, type SimdKernels } from './simd.js';
 export { createKernels, KERNEL_KINDS, type KernelsKind, type CreateKernelsOptions } from './select.js';
 export { simdValidates, DEFAULT_SIMD_MEMORY, type SimdInstanceOptions } from './simd-module.js';

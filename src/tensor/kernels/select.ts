@@ -6,7 +6,7 @@
  * Each call to 'simd'/'auto' builds a table with its own fixed memory (no state shared between tables).
  */
 import { ArgumentError } from '../errors.js';
-import { fastKernels, referenceKernels, type Kernels } from './tables.js';
+import { createFastKernels, referenceKernels, type Kernels } from './tables.js';
 import { createSimdKernels } from './simd.js';
 import { simdValidates, type SimdInstanceOptions } from './simd-module.js';
 
@@ -17,18 +17,18 @@ export type CreateKernelsOptions = SimdInstanceOptions;
 export function createKernels(kind: KernelsKind = 'auto', opts: CreateKernelsOptions = {}): Kernels {
   switch (kind) {
     case 'fast':
-      return fastKernels;
+      return createFastKernels();
     case 'reference':
       return referenceKernels;
     case 'simd':
       return createSimdKernels(opts);
     case 'auto':
-      if (opts.module === undefined && !simdValidates(false)) return fastKernels;
+      if (opts.module === undefined && !simdValidates(false)) return createFastKernels();
       try {
         return createSimdKernels(opts);
       } catch {
         // Compiling was refused (CSP without 'wasm-unsafe-eval') or the memory could not be reserved.
-        return fastKernels;
+        return createFastKernels();
       }
     default:
       throw new ArgumentError(`createKernels: unknown kernels: got ${String(kind).slice(0, 40)}, expected one of ${KERNEL_KINDS.join('|')}`);

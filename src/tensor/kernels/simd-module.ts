@@ -128,7 +128,6 @@ export class SimdInstance {
     if (at + 4 * n > this.buffer.byteLength) {
       throw new StateError(`SimdInstance.allocate: memory is full: got a request of ${4 * n} bytes with ${this.buffer.byteLength - at} free, expected it to fit; build the table with a larger memoryBytes`);
     }
-    if (this.scratchTop > at) throw new StateError('SimdInstance.allocate: called inside a kernel call: got scratch in use, expected none');
     this.persistentTop = at + 4 * n;
     this.scratchTop = this.persistentTop;
     return new Float32Array(this.buffer, at, n);

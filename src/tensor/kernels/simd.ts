@@ -16,9 +16,9 @@
  * never grown). Tolerance: float32 accumulation, within the conformance bound
  * |out - ref| <= 1e-5 * sum |terms| for K up to a few thousand (see conformance.test.ts).
  */
-import { fastKernels, type Kernels } from './tables.js';
+import { createFastKernels, type Kernels } from './tables.js';
 import { checkGemmBuffers, type GemmPlan } from './gemm.js';
-import { checkConvBuffers, type Conv2dPlan } from './conv2d.js';
+import { checkConvBuffers, type Conv2dPlan } from './conv2d-plan.js';
 import { activateRange, type Activation } from './elementwise.js';
 import { SimdInstance, EDGE_PTR, type SimdInstanceOptions } from './simd-module.js';
 
@@ -38,11 +38,11 @@ function copyOut(s: SimdInstance, dst: Float32Array, at: number, n: number): voi
   if (dst.buffer !== s.buffer) dst.set(s.heap.subarray(at >> 2, (at >> 2) + n));
 }
 
-function gemmSimd(s: SimdInstance, c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan): void {
+function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan): void {
   checkGemmBuffers('simd.gemm', c, a, b, bias, p);
   const { M, N, K } = p;
   if (M === 0 || N === 0) return;
-  if (K === 0 || (M === 1 && !p.transA)) return fastKernels.gemm(c, a, b, bias, p);
+  if (K === 0 || (M === 1 && !p.transA)) return fb.gemm(c, a, b, bias, p);
   s.begin();
   const aP = s.place(a, M * K);
   const bP = s.place(b, K * N);
@@ -50,7 +50,7 @@ function gemmSimd(s: SimdInstance, c: Float32Array, a: Float32Array, b: Float32A
   const biasP = bias !== null && p.bias !== 'none' ? s.place(bias, p.bias === 'col' ? N : M) : 0;
   const pa = s.take(Math.ceil(M / MR) * MR * K);
   const pb = s.take(Math.ceil(N / NR) * NR * K);
-  if (!s.fits) return fastKernels.gemm(c, a, b, bias, p);
+  if (!s.fits) return fb.gemm(c, a, b, bias, p);
   const e = s.exports;
   e.packA(pa, aP, p.transA ? M : K, M, K, p.transA ? 1 : 0);
   e.packB(pb, bP, p.transB ? K : N, N, K, p.transB ? 1 : 0);
@@ -61,13 +61,13 @@ function gemmSimd(s: SimdInstance, c: Float32Array, a: Float32Array, b: Float32A
   if (p.activation === 'gelu') activateRange(c, 0, M * N, 'gelu');
 }
 
-function conv2dSimd(s: SimdInstance, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null): void {
+function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null): void {
   checkConvBuffers('simd.conv2d', out, x, w, bias, p);
   const { N, C, H, W, O, kH, kW, Ho, Wo } = p;
   const L = Ho * Wo;
   const K = C * kH * kW;
   if (L === 0 || O === 0 || N === 0) return;
-  if (K === 0) return fastKernels.conv2d(out, x, w, bias, p, scratch);
+  if (K === 0) return fb.conv2d(out, x, w, bias, p, scratch);
   s.begin();
   const inSize = C * H * W;
   const outSize = O * L;
@@ -77,7 +77,7 @@ function conv2dSimd(s: SimdInstance, out: Float32Array, x: Float32Array, w: Floa
   const bP = p.hasBias && bias !== null ? s.place(bias, O) : 0;
   const pa = s.take(Math.ceil(O / MR) * MR * K);
   const pb = s.take(Math.ceil(L / NR) * NR * K);
-  if (!s.fits) return fastKernels.conv2d(out, x, w, bias, p, scratch);
+  if (!s.fits) return fb.conv2d(out, x, w, bias, p, scratch);
   const e = s.exports;
   e.packA(pa, wP, K, O, K, 0);
   const relu = p.activation === 'relu' ? 1 : 0;
@@ -92,13 +92,13 @@ function conv2dSimd(s: SimdInstance, out: Float32Array, x: Float32Array, w: Floa
   if (p.activation === 'gelu') activateRange(out, 0, N * outSize, 'gelu');
 }
 
-function addSimd(s: SimdInstance, out: Float32Array, a: Float32Array, b: Float32Array, n: number, act: Activation = 'none'): void {
-  if (act === 'gelu' || !s.owns(out) || !s.owns(a) || !s.owns(b) || out.length < n || a.length < n || b.length < n) return fastKernels.add(out, a, b, n, act);
+function addSimd(s: SimdInstance, fb: Kernels, out: Float32Array, a: Float32Array, b: Float32Array, n: number, act: Activation = 'none'): void {
+  if (act === 'gelu' || !s.owns(out) || !s.owns(a) || !s.owns(b) || out.length < n || a.length < n || b.length < n) return fb.add(out, a, b, n, act);
   s.exports.addAct(out.byteOffset, a.byteOffset, b.byteOffset, n, act === 'relu' ? 1 : 0);
 }
 
-function reluSimd(s: SimdInstance, out: Float32Array, x: Float32Array, n: number): void {
-  if (!s.owns(out) || !s.owns(x) || out.length < n || x.length < n) return fastKernels.relu(out, x, n);
+function reluSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, n: number): void {
+  if (!s.owns(out) || !s.owns(x) || out.length < n || x.length < n) return fb.relu(out, x, n);
   if (out.byteOffset !== x.byteOffset) out.set(x.subarray(0, n));
   s.exports.biasRelu(out.byteOffset, n, 1, n, 0, 0, 1);
 }
@@ -106,15 +106,16 @@ function reluSimd(s: SimdInstance, out: Float32Array, x: Float32Array, n: number
 /** A new `simd` table over its own fixed memory (sync: the module is ~3 KB, under every runtime's sync-compile limit). */
 export function createSimdKernels(opts: SimdInstanceOptions = {}): SimdKernels {
   const s = new SimdInstance(opts);
+  const fb = createFastKernels();
   return Object.freeze({
-    ...fastKernels,
+    ...fb,
     name: 'simd',
     relaxed: s.relaxed,
     memoryBytes: s.byteLength,
     allocate: (n: number) => s.allocate(n),
-    gemm: (c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan) => gemmSimd(s, c, a, b, bias, p),
-    conv2d: (out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null) => conv2dSimd(s, out, x, w, bias, p, scratch),
-    add: (out: Float32Array, a: Float32Array, b: Float32Array, n: number, act?: Activation) => addSimd(s, out, a, b, n, act),
-    relu: (out: Float32Array, x: Float32Array, n: number) => reluSimd(s, out, x, n),
+    gemm: (c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan) => gemmSimd(s, fb, c, a, b, bias, p),
+    conv2d: (out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null) => conv2dSimd(s, fb, out, x, w, bias, p, scratch),
+    add: (out: Float32Array, a: Float32Array, b: Float32Array, n: number, act?: Activation) => addSimd(s, fb, out, a, b, n, act),
+    relu: (out: Float32Array, x: Float32Array, n: number) => reluSimd(s, fb, out, x, n),
   });
 }

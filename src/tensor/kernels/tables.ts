@@ -13,6 +13,7 @@ import { layerNorm, layerNormNaive, type LayerNormPlan } from './layernorm.js';
 import { embedding, embeddingNaive, type EmbeddingPlan } from './embedding.js';
 import { attention, attentionNaive, type AttentionPlan } from './attention.js';
 import type { Activation } from './elementwise.js';
+import { PackScratch } from './pack-scratch.js';
 import type { Pool2dPlan, AdaptivePool2dPlan } from './pool.js';
 
 export interface Kernels {
@@ -62,23 +63,29 @@ export const referenceKernels: Kernels = Object.freeze({
   attention: (out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan) => attentionNaive(out, q, k, v, mask, p),
 });
 
-export const fastKernels: Kernels = Object.freeze({
-  name: 'fast',
-  gemm,
-  conv2d,
-  relu: ew.relu,
-  gelu: ew.gelu,
-  tanh: ew.tanh,
-  add: ew.add,
-  addBias: ew.addBias,
-  maxPool2d: pool.maxPool2d,
-  avgPool2d: pool.avgPool2d,
-  adaptiveAvgPool2d: pool.adaptiveAvgPool2d,
-  globalAvgPool2d: pool.globalAvgPool2d,
-  softmax,
-  logSoftmax,
-  layerNorm,
-  embedding,
-  attention,
-});
+/** A fast table with its own PackScratch: tables built by separate calls never share pack buffers. */
+export function createFastKernels(): Kernels {
+  const packs = new PackScratch();
+  return Object.freeze({
+    name: 'fast',
+    gemm: (c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan) => gemm(c, a, b, bias, p, packs),
+    conv2d: (out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null) => conv2d(out, x, w, bias, p, scratch, packs),
+    relu: ew.relu,
+    gelu: ew.gelu,
+    tanh: ew.tanh,
+    add: ew.add,
+    addBias: ew.addBias,
+    maxPool2d: pool.maxPool2d,
+    avgPool2d: pool.avgPool2d,
+    adaptiveAvgPool2d: pool.adaptiveAvgPool2d,
+    globalAvgPool2d: pool.globalAvgPool2d,
+    softmax,
+    logSoftmax,
+    layerNorm,
+    embedding,
+    attention: (out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan, scratch: Float32Array) => attention(out, q, k, v, mask, p, scratch, packs),
+  });
+}
 
+/** The default fast table (its PackScratch is created empty and grows on first use). */
+export const fastKernels: Kernels = createFastKernels();
