@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { referenceKernels, fastKernels, createSimdKernels, type Kernels } from '../../../src/tensor/kernels/index.js';
+import { referenceKernels, fastKernels, createSimdKernels, simdValidates, type Kernels } from '../../../src/tensor/kernels/index.js';
 import { gemmPlan } from '../../../src/tensor/kernels/gemm.js';
 import { conv2dPlan } from '../../../src/tensor/kernels/conv2d.js';
 import { pool2dPlan, adaptiveAvgPool2dPlan, globalAvgPool2dPlan } from '../../../src/tensor/kernels/pool.js';
@@ -25,7 +25,9 @@ const small = fc.integer({ min: 1, max: 9 });
 const act = fc.constantFrom('none' as const, 'relu' as const, 'gelu' as const);
 const RUNS = 25;
 
-for (const K of [referenceKernels, fastKernels, createSimdKernels({ relaxed: false })] as Kernels[]) {
+// The relaxed-SIMD build joins where the runtime validates it (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd).
+const relaxed: Kernels[] = simdValidates(true) ? [{ ...createSimdKernels({ relaxed: true }), name: 'simd-relaxed' }] : [];
+for (const K of [referenceKernels, fastKernels, createSimdKernels({ relaxed: false }), ...relaxed] as Kernels[]) {
   const t = (name: string, fn: () => void) => test(`${K.name}: ${name}`, fn);
 
   t('gemm: every transpose, alpha, beta, bias mode and activation', () => {
