@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError, FormatError } from '../../tensor/errors.js';
 import { parseJson, MAX_JSON_DEPTH } from '../../tensor/io/json.js';
-import type { Kernels } from '../../tensor/kernels/index.js';
+import { createKernels, type Kernels, type KernelsKind } from '../../tensor/kernels/index.js';
 import type { MultiExitNetwork } from '../../layers/network.js';
 import { familyOf, type ModelFamily } from '../../layers/family.js';
 import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
@@ -23,8 +23,8 @@ import { readTokenizerFiles } from './text-input.js';
 
 
 export interface LoadOptions {
-  /** Kernel table of the built layers (default fastKernels). */
-  kernels?: Kernels;
+  /** Kernel table of the built layers, or its kind for createKernels (default fastKernels; 'auto' takes simd where it runs). */
+  kernels?: Kernels | KernelsKind;
   /** The families to choose from (default DEFAULT_FAMILIES). */
   families?: readonly ModelFamily[];
   /** A text model: also read tokenizer.json + tokenizer_config.json into `textInput` (default false). */
@@ -66,7 +66,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   const weights = readBytes(wPath, where);
   const tokenizer = opts.tokenizer === true ? readTokenizerFiles(abs) : undefined;
   try {
-    const built = buildModel({ config, weights, tokenizer, name: basename(abs) }, { kernels: opts.kernels, families, where, configName: cfgPath, weightsName: wPath });
+    const built = buildModel({ config, weights, tokenizer, name: basename(abs) }, { kernels: typeof opts.kernels === 'string' ? createKernels(opts.kernels) : opts.kernels, families, where, configName: cfgPath, weightsName: wPath });
     return { ...built, dir: abs };
   } catch (e) {
     // Name the folder in config errors too (the weights path is already in tensor messages).

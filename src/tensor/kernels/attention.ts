@@ -18,6 +18,7 @@
  */
 import { ShapeError, ArgumentError, formatShape } from '../errors.js';
 import { gemmStrided } from './gemm-micro.js';
+import { PackScratch } from './pack-scratch.js';
 
 /** torch.finfo(torch.float32).min, the value HF BERT adds at padded keys. */
 export const MASK_MIN = -3.4028234663852886e38;
@@ -90,7 +91,7 @@ function check(where: string, out: Float32Array, q: Float32Array, k: Float32Arra
 }
 
 /** out [B,Tq,H] = attention(q [B,Tq,H], k [B,Tk,H], v [B,Tk,H], mask [B,Tk] | null); scratch [p.scratchSize] */
-export function attention(out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan, scratch: Float32Array): void {
+export function attention(out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan, scratch: Float32Array, packs: PackScratch = new PackScratch()): void {
   check('attention', out, q, k, v, mask, p);
   const { B, Tq, Tk, H, heads, d, scale } = p;
   if (scratch.length < p.scratchSize) throw new ShapeError(`attention: scratch is too short: got ${scratch.length}, expected at least ${p.scratchSize} (plan.scratchSize)`);
@@ -109,7 +110,7 @@ export function attention(out: Float32Array, q: Float32Array, k: Float32Array, v
         const rows = Math.min(QB, Tq - t0);
         const qo = (b * Tq + t0) * H + col;
         // S [rows,Tk] = scale * Q_h[t0:t0+rows] K_h^T (K_h stored [Tk,d] at row stride H: transB).
-        gemmStrided(s, 0, Tk, q, qo, H, k, kv + col, H, rows, Tk, d, false, true, scale, 0);
+        gemmStrided(s, 0, Tk, q, qo, H, k, kv + col, H, rows, Tk, d, false, true, scale, 0, packs);
         for (let r = 0; r < rows; r++) {
           const o = r * Tk;
           let m = -Infinity;
@@ -133,7 +134,7 @@ export function attention(out: Float32Array, q: Float32Array, k: Float32Array, v
           for (let j = 0; j < Tk; j++) s[o + j] *= inv;
         }
         // out[b, t0:t0+rows, h] = P [rows,Tk] V_h (V_h stored [Tk,d] at row stride H), written at row stride H.
-        gemmStrided(out, qo, H, s, 0, Tk, v, kv + col, H, rows, d, Tk, false, false, 1, 0);
+        gemmStrided(out, qo, H, s, 0, Tk, v, kv + col, H, rows, d, Tk, false, false, 1, 0, packs);
       }
     }
   }

@@ -4,8 +4,8 @@
  *
  * Shapes: x [N,C,H,W], w [O,C,3,3] (OIHW), out [N,O,Ho,Wo] with Ho = H + 2pH - 2, Wo = W + 2pW - 2;
  * xp (the caller's scratch) [C, Hp, Wp] + DIRECT_SLACK with Hp = H + 2pH, Wp = W + 2pW: one sample
- * zero-padded. Weights are packed once per call into a module-level Float64Array
- * [ceil(O/MO)][C][3][3][MO].
+ * zero-padded. Weights are packed once per call into the table's PackScratch (a Float64Array
+ * [ceil(O/MO)][C][3][3][MO]).
  * Why it is fast: no im2col. A register tile of MO output channels x NR adjacent output pixels of
  * one row walks (c, i) = input channel and kernel row; per step it loads NR+2 neighbouring input
  * values once and reuses them for the 3 kernel columns (a sliding window), plus 3*MO weights, for
@@ -18,22 +18,8 @@
  * last tile in bounds. Bias is the accumulators' start value; the activation runs per sample.
  */
 import { activateRange } from './elementwise.js';
-import type { Conv2dPlan } from './conv2d.js';
-
-/** Extra scratch elements after the padded sample (the widest tile reads NR + 2 <= 9 past a row start). */
-export const DIRECT_SLACK = 16;
-
-let packW = new Float64Array(0);
-
-/** True when conv2d takes the direct path for this plan. */
-export function directApplies(p: Conv2dPlan): boolean {
-  return p.kH === 3 && p.kW === 3 && p.sH === 1 && p.sW === 1;
-}
-
-/** Float32 elements of scratch the direct path needs: one zero-padded sample. */
-export function directScratchSize(C: number, H: number, W: number, pH: number, pW: number): number {
-  return C * (H + 2 * pH) * (W + 2 * pW) + DIRECT_SLACK;
-}
+import { DIRECT_SLACK, type Conv2dPlan } from './conv2d-plan.js';
+import type { PackScratch } from './pack-scratch.js';
 
 /** 4 (2x4 tile) or 7 (1x7 tile): the tile width for Wo output columns. */
 function tileWidth(Wo: number): number {
@@ -138,7 +124,7 @@ function tile1x7(out: Float32Array, oo: number, nq: number, xp: Float32Array, xi
 }
 
 /** out [N,O,Ho,Wo] = act(conv3x3(x [N,C,H,W], w [O,C,3,3]) + bias [O] | null); xp: scratch of directScratchSize. */
-export function conv3x3Direct(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, xp: Float32Array): void {
+export function conv3x3Direct(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, xp: Float32Array, packs: PackScratch): void {
   const { N, C, H, W, O, pH, pW, Ho, Wo } = p;
   const Hp = H + 2 * pH;
   const Wp = W + 2 * pW;
@@ -148,8 +134,7 @@ export function conv3x3Direct(out: Float32Array, x: Float32Array, w: Float32Arra
   const MO = NRt === 4 ? 2 : 1;
   const nOb = Math.ceil(O / MO);
   const wSize = nOb * MO * C * 9;
-  if (packW.length < wSize) packW = new Float64Array(wSize);
-  const wp = packW;
+  const wp = packs.packW(wSize);
   // Weights once per call: [ob][c][t][m] with t = 3i + j; zeros for the missing channel of an odd O.
   for (let ob = 0; ob < nOb; ob++) {
     for (let c = 0; c < C; c++) {

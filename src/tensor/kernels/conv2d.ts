@@ -10,99 +10,22 @@
  * Optimization: 3x3 stride-1 convs (any padding) take the direct kernel of conv2d-direct.ts (no
  * im2col; `scratch` holds one zero-padded sample). Every other shape (1x1, strided, other kernel
  * sizes) packs the weights once per call into the gemm micro-kernel's A panels; for each sample,
- * im2col writes the receptive fields straight into the packed-B layout (the module's Float64 B
- * pack; no separate im2col matrix), the 2x4 micro-kernel runs, then bias and activation.
+ * im2col writes the receptive fields straight into the packed-B layout (the table's PackScratch
+ * B pack; no separate im2col matrix), the 2x4 micro-kernel runs, then bias and activation.
  * There is no fallback to the naive loop.
  */
-import { ShapeError, ArgumentError, formatShape } from '../errors.js';
-import { activateRange, checkActivation, gelu64, type Activation } from './elementwise.js';
-import type { GemmPlan } from './gemm.js';
-import { packWholeA, packBBuffer, gemmPacked, NR } from './gemm-micro.js';
-import { conv3x3Direct, directApplies, directScratchSize } from './conv2d-direct.js';
+import { ShapeError } from '../errors.js';
+import { activateRange, gelu64 } from './elementwise.js';
+import { packWholeA, gemmPacked, NR } from './gemm-micro.js';
+import { conv3x3Direct } from './conv2d-direct.js';
+import { checkConvBuffers, directApplies, type Conv2dPlan } from './conv2d-plan.js';
+import { PackScratch } from './pack-scratch.js';
 
-export interface Conv2dOptions {
-  stride?: number | readonly [number, number];
-  padding?: number | readonly [number, number];
-  activation?: Activation;
-  bias?: boolean;
-}
-
-export interface Conv2dPlan {
-  readonly N: number;
-  readonly C: number;
-  readonly H: number;
-  readonly W: number;
-  readonly O: number;
-  readonly kH: number;
-  readonly kW: number;
-  readonly sH: number;
-  readonly sW: number;
-  readonly pH: number;
-  readonly pW: number;
-  readonly Ho: number;
-  readonly Wo: number;
-  readonly activation: Activation;
-  readonly hasBias: boolean;
-  readonly outShape: readonly [number, number, number, number];
-  /** Float32 elements of scratch the fast conv2d needs: one zero-padded sample for a 3x3 stride-1 conv, else 0. */
-  readonly scratchSize: number;
-  /** The per-sample product it computes, W [O, C*kH*kW] @ cols [C*kH*kW, Ho*Wo], as a gemm plan. */
-  readonly gemm: GemmPlan;
-}
-
-function pair(where: string, name: string, v: number | readonly [number, number], min: number): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!p.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new ArgumentError(`${where}: invalid ${name}: got ${JSON.stringify(v)}, expected an integer >= ${min} or a pair of them`);
-  }
-  return p;
-}
-
-export function conv2dPlan(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): Conv2dPlan {
-  const where = 'conv2dPlan';
-  const [sH, sW] = pair(where, 'stride', opts.stride ?? 1, 1);
-  const [pH, pW] = pair(where, 'padding', opts.padding ?? 0, 0);
-  const activation = checkActivation(where, opts.activation ?? 'none');
-  const ok = (s: readonly number[]) => s.length === 4 && s.every((d) => Number.isInteger(d) && d >= 0);
-  if (!ok(xShape) || !ok(wShape)) {
-    throw new ShapeError(`${where}: input and weight must be 4-D: got input ${formatShape(xShape)}, weight ${formatShape(wShape)}, expected NCHW and OIHW`);
-  }
-  const [N, C, H, W] = xShape;
-  const [O, Cw, kH, kW] = wShape;
-  if (C !== Cw) {
-    throw new ShapeError(`${where}: input has ${C} channels but weight expects ${Cw}: got input ${formatShape(xShape)}, weight ${formatShape(wShape)} (OIHW), expected equal channel counts`);
-  }
-  if (kH === 0 || kW === 0 || H + 2 * pH < kH || W + 2 * pW < kW) {
-    throw new ShapeError(`${where}: kernel larger than the padded input: got input ${formatShape(xShape)}, weight ${formatShape(wShape)}, padding [${pH},${pW}], expected kH <= H + 2pH and kW <= W + 2pW`);
-  }
-  const Ho = Math.floor((H + 2 * pH - kH) / sH) + 1;
-  const Wo = Math.floor((W + 2 * pW - kW) / sW) + 1;
-  const Kc = C * kH * kW;
-  const gemmPlan: GemmPlan = { M: O, N: Ho * Wo, K: Kc, transA: false, transB: false, alpha: 1, beta: 0, activation, bias: opts.bias === false ? 'none' : 'row', outShape: [O, Ho * Wo] };
-  return {
-    N, C, H, W, O, kH, kW, sH, sW, pH, pW, Ho, Wo, activation,
-    hasBias: opts.bias !== false,
-    outShape: [N, O, Ho, Wo],
-    scratchSize: kH === 3 && kW === 3 && sH === 1 && sW === 1 ? directScratchSize(C, H, W, pH, pW) : 0,
-    gemm: gemmPlan,
-  };
-}
-
-function checkBuffers(where: string, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan): void {
-  const need = (name: string, arr: ArrayLike<number> | null, n: number) => {
-    if (arr === null || arr.length < n) {
-      throw new ShapeError(`${where}: ${name} is too short: got ${arr === null ? 'null' : `${arr.length} elements`}, expected at least ${n} for input [${p.N},${p.C},${p.H},${p.W}], weight [${p.O},${p.C},${p.kH},${p.kW}]`);
-    }
-  };
-  need('input', x, p.N * p.C * p.H * p.W);
-  need('weight', w, p.O * p.C * p.kH * p.kW);
-  need('out', out, p.N * p.O * p.Ho * p.Wo);
-  if (p.hasBias) need('bias', bias, p.O);
-}
+export { conv2dPlan, checkConvBuffers, type Conv2dOptions, type Conv2dPlan } from './conv2d-plan.js';
 
 /** out [N,O,Ho,Wo] = conv2d(x [N,C,H,W], w [O,C,kH,kW], bias [O]): float64 loop nest, the oracle. */
 export function conv2dNaive(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan): void {
-  checkBuffers('conv2dNaive', out, x, w, bias, p);
+  checkConvBuffers('conv2dNaive', out, x, w, bias, p);
   const { N, C, H, W, O, kH, kW, sH, sW, pH, pW, Ho, Wo } = p;
   for (let n = 0; n < N; n++) {
     for (let o = 0; o < O; o++) {
@@ -170,8 +93,8 @@ function im2colPacked(pb: Float64Array, x: Float32Array, xOff: number, p: Conv2d
 }
 
 /** out [N,O,Ho,Wo] = conv2d(x [N,C,H,W], w [O,C,kH,kW], bias [O]); scratch [p.scratchSize]. */
-export function conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null): void {
-  checkBuffers('conv2d', out, x, w, bias, p);
+export function conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null, packs: PackScratch = new PackScratch()): void {
+  checkConvBuffers('conv2d', out, x, w, bias, p);
   if (p.scratchSize > 0 && (scratch === null || scratch.length < p.scratchSize)) {
     throw new ShapeError(`conv2d: scratch is too short: got ${scratch === null ? 'null' : scratch.length}, expected at least ${p.scratchSize} (plan.scratchSize)`);
   }
@@ -180,7 +103,7 @@ export function conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias
   const K = C * kH * kW;
   if (L === 0 || O === 0) return;
   if (scratch !== null && directApplies(p)) {
-    conv3x3Direct(out, x, w, p.hasBias ? bias : null, p, scratch);
+    conv3x3Direct(out, x, w, p.hasBias ? bias : null, p, scratch, packs);
     return;
   }
   const inSize = C * H * W;
@@ -188,13 +111,13 @@ export function conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias
   const b = p.hasBias ? bias : null;
   if (K === 0) out.fill(0, 0, N * outSize);
   // The weights are packed once per call (they are the same for every sample).
-  const pa = K === 0 ? null : packWholeA(w, O, K);
-  const pb = K === 0 ? null : packBBuffer(Math.ceil(L / NR) * NR * K);
+  const pa = K === 0 ? null : packWholeA(w, O, K, packs);
+  const pb = K === 0 ? null : packs.packB(Math.ceil(L / NR) * NR * K);
   for (let n = 0; n < N; n++) {
     const o0 = n * outSize;
     if (pa !== null && pb !== null) {
       im2colPacked(pb, x, n * inSize, p);
-      gemmPacked(out, o0, pa, pb, O, L, K);
+      gemmPacked(out, o0, pa, pb, O, L, K, packs.edge);
     }
     if (b !== null) {
       for (let o = 0; o < O; o++) {

@@ -23,8 +23,8 @@
  * single array land within 5.2-5.6; K not unrolled is 6-7% slower.) gemmPacked (conv2d's path, whose
  * callers fill separate A/B buffers) still calls micro() on two arrays.
  * Edge tiles are zero-padded in the packs, so the micro-kernel never branches; only the write-back
- * is clipped. Pack buffers are module-level and only grow (no allocation per call in steady state;
- * created on first use, so importing this module has no side effect).
+ * is clipped. Pack buffers come from the caller's PackScratch (one per Kernels table; they only grow,
+ * so steady state allocates nothing); this module holds no state.
  */
 
 export const MR = 2;
@@ -32,22 +32,7 @@ export const NR = 4;
 const KC = 256;
 const MC = 128;
 
-let packA = new Float64Array(0);
-let packB = new Float64Array(0);
-/** gemmBlocked's packs in one array: A panels at [0, aSize), B panels after them. */
-let packAB = new Float64Array(0);
-const edge = new Float64Array(MR * NR);
-
-function ensurePacks(aSize: number, bSize: number): void {
-  if (packA.length < aSize) packA = new Float64Array(aSize);
-  if (packB.length < bSize) packB = new Float64Array(bSize);
-}
-
-/** The module's B pack grown to at least n elements (conv2d's im2col writes into it). */
-export function packBBuffer(n: number): Float64Array {
-  ensurePacks(0, n);
-  return packB;
-}
+import type { PackScratch } from './pack-scratch.js';
 
 /** pb[o..] [ceil(N/NR)][kc][NR] <- op(B)[pc:pc+kc, 0:N], zero-padded on the right; B at bOff, row stride ldb. */
 function packBPanels(pb: Float64Array, o: number, b: Float32Array, bOff: number, ldb: number, pc: number, kc: number, N: number, transB: boolean): void {
@@ -117,7 +102,7 @@ function packAPanels(pa: Float64Array, o: number, a: Float32Array, aOff: number,
  * C at cOff with row stride ldc.
  * Per K step: 2 A loads, 4 B loads, 8 multiply-adds into 8 register accumulators (see the header).
  */
-function micro(c: Float32Array, cOff: number, pa: Float64Array, ia: number, pb: Float64Array, ib: number, kc: number, i0: number, j0: number, mr: number, nr: number, ldc: number, alpha: number, bet: number): void {
+function micro(c: Float32Array, cOff: number, pa: Float64Array, ia: number, pb: Float64Array, ib: number, kc: number, i0: number, j0: number, mr: number, nr: number, ldc: number, alpha: number, bet: number, edge: Float64Array): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   const end2 = ia + (kc >> 1) * (2 * MR);
@@ -175,8 +160,8 @@ function micro(c: Float32Array, cOff: number, pa: Float64Array, ia: number, pb: 
 }
 
 /** C [M,N] = alpha op(A) op(B) + beta C, for M, N, K >= 1; A, B, C contiguous. */
-export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
-  gemmStrided(c, 0, N, a, 0, transA ? M : K, b, 0, transB ? K : N, M, N, K, transA, transB, alpha, beta);
+export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number, s: PackScratch): void {
+  gemmStrided(c, 0, N, a, 0, transA ? M : K, b, 0, transB ? K : N, M, N, K, transA, transB, alpha, beta, s);
 }
 
 /**
@@ -187,13 +172,12 @@ export function gemmBlocked(c: Float32Array, a: Float32Array, b: Float32Array, M
  * and no call per tile (+12% at 512^3 over calling micro() on two arrays, see the header). Edge
  * tiles call micro() on the same array.
  */
-export function gemmStrided(c: Float32Array, cOff: number, ldc: number, a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
+export function gemmStrided(c: Float32Array, cOff: number, ldc: number, a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number, s: PackScratch): void {
   const nPanels = Math.ceil(N / NR);
   const kcMax = Math.min(KC, K);
   const pbOff = Math.ceil(Math.min(MC, M) / MR) * MR * kcMax;
   const need = pbOff + nPanels * NR * kcMax;
-  if (packAB.length < need) packAB = new Float64Array(need);
-  const p = packAB;
+  const p = s.packAB(need);
   for (let pc = 0; pc < K; pc += KC) {
     const kc = Math.min(KC, K - pc);
     const bet = pc === 0 ? beta : 1;
@@ -209,7 +193,7 @@ export function gemmStrided(c: Float32Array, cOff: number, ldc: number, a: Float
           let ia = (i0 / MR) * kc * MR;
           let ib = pbOff + jp * kc * NR;
           if (mr !== MR || nr !== NR) {
-            micro(c, cOff, p, ia, p, ib, kc, ic + i0, j0, mr, nr, ldc, alpha, bet);
+            micro(c, cOff, p, ia, p, ib, kc, ic + i0, j0, mr, nr, ldc, alpha, bet, s.edge);
             continue;
           }
           // The 2x4 micro-kernel of micro(), inlined (same loads, same order of sums).
@@ -262,22 +246,22 @@ export function gemmStrided(c: Float32Array, cOff: number, ldc: number, a: Float
   }
 }
 
-/** The module's A pack holding all of a [M,K] (row-major) as MR-row panels [ceil(M/MR)][K][MR]. */
-export function packWholeA(a: Float32Array, M: number, K: number): Float64Array {
-  ensurePacks(Math.ceil(M / MR) * MR * K, 0);
-  packAPanels(packA, 0, a, 0, K, 0, M, 0, K, false);
-  return packA;
+/** s's A pack holding all of a [M,K] (row-major) as MR-row panels [ceil(M/MR)][K][MR]. */
+export function packWholeA(a: Float32Array, M: number, K: number, s: PackScratch): Float64Array {
+  const pa = s.packA(Math.ceil(M / MR) * MR * K);
+  packAPanels(pa, 0, a, 0, K, 0, M, 0, K, false);
+  return pa;
 }
 
 /**
  * C[cOff + (M x N)] = pa . pb for panels packed over the whole K (no K-blocking): pa [ceil(M/MR)][K][MR]
  * from packWholeA, pb [ceil(N/NR)][K][NR] (conv2d's im2col writes this layout directly).
  */
-export function gemmPacked(c: Float32Array, cOff: number, pa: Float64Array, pb: Float64Array, M: number, N: number, K: number): void {
+export function gemmPacked(c: Float32Array, cOff: number, pa: Float64Array, pb: Float64Array, M: number, N: number, K: number, edge: Float64Array): void {
   const nPanels = Math.ceil(N / NR);
   for (let jp = 0; jp < nPanels; jp++) {
     const j0 = jp * NR;
     const nr = Math.min(NR, N - j0);
-    for (let i0 = 0; i0 < M; i0 += MR) micro(c, cOff, pa, (i0 / MR) * K * MR, pb, jp * K * NR, K, i0, j0, Math.min(MR, M - i0), nr, N, 1, 0);
+    for (let i0 = 0; i0 < M; i0 += MR) micro(c, cOff, pa, (i0 / MR) * K * MR, pb, jp * K * NR, K, i0, j0, Math.min(MR, M - i0), nr, N, 1, 0, edge);
   }
 }

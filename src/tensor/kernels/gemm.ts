@@ -10,12 +10,13 @@
  * (a norm-relative bound: float32 products summed in float64 inside each micro tile, but K-blocks
  * are added through the float32 C).
  * Optimization: Goto-style blocking; B is packed into NR-column panels and A into MR-row panels
- * (Float64, module-level pack buffers that only grow), then a 2x4 register-tiled micro-kernel
+ * (Float64, in the caller's PackScratch: one per Kernels table), then a 2x4 register-tiled micro-kernel
  * (gemm-micro.ts). M = 1 (GEMV) takes a direct dot/axpy path without packing.
  */
 import { ShapeError, ArgumentError, formatShape } from '../errors.js';
 import { activateRange, checkActivation, gelu64, type Activation } from './elementwise.js';
 import { gemmBlocked } from './gemm-micro.js';
+import { PackScratch } from './pack-scratch.js';
 
 export type BiasMode = 'none' | 'col' | 'row';
 
@@ -163,8 +164,8 @@ function gemv(c: Float32Array, a: Float32Array, b: Float32Array, p: GemmPlan): v
   }
 }
 
-/** C [M,N] = act(alpha op(A) op(B) + beta C + bias): the fast path. */
-export function gemm(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan): void {
+/** C [M,N] = act(alpha op(A) op(B) + beta C + bias): the fast path; packs in s (a fresh one when omitted). */
+export function gemm(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan, s?: PackScratch): void {
   checkGemmBuffers('gemm', c, a, b, bias, p);
   const { M, N, K } = p;
   if (M === 0 || N === 0) return;
@@ -175,7 +176,7 @@ export function gemm(c: Float32Array, a: Float32Array, b: Float32Array, bias: Fl
   } else if (M === 1 && !p.transA) {
     gemv(c, a, b, p);
   } else {
-    gemmBlocked(c, a, b, M, N, K, p.transA, p.transB, p.alpha, p.beta);
+    gemmBlocked(c, a, b, M, N, K, p.transA, p.transB, p.alpha, p.beta, s ?? new PackScratch());
   }
   if (p.bias !== 'none' || p.activation !== 'none') epilogue(c, bias, p);
 }

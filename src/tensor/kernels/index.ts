@@ -5,90 +5,18 @@
  *
  *   referenceKernels: float64-accumulating loop nests, obviously correct and slow (the oracle).
  *   fastKernels:      the optimized versions (blocked GEMM, im2col conv, ...).
+ *   simd:             WebAssembly SIMD128 GEMM and conv2d over fast (createSimdKernels, simd.ts);
+ *                     createKernels('auto' | 'simd' | 'fast' | 'reference') picks one (select.ts).
  *
  * Conventions: out first, then inputs, weights, then the plan from the family's `...Plan()`
  * (validated once per layer); flat row-major Float32Arrays; `scratch` arguments take
  * plan.scratchSize elements (from an Arena). Elementwise kernels take the element count and allow
  * out to alias an input.
  */
-import * as ew from './elementwise.js';
-import { gemm, gemmNaive, type GemmPlan } from './gemm.js';
-import { conv2d, conv2dNaive, type Conv2dPlan } from './conv2d.js';
-import * as pool from './pool.js';
-import { softmax, logSoftmax, softmaxNaive, type SoftmaxPlan } from './softmax.js';
-import { layerNorm, layerNormNaive, type LayerNormPlan } from './layernorm.js';
-import { embedding, embeddingNaive, type EmbeddingPlan } from './embedding.js';
-import { attention, attentionNaive, type AttentionPlan } from './attention.js';
-import type { Activation } from './elementwise.js';
-import type { Pool2dPlan, AdaptivePool2dPlan } from './pool.js';
-
-export interface Kernels {
-  readonly name: string;
-  /** c [M,N] = act(alpha op(a) op(b) + beta c + bias) */
-  gemm(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan): void;
-  /** out [N,O,Ho,Wo] = act(conv2d(x [N,C,H,W], w [O,C,kH,kW]) + bias [O]); scratch [p.scratchSize] */
-  conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null): void;
-  relu(out: Float32Array, x: Float32Array, n: number): void;
-  gelu(out: Float32Array, x: Float32Array, n: number): void;
-  tanh(out: Float32Array, x: Float32Array, n: number): void;
-  /** out [n] = act(a [n] + b [n]) (residual add) */
-  add(out: Float32Array, a: Float32Array, b: Float32Array, n: number, act?: Activation): void;
-  /** out [rows, cols] = act(x [rows, cols] + bias [cols]) */
-  addBias(out: Float32Array, x: Float32Array, bias: Float32Array, rows: number, cols: number, act?: Activation): void;
-  maxPool2d(out: Float32Array, x: Float32Array, p: Pool2dPlan): void;
-  avgPool2d(out: Float32Array, x: Float32Array, p: Pool2dPlan): void;
-  adaptiveAvgPool2d(out: Float32Array, x: Float32Array, p: AdaptivePool2dPlan): void;
-  /** out [N,C] = mean of x [N,C,H,W] over H,W; p from globalAvgPool2dPlan */
-  globalAvgPool2d(out: Float32Array, x: Float32Array, p: AdaptivePool2dPlan): void;
-  softmax(out: Float32Array, x: Float32Array, p: SoftmaxPlan): void;
-  logSoftmax(out: Float32Array, x: Float32Array, p: SoftmaxPlan): void;
-  layerNorm(out: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, p: LayerNormPlan): void;
-  /** out [count, D] = table [V, D] rows at ids [count] */
-  embedding(out: Float32Array, table: Float32Array, ids: Float32Array | Int32Array, p: EmbeddingPlan): void;
-  /** out [B,Tq,H] = multi-head attention(q, k, v, mask [B,Tk] | null); scratch [p.scratchSize] */
-  attention(out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan, scratch: Float32Array): void;
-}
-
-export const referenceKernels: Kernels = Object.freeze({
-  name: 'reference',
-  gemm: gemmNaive,
-  conv2d: (out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan) => conv2dNaive(out, x, w, bias, p),
-  relu: ew.reluNaive,
-  gelu: ew.geluNaive,
-  tanh: ew.tanhNaive,
-  add: ew.addNaive,
-  addBias: ew.addBiasNaive,
-  maxPool2d: (out: Float32Array, x: Float32Array, p: Pool2dPlan) => pool.pool2dNaive(out, x, p, 'max'),
-  avgPool2d: (out: Float32Array, x: Float32Array, p: Pool2dPlan) => pool.pool2dNaive(out, x, p, 'avg'),
-  adaptiveAvgPool2d: pool.adaptiveAvgPool2dNaive,
-  globalAvgPool2d: pool.globalAvgPool2dNaive,
-  softmax: (out: Float32Array, x: Float32Array, p: SoftmaxPlan) => softmaxNaive(out, x, p, false),
-  logSoftmax: (out: Float32Array, x: Float32Array, p: SoftmaxPlan) => softmaxNaive(out, x, p, true),
-  layerNorm: layerNormNaive,
-  embedding: embeddingNaive,
-  attention: (out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan) => attentionNaive(out, q, k, v, mask, p),
-});
-
-export const fastKernels: Kernels = Object.freeze({
-  name: 'fast',
-  gemm,
-  conv2d,
-  relu: ew.relu,
-  gelu: ew.gelu,
-  tanh: ew.tanh,
-  add: ew.add,
-  addBias: ew.addBias,
-  maxPool2d: pool.maxPool2d,
-  avgPool2d: pool.avgPool2d,
-  adaptiveAvgPool2d: pool.adaptiveAvgPool2d,
-  globalAvgPool2d: pool.globalAvgPool2d,
-  softmax,
-  logSoftmax,
-  layerNorm,
-  embedding,
-  attention,
-});
-
+export { referenceKernels, fastKernels, createFastKernels, type Kernels } from './tables.js';
+export { createSimdKernels, type SimdKernels } from './simd.js';
+export { createKernels, KERNEL_KINDS, type KernelsKind, type CreateKernelsOptions } from './select.js';
+export { simdValidates, DEFAULT_SIMD_MEMORY, type SimdInstanceOptions } from './simd-module.js';
 export { gemmPlan, gemmNaive, gemm, type GemmPlan, type GemmOptions, type BiasMode } from './gemm.js';
 export { conv2dPlan, conv2dNaive, conv2d, type Conv2dPlan, type Conv2dOptions } from './conv2d.js';
 export { pool2dPlan, adaptiveAvgPool2dPlan, globalAvgPool2dPlan, type Pool2dPlan, type Pool2dOptions, type AdaptivePool2dPlan } from './pool.js';

@@ -30,8 +30,8 @@ function argmax(x: Float32Array, o: number, K: number): number {
   return a;
 }
 
-function parity(modelDir: string, tol: number, stride: number): string[] {
-  const m = loadModel(modelDir);
+function parity(modelDir: string, tol: number, stride: number, kernels: 'fast' | 'simd' = 'fast'): string[] {
+  const m = loadModel(modelDir, { kernels });
   assert.ok(m.network instanceof BertModel);
   const net = m.network as BertModel;
   const g = golden(join(modelDir, 'golden.safetensors'));
@@ -82,6 +82,12 @@ test('weights/spam-deebert (exits after layers 2, 4, 6 on a plain HF checkpoint)
   const lines = parity(join(process.cwd(), 'weights', 'spam-deebert'), 1e-4, 6);
   assert.is(lines.length, 6);
   console.log(`\n  spam-deebert parity:\n  ${lines.join('\n  ')}`);
+});
+
+test(`weights/spam-bert under simd kernels: every golden input, every exit within 1e-4, same argmax${ready ? '' : ' (SKIPPED: not exported yet)'}`, () => {
+  if (!ready) return;
+  const lines = parity(dir, 1e-4, 6, 'simd');
+  console.log(`\n  spam-bert parity, simd (${lines.length / 2} exits):\n  ${lines.join('\n  ')}`);
 });
 
 test.run();

@@ -52,6 +52,13 @@ test(`golden parity, fast kernels: ${n} inputs x every exit (${dir})`, () => {
   console.log(`  parity (fast, ${n} inputs) max |TS - PyTorch| per exit: ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
 });
 
+test(`golden parity, simd kernels: ${n} inputs x every exit`, () => {
+  const { network } = loadModel(dir, { kernels: 'simd' });
+  assert.is((network as ResNetModel).kernels.name, 'simd');
+  const diffs = check(network as ResNetModel, n, 'simd');
+  console.log(`  parity (simd, ${n} inputs) max |TS - PyTorch| per exit: ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
+});
+
 test('golden parity, reference kernels: first 4 inputs (both tables agree with PyTorch)', () => {
   const { network } = loadModel(dir, { kernels: referenceKernels });
   const diffs = check(network as ResNetModel, 4, 'reference');

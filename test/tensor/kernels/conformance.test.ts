@@ -1,4 +1,4 @@
-// One conformance suite over every Kernels table (reference and fast) against the float64 oracles of
+// One conformance suite over every Kernels table (reference, fast and simd) against the float64 oracles of
 // test/helpers/oracle.ts, on fast-check shapes (1, primes, non-multiples of every tile size) with
 // fixed seeds. Bounds: gemm, conv2d and attention are norm-relative, |out - ref| <= 1e-5 * sum|terms|
 // (float32 inputs, float32 output, K up to 300); the others are relative, rtol 1e-5 plus atol 1e-6
@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { referenceKernels, fastKernels, type Kernels } from '../../../src/tensor/kernels/index.js';
+import { referenceKernels, fastKernels, createSimdKernels, simdValidates, type Kernels } from '../../../src/tensor/kernels/index.js';
 import { gemmPlan } from '../../../src/tensor/kernels/gemm.js';
 import { conv2dPlan } from '../../../src/tensor/kernels/conv2d.js';
 import { pool2dPlan, adaptiveAvgPool2dPlan, globalAvgPool2dPlan } from '../../../src/tensor/kernels/pool.js';
@@ -25,7 +25,9 @@ const small = fc.integer({ min: 1, max: 9 });
 const act = fc.constantFrom('none' as const, 'relu' as const, 'gelu' as const);
 const RUNS = 25;
 
-for (const K of [referenceKernels, fastKernels] as Kernels[]) {
+// The relaxed-SIMD build joins where the runtime validates it (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd).
+const relaxed: Kernels[] = simdValidates(true) ? [{ ...createSimdKernels({ relaxed: true }), name: 'simd-relaxed' }] : [];
+for (const K of [referenceKernels, fastKernels, createSimdKernels({ relaxed: false }), ...relaxed] as Kernels[]) {
   const t = (name: string, fn: () => void) => test(`${K.name}: ${name}`, fn);
 
   t('gemm: every transpose, alpha, beta, bias mode and activation', () => {

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gemm, gemmNaive, gemmPlan } from '../../../src/tensor/kernels/gemm.js';
 import { gemmStrided } from '../../../src/tensor/kernels/gemm-micro.js';
+import { PackScratch } from '../../../src/tensor/kernels/pack-scratch.js';
 import { ShapeError, ArgumentError } from '../../../src/tensor/errors.js';
 import { Rng } from '../../../src/splitee/rng.js';
 import { expectClose } from '../../helpers/close.js';
@@ -74,7 +75,7 @@ test('gemmStrided: sub-matrices at offsets with row strides, all transposes, K p
         const a = Float32Array.from({ length: ar * ac }, (_, i) => abuf[aOff + Math.floor(i / ac) * lda + (i % ac)]);
         const b = Float32Array.from({ length: br * bc }, (_, i) => bbuf[bOff + Math.floor(i / bc) * ldb + (i % bc)]);
         const c0 = Float32Array.from({ length: M * N }, (_, i) => cbuf[cOff + Math.floor(i / N) * ldc + (i % N)]);
-        gemmStrided(cbuf, cOff, ldc, abuf, aOff, lda, bbuf, bOff, ldb, M, N, K, transA, transB, 1.5, 0.5);
+        gemmStrided(cbuf, cOff, ldc, abuf, aOff, lda, bbuf, bOff, ldb, M, N, K, transA, transB, 1.5, 0.5, new PackScratch());
         const ref = gemm64(a, b, c0, null, { M, N, K, transA, transB, alpha: 1.5, beta: 0.5, activation: 'none', bias: 'none' });
         const got = Float32Array.from({ length: M * N }, (_, i) => cbuf[cOff + Math.floor(i / N) * ldc + (i % N)]);
         expectClose(got, ref.value, { rtol: 1e-5, atol: 1e-7, scale: ref.scale, where: `strided M=${M} N=${N} K=${K} tA=${transA} tB=${transB}` });

@@ -1,0 +1,173 @@
+/**
+ * The WebAssembly side of the `simd` kernel table: compiling the embedded module (asm/kernels.ts,
+ * bytes in the generated simd-wasm.ts), and one fixed memory per table instance.
+ *
+ * Memory: one WebAssembly.Memory of `memoryBytes` (initial = maximum), created with the table and
+ * never grown, so its ArrayBuffer is never detached (a detach deoptimizes every typed-array access in
+ * the process under Node 20; see bench/README.md "A 25% trap"). Layout, in bytes:
+ *   [0, 128)             the micro-kernel's edge tile
+ *   [128, persistentTop)  allocate(): views that live as long as the table (weights, arenas)
+ *   [persistentTop, end)  per-call scratch: packs, and copies of operands not already in the memory
+ * All state is per instance: two tables (or two networks on two tables) never share scratch.
+ * No WebAssembly types from a DOM lib are needed: the few members used are typed locally.
+ */
+import { ArgumentError, ConfigError, StateError } from '../errors.js';
+import { SIMD_WASM_BASE64, RELAXED_WASM_BASE64 } from './simd-wasm.js';
+
+/** The members of the WebAssembly namespace this file uses (available in browsers, workers, Node, Deno). */
+interface WasmNamespace {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+}
+
+/** The exports of asm/kernels.ts (pointers are byte offsets; booleans are 0/1). */
+export interface SimdExports {
+  packA(pa: number, a: number, lda: number, M: number, K: number, transA: number): void;
+  packB(pb: number, b: number, ldb: number, N: number, K: number, transB: number): void;
+  gemmPacked(c: number, ldc: number, pa: number, pb: number, M: number, N: number, K: number, alpha: number, beta: number, edge: number): void;
+  biasRelu(c: number, ldc: number, M: number, N: number, bias: number, mode: number, relu: number): void;
+  im2colPacked(pb: number, x: number, C: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number, pH: number, pW: number, Ho: number, Wo: number): void;
+  addAct(out: number, a: number, b: number, n: number, relu: number): void;
+}
+
+const PAGE = 65536;
+export const EDGE_PTR = 0;
+const FIRST_FREE = 128;
+/** Default memory of a simd table: 64 MiB (one fixed allocation; calls that need more scratch fall back to the fast kernels). */
+export const DEFAULT_SIMD_MEMORY = 64 << 20;
+
+function wasmNamespace(): WasmNamespace | null {
+  const w = (globalThis as { WebAssembly?: WasmNamespace }).WebAssembly;
+  return w !== undefined && typeof w.validate === 'function' ? w : null;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 (no whitespace, '=' padding allowed) to bytes. */
+export function decodeBase64(s: string): Uint8Array {
+  const clean = s.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let o = 0;
+  for (let i = 0; i < clean.length; i++) {
+    const v = B64.indexOf(clean[i]);
+    if (v < 0) throw new ArgumentError(`decodeBase64: invalid character at ${i}: got code ${clean.charCodeAt(i)}, expected base64`);
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 255;
+    }
+  }
+  return out;
+}
+
+/** The bytes of the SIMD128 or the relaxed-SIMD build. */
+export function simdWasmBytes(relaxed: boolean): Uint8Array {
+  return decodeBase64(relaxed ? RELAXED_WASM_BASE64 : SIMD_WASM_BASE64);
+}
+
+/** True when this runtime validates the given build (relaxed: f32x4.relaxed_madd). */
+export function simdValidates(relaxed = false): boolean {
+  const w = wasmNamespace();
+  return w !== null && w.validate(simdWasmBytes(relaxed));
+}
+
+export interface SimdInstanceOptions {
+  /** Bytes of the fixed memory (rounded up to 64 KiB pages); default DEFAULT_SIMD_MEMORY. */
+  memoryBytes?: number;
+  /** 'auto' (default): the relaxed build where it validates, else SIMD128. */
+  relaxed?: boolean | 'auto';
+  /** A precompiled WebAssembly.Module of wasm/kernels-*.wasm (runtimes that forbid compiling bytes). */
+  module?: object;
+}
+
+/** One module instance over one fixed memory, with the persistent and per-call allocators. */
+export class SimdInstance {
+  readonly exports: SimdExports;
+  readonly buffer: ArrayBuffer;
+  readonly heap: Float32Array;
+  readonly relaxed: boolean;
+  private persistentTop = FIRST_FREE;
+  private scratchTop = FIRST_FREE;
+
+  constructor(opts: SimdInstanceOptions = {}) {
+    const w = wasmNamespace();
+    if (w === null) throw new ConfigError('simd kernels: WebAssembly is not available: got no WebAssembly global, expected a runtime with WebAssembly SIMD; use kernels "fast"');
+    const bytes = opts.memoryBytes ?? DEFAULT_SIMD_MEMORY;
+    if (!Number.isInteger(bytes) || bytes < PAGE || bytes > 2 ** 31) {
+      throw new ArgumentError(`simd kernels: invalid memoryBytes: got ${bytes}, expected an integer in [${PAGE}, 2^31]`);
+    }
+    const relaxed = opts.relaxed === 'auto' || opts.relaxed === undefined ? simdValidates(true) : opts.relaxed;
+    let module = opts.module;
+    if (module === undefined) {
+      const code = simdWasmBytes(relaxed);
+      if (!w.validate(code)) throw new ConfigError(`simd kernels: this runtime does not validate the ${relaxed ? 'relaxed-SIMD' : 'SIMD128'} build: got validate() = false, expected true; use kernels "fast"${relaxed ? ' or relaxed: false' : ''}`);
+      module = new w.Module(code);
+    }
+    const pages = Math.ceil(bytes / PAGE);
+    const memory = new w.Memory({ initial: pages, maximum: pages });
+    this.exports = new w.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+    this.buffer = memory.buffer;
+    this.heap = new Float32Array(this.buffer);
+    this.relaxed = relaxed;
+  }
+
+  /** Bytes of the memory. */
+  get byteLength(): number {
+    return this.buffer.byteLength;
+  }
+
+  /** A Float32Array of n elements in the module's memory, valid as long as this instance (not zeroed twice: fresh memory is zero). */
+  allocate(n: number): Float32Array {
+    if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`SimdInstance.allocate: invalid size: got ${n}, expected a non-negative integer`);
+    const at = align(this.persistentTop);
+    if (at + 4 * n > this.buffer.byteLength) {
+      throw new StateError(`SimdInstance.allocate: memory is full: got a request of ${4 * n} bytes with ${this.buffer.byteLength - at} free, expected it to fit; build the table with a larger memoryBytes`);
+    }
+    this.persistentTop = at + 4 * n;
+    this.scratchTop = this.persistentTop;
+    return new Float32Array(this.buffer, at, n);
+  }
+
+  /** True when arr is a view of this memory (a kernel passes its byteOffset instead of copying). */
+  owns(arr: Float32Array): boolean {
+    return arr.buffer === this.buffer;
+  }
+
+  /** Starts a kernel call's scratch (everything taken since is released by the next begin). */
+  begin(): void {
+    this.scratchTop = align(this.persistentTop);
+  }
+
+  /** Byte offset of n floats of scratch, or -1 when the memory is full (the caller falls back). */
+  take(n: number): number {
+    const at = align(this.scratchTop);
+    if (this.scratchTop < 0 || at + 4 * n > this.buffer.byteLength) {
+      this.scratchTop = -1;
+      return -1;
+    }
+    this.scratchTop = at + 4 * n;
+    return at;
+  }
+
+  /** Byte offset of arr's first n elements: its own when it lives in the memory, else a copy (copy = false: space only). */
+  place(arr: Float32Array, n: number, copy = true): number {
+    if (arr.buffer === this.buffer) return arr.byteOffset;
+    const at = this.take(n);
+    if (at >= 0 && copy) this.heap.set(n === arr.length ? arr : arr.subarray(0, n), at >> 2);
+    return at;
+  }
+
+  /** True when every take since begin() fitted. */
+  get fits(): boolean {
+    return this.scratchTop >= 0;
+  }
+}
+
+function align(n: number): number {
+  return (n + 15) & ~15;
+}

@@ -1,0 +1,121 @@
+/**
+ * The `simd` Kernels table: WebAssembly SIMD128 (asm/kernels.ts) for GEMM with its epilogues and for
+ * conv2d; every other entry is the fast TypeScript kernel.
+ *
+ *   gemm   C [M,N] = act(alpha op(A) op(B) + beta C + bias): A and B packed into 4-row / 8-column
+ *          panels, a 4x8 v128 micro-kernel (float32 accumulation), bias + ReLU in the module; GELU
+ *          runs the fast TS GELU on the result. M = 1 (GEMV) and K = 0 take the fast kernel.
+ *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed once per call as A
+ *          [O, C*kH*kW], each sample's receptive fields written by im2col straight into the packed-B
+ *          layout, then the same micro-kernel (any kernel size, stride and padding). `scratch` unused.
+ *   add    out = act(a + b) with act none|relu, and relu: in the module only when every operand
+ *          already lives in the table's memory (a copy would cost as much as the op); else fast.
+ * Memory: operands that are views of the table's memory (SimdKernels.allocate, or an Arena built on
+ * it) are used in place; any other operand is copied into per-call scratch and the output copied
+ * back. A call whose scratch does not fit the fixed memory runs the fast kernel instead (the memory is
+ * never grown). Tolerance: float32 accumulation, within the conformance bound
+ * |out - ref| <= 1e-5 * sum |terms| for K up to a few thousand (see conformance.test.ts).
+ */
+import { createFastKernels, type Kernels } from './tables.js';
+import { checkGemmBuffers, type GemmPlan } from './gemm.js';
+import { checkConvBuffers, type Conv2dPlan } from './conv2d-plan.js';
+import { activateRange, type Activation } from './elementwise.js';
+import { SimdInstance, EDGE_PTR, type SimdInstanceOptions } from './simd-module.js';
+
+const MR = 4;
+const NR = 8;
+
+export interface SimdKernels extends Kernels {
+  /** True when the relaxed-SIMD build (f32x4.relaxed_madd) runs. */
+  readonly relaxed: boolean;
+  /** n floats in the table's memory, for weights and arenas that kernels then use without copies. */
+  allocate(n: number): Float32Array;
+  /** Bytes of the table's fixed memory. */
+  readonly memoryBytes: number;
+}
+
+function copyOut(s: SimdInstance, dst: Float32Array, at: number, n: number): void {
+  if (dst.buffer !== s.buffer) dst.set(s.heap.subarray(at >> 2, (at >> 2) + n));
+}
+
+function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan): void {
+  checkGemmBuffers('simd.gemm', c, a, b, bias, p);
+  const { M, N, K } = p;
+  if (M === 0 || N === 0) return;
+  if (K === 0 || (M === 1 && !p.transA)) return fb.gemm(c, a, b, bias, p);
+  s.begin();
+  const aP = s.place(a, M * K);
+  const bP = s.place(b, K * N);
+  const cP = s.place(c, M * N, p.beta !== 0);
+  const biasP = bias !== null && p.bias !== 'none' ? s.place(bias, p.bias === 'col' ? N : M) : 0;
+  const pa = s.take(Math.ceil(M / MR) * MR * K);
+  const pb = s.take(Math.ceil(N / NR) * NR * K);
+  if (!s.fits) return fb.gemm(c, a, b, bias, p);
+  const e = s.exports;
+  e.packA(pa, aP, p.transA ? M : K, M, K, p.transA ? 1 : 0);
+  e.packB(pb, bP, p.transB ? K : N, N, K, p.transB ? 1 : 0);
+  e.gemmPacked(cP, N, pa, pb, M, N, K, p.alpha, p.beta, EDGE_PTR);
+  const mode = p.bias === 'col' ? 1 : p.bias === 'row' ? 2 : 0;
+  if (mode !== 0 || p.activation === 'relu') e.biasRelu(cP, N, M, N, biasP, mode, p.activation === 'relu' ? 1 : 0);
+  copyOut(s, c, cP, M * N);
+  if (p.activation === 'gelu') activateRange(c, 0, M * N, 'gelu');
+}
+
+function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null): void {
+  checkConvBuffers('simd.conv2d', out, x, w, bias, p);
+  const { N, C, H, W, O, kH, kW, Ho, Wo } = p;
+  const L = Ho * Wo;
+  const K = C * kH * kW;
+  if (L === 0 || O === 0 || N === 0) return;
+  if (K === 0) return fb.conv2d(out, x, w, bias, p, scratch);
+  s.begin();
+  const inSize = C * H * W;
+  const outSize = O * L;
+  const xP = s.place(x, N * inSize);
+  const wP = s.place(w, O * K);
+  const oP = s.place(out, N * outSize, false);
+  const bP = p.hasBias && bias !== null ? s.place(bias, O) : 0;
+  const pa = s.take(Math.ceil(O / MR) * MR * K);
+  const pb = s.take(Math.ceil(L / NR) * NR * K);
+  if (!s.fits) return fb.conv2d(out, x, w, bias, p, scratch);
+  const e = s.exports;
+  e.packA(pa, wP, K, O, K, 0);
+  const relu = p.activation === 'relu' ? 1 : 0;
+  const mode = p.hasBias ? 2 : 0;
+  for (let n = 0; n < N; n++) {
+    const o = oP + 4 * n * outSize;
+    e.im2colPacked(pb, xP + 4 * n * inSize, C, H, W, kH, kW, p.sH, p.sW, p.pH, p.pW, Ho, Wo);
+    e.gemmPacked(o, L, pa, pb, O, L, K, 1, 0, EDGE_PTR);
+    if (mode !== 0 || relu !== 0) e.biasRelu(o, L, O, L, bP, mode, relu);
+  }
+  copyOut(s, out, oP, N * outSize);
+  if (p.activation === 'gelu') activateRange(out, 0, N * outSize, 'gelu');
+}
+
+function addSimd(s: SimdInstance, fb: Kernels, out: Float32Array, a: Float32Array, b: Float32Array, n: number, act: Activation = 'none'): void {
+  if (act === 'gelu' || !s.owns(out) || !s.owns(a) || !s.owns(b) || out.length < n || a.length < n || b.length < n) return fb.add(out, a, b, n, act);
+  s.exports.addAct(out.byteOffset, a.byteOffset, b.byteOffset, n, act === 'relu' ? 1 : 0);
+}
+
+function reluSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, n: number): void {
+  if (!s.owns(out) || !s.owns(x) || out.length < n || x.length < n) return fb.relu(out, x, n);
+  if (out.byteOffset !== x.byteOffset) out.set(x.subarray(0, n));
+  s.exports.biasRelu(out.byteOffset, n, 1, n, 0, 0, 1);
+}
+
+/** A new `simd` table over its own fixed memory (sync: the module is ~3 KB, under every runtime's sync-compile limit). */
+export function createSimdKernels(opts: SimdInstanceOptions = {}): SimdKernels {
+  const s = new SimdInstance(opts);
+  const fb = createFastKernels();
+  return Object.freeze({
+    ...fb,
+    name: 'simd',
+    relaxed: s.relaxed,
+    memoryBytes: s.byteLength,
+    allocate: (n: number) => s.allocate(n),
+    gemm: (c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan) => gemmSimd(s, fb, c, a, b, bias, p),
+    conv2d: (out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null) => conv2dSimd(s, fb, out, x, w, bias, p, scratch),
+    add: (out: Float32Array, a: Float32Array, b: Float32Array, n: number, act?: Activation) => addSimd(s, fb, out, a, b, n, act),
+    relu: (out: Float32Array, x: Float32Array, n: number) => reluSimd(s, fb, out, x, n),
+  });
+}

@@ -1,0 +1,121 @@
+// The simd table beyond conformance: operands in the table's memory are used in place (same bytes as
+// the copy path), calls that do not fit the fixed memory fall back to the fast kernel, createKernels
+// picks tables by name, and tables never share memory or packs: two networks on two tables, run
+// interleaved, each give exactly their solo outputs.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createKernels, createSimdKernels, fastKernels, gemmPlan, conv2dPlan, type Kernels, type SimdKernels } from '../../../src/tensor/kernels/index.js';
+import { ArgumentError } from '../../../src/tensor/errors.js';
+import { Tensor } from '../../../src/tensor/tensor.js';
+import { buildResNet } from '../../../src/layers/resnet.js';
+import { Rng } from '../../../src/splitee/rng.js';
+import { randomArray } from '../../helpers/random.js';
+import { expectClose } from '../../helpers/close.js';
+import { tinyConfig, tinyTensors } from '../../helpers/tiny-resnet.js';
+
+test('gemm and conv2d: operands allocated in the table memory give the same bytes as copied operands', () => {
+  const k = createSimdKernels({ relaxed: false, memoryBytes: 1 << 22 });
+  const rng = Rng.seeded(5);
+  const [M, N, K] = [13, 29, 37];
+  const a = randomArray(rng, M * K);
+  const b = randomArray(rng, K * N);
+  const bias = randomArray(rng, N);
+  const p = gemmPlan([M, K], [N, K], { transB: true, bias: 'col', activation: 'relu' });
+  const c1 = new Float32Array(M * N);
+  k.gemm(c1, a, b, bias, p);
+  const [am, bm, biasm, c2] = [k.allocate(M * K), k.allocate(K * N), k.allocate(N), k.allocate(M * N)];
+  am.set(a);
+  bm.set(b);
+  biasm.set(bias);
+  k.gemm(c2, am, bm, biasm, p);
+  assert.equal(Array.from(c2), Array.from(c1));
+  const cp = conv2dPlan([2, 3, 9, 11], [5, 3, 3, 3], { stride: 2, padding: 1 });
+  const x = randomArray(rng, 2 * 3 * 99);
+  const w = randomArray(rng, 5 * 27);
+  const cb = randomArray(rng, 5);
+  const o1 = new Float32Array(2 * 5 * cp.Ho * cp.Wo);
+  k.conv2d(o1, x, w, cb, cp, null);
+  const [xm, wm, cbm, o2] = [k.allocate(x.length), k.allocate(w.length), k.allocate(5), k.allocate(o1.length)];
+  xm.set(x);
+  wm.set(w);
+  cbm.set(cb);
+  k.conv2d(o2, xm, wm, cbm, cp, null);
+  assert.equal(Array.from(o2), Array.from(o1));
+});
+
+test('add and relu in place in the table memory; outside it they take the fast kernel', () => {
+  const k = createSimdKernels({ relaxed: false, memoryBytes: 1 << 20 });
+  const rng = Rng.seeded(6);
+  const n = 37;
+  const a = k.allocate(n);
+  const b = k.allocate(n);
+  const out = k.allocate(n);
+  a.set(randomArray(rng, n));
+  b.set(randomArray(rng, n));
+  k.add(out, a, b, n, 'relu');
+  for (let i = 0; i < n; i++) assert.is(out[i], Math.max(0, Math.fround(a[i] + b[i])));
+  const r = new Float32Array(n);
+  k.relu(r, a, n);
+  k.relu(out, a, n);
+  assert.equal(Array.from(out), Array.from(r));
+  assert.ok(r.some((v) => v === 0) && r.some((v) => v > 0));
+});
+
+test('a call that does not fit the fixed memory runs the fast kernel (the memory is never grown)', () => {
+  const k = createSimdKernels({ relaxed: false, memoryBytes: 65536 });
+  const rng = Rng.seeded(7);
+  const [M, N, K] = [64, 96, 80]; // A, B and the packs alone exceed 64 KiB
+  const a = randomArray(rng, M * K);
+  const b = randomArray(rng, K * N);
+  const p = gemmPlan([M, K], [K, N]);
+  const got = new Float32Array(M * N);
+  const want = new Float32Array(M * N);
+  k.gemm(got, a, b, null, p);
+  fastKernels.gemm(want, a, b, null, p);
+  assert.equal(Array.from(got), Array.from(want));
+  assert.is(k.memoryBytes, 65536);
+  assert.throws(() => k.allocate(1 << 20), /memory is full/);
+});
+
+test('createKernels: names, auto takes simd here, unknown kinds are rejected', () => {
+  assert.is(createKernels('fast').name, 'fast');
+  assert.is(createKernels('reference').name, 'reference');
+  assert.is(createKernels('simd').name, 'simd');
+  assert.is(createKernels('auto').name, 'simd'); // Node >= 20 validates SIMD128
+  assert.throws(() => createKernels('gpu' as 'fast'), (e: unknown) => e instanceof ArgumentError && /unknown kernels: got gpu/.test((e as Error).message));
+});
+
+function run(kernels: Kernels, x: Tensor): Float32Array[] {
+  return buildResNet(tinyConfig(), tinyTensors(), kernels).forwardAll(x).map((t) => Float32Array.from(t.flat()));
+}
+
+for (const kind of ['simd', 'fast'] as const) {
+  test(`two networks on two ${kind} tables, run interleaved stage by stage, each equal their solo runs`, () => {
+    const rng = Rng.seeded(8);
+    const xa = new Tensor(randomArray(rng, 3 * 64), [3, 1, 8, 8]);
+    const xb = new Tensor(randomArray(rng, 5 * 64), [5, 1, 8, 8]);
+    const soloA = run(createKernels(kind), xa);
+    const soloB = run(createKernels(kind), xb);
+    const ka = createKernels(kind);
+    const kb = createKernels(kind);
+    const na = buildResNet(tinyConfig(), tinyTensors(), ka);
+    const nb = buildResNet(tinyConfig(), tinyTensors(), kb);
+    // Each input in its own table's memory when the table has one (kernels then read it in place).
+    const home = (k: Kernels, x: Tensor) => {
+      if (!('allocate' in k)) return x;
+      const v = (k as SimdKernels).allocate(x.size);
+      v.set(x.flat());
+      return new Tensor(v, x.shape);
+    };
+    let ha = home(ka, xa);
+    let hb = home(kb, xb);
+    for (let s = 1; s <= na.numStages; s++) {
+      ha = na.runStages(s - 1, s, ha);
+      hb = nb.runStages(s - 1, s, hb);
+      expectClose(na.exitLogits(s, ha).flat(), soloA[s - 1], { rtol: 0, atol: 0, where: `A exit ${s}` });
+      expectClose(nb.exitLogits(s, hb).flat(), soloB[s - 1], { rtol: 0, atol: 0, where: `B exit ${s}` });
+    }
+  });
+}
+
+test.run();
