@@ -21,6 +21,7 @@ import type { CostTable } from './cost.js';
 import { createPolicy, type Observation, type PolicyOptions, type SideRule, type SplitPolicy } from './policy.js';
 import { requireLabels, validateTrace, type Trace } from './trace.js';
 import type { RowOrder, ReplayResult } from './replay-types.js';
+import { observeInto, settleInto, type RoundFacts, type Settlement } from './settle.js';
 import { armMeanRewards, argmax, cascadeExit, checkRuns, checkpoints, rowOrder, summarize } from './replay-common.js';
 
 export { armMeanRewards, argmax, meanStd } from './replay-common.js';
@@ -88,6 +89,8 @@ export function replay(trace: Trace, policy: string | PolicyFactory, options: Re
   let policyName = name;
   const buf = new Float64Array(L);
   const obs: Observation = { split: 0, confidences: buf, offloaded: false, finalConf: null, cost: 0, hindsightFinalConf: undefined };
+  const facts: RoundFacts = { split: 0, confidences: buf, finalConf: null, cloudAnswered: true, bytesSent: 0 };
+  const settled: Settlement = { outcome: 'final', cost: 0, reward: 0 };
   const { conf, pred, label } = trace;
   const alpha = model.alpha;
   const mu = model.mu;
@@ -132,17 +135,16 @@ export function replay(trace: Trace, policy: string | PolicyFactory, options: Re
         y = pred[base + s - 1];
       }
       for (let j = 0; j < L; j++) buf[j] = j < s ? conf[base + j] : NaN;
-      const roundCost = s === 0 ? costs.offload[0] : off ? costs.device[s] + costs.offload[s] : costs.device[s];
-      obs.split = s;
-      obs.offloaded = off;
-      obs.finalConf = off || s === L ? cl : null;
-      obs.cost = roundCost;
+      facts.split = s;
+      facts.finalConf = off || s === L ? cl : null;
+      const st = settleInto(model, facts, settled); // the cloud of a replay always answers (C_L from the trace)
+      observeInto(facts, st, obs);
       obs.hindsightFinalConf = options.side === 'full' && obs.finalConf === null ? cl : undefined;
       p.update(obs);
       if (y === label[row]) correct++;
-      cost += roundCost;
+      cost += st.cost;
       if (off) offloads++;
-      reward += c - mu * roundCost;
+      reward += st.reward;
       regret += muStar - (cascade ? muCascade : mus[s - first]);
       if (s === 0) cloudOnlyCount++;
       else armCounts[s - 1]++;
