@@ -5,6 +5,7 @@
 import type { RngState } from './rng.js';
 import type { StatsKind, StatsState } from './stats.js';
 import type { CostTable, CostTableJSON } from './cost.js';
+import type { RewardModel } from './reward.js';
 
 /** What one round revealed. Only what the device computed and the cloud returned; never a label. */
 export interface Observation {
@@ -41,6 +42,9 @@ export interface SplitPolicy {
   /** L. */
   readonly numExits: number;
   readonly execution: Execution;
+  /** The run's reward/cost model (alpha, mu, costs); every built-in policy has one, and the live
+   *  runner settles rounds with it. A user's policy may leave it out and give alpha and costs to the runner. */
+  readonly model?: RewardModel;
   /** The split layer for round t (t = 1, 2, ...: the 1-based round number). */
   choose(t: number): number;
   update(obs: Observation): void;

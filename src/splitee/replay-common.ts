@@ -8,7 +8,7 @@ import type { Rng } from './rng.js';
 import { armRewardUnchecked, exits, type RewardModel } from './reward.js';
 import type { CostTable } from './cost.js';
 import type { Trace } from './trace.js';
-import type { ReplayResult, RowOrder } from './replay.js';
+import type { ReplayResult, RowOrder } from './replay-types.js';
 
 /** Mean full-information reward of each arm (first..L) over the whole trace (validated by the caller: validateTrace). */
 export function armMeanRewards(trace: Trace, model: RewardModel): number[] {

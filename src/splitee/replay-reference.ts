@@ -7,7 +7,7 @@ import { Rng } from './rng.js';
 import { rewardModel } from './reward.js';
 import { paperCosts } from './cost.js';
 import { requireLabels, validateTrace, type Trace } from './trace.js';
-import type { ReplayResult, RowOrder } from './replay.js';
+import type { ReplayResult, RowOrder } from './replay-types.js';
 import { argmax, checkRuns, checkpoints, rowOrder, summarize } from './replay-common.js';
 
 export interface ReferenceOptions {

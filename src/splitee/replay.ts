@@ -20,12 +20,14 @@ import { exits, rewardModel, type RewardModel } from './reward.js';
 import type { CostTable } from './cost.js';
 import { createPolicy, type Observation, type PolicyOptions, type SideRule, type SplitPolicy } from './policy.js';
 import { requireLabels, validateTrace, type Trace } from './trace.js';
+import type { RowOrder, ReplayResult } from './replay-types.js';
+import { observeInto, settleInto, type RoundFacts, type Settlement } from './settle.js';
 import { armMeanRewards, argmax, cascadeExit, checkRuns, checkpoints, rowOrder, summarize } from './replay-common.js';
 
 export { armMeanRewards, argmax, meanStd } from './replay-common.js';
 export { replayReference, type ReferenceOptions } from './replay-reference.js';
 
-export type RowOrder = 'asis' | 'shuffle';
+export type { RowOrder, RegretSummary, ReplayResult } from './replay-types.js';
 
 export interface ReplayOptions {
   costs: CostTable;
@@ -43,59 +45,6 @@ export interface ReplayOptions {
   regretPoints?: number;
   /** Called after each run (progress bars). */
   onRun?: (run: number) => void;
-}
-
-export interface RegretSummary {
-  /** Cumulative pseudo-regret after the last round, mean over runs. */
-  total: number;
-  totalStd: number;
-  /** Per-sample regret (total / rounds). */
-  perSample: number;
-  /** The best fixed arm in hindsight (a split layer; 0 = cloud only). */
-  bestArm: number;
-  /** Mean full-information reward of every arm over the trace, at [arm - first]. */
-  armMeanRewards: number[];
-  /** Down-sampled cumulative regret: rounds t and the mean over runs at t. */
-  curve: { t: number[]; mean: number[] };
-}
-
-export interface ReplayResult {
-  policy: string;
-  runs: number;
-  rows: number;
-  numExits: number;
-  /** Unit of every cost (the cost table's). */
-  unit: string;
-  accuracy: number;
-  accuracyStd: number;
-  costPerSample: number;
-  costPerSampleStd: number;
-  offloadFraction: number;
-  /** Mean realized reward per sample. */
-  meanReward: number;
-  /** Rounds played at splits 1..L, summed over runs; index 0 = split after stage 1. */
-  armCounts: number[];
-  /** Rounds played at arm 0 (cloud only), summed over runs. */
-  cloudOnlyCount: number;
-  finalLayerAccuracy: number;
-  finalLayerCostPerSample: number;
-  /** 1 - costPerSample / finalLayerCostPerSample. */
-  costReductionVsFinal: number;
-  /** (finalLayerAccuracy - accuracy) * 100, in percentage points. */
-  accuracyDropVsFinal: number;
-  regret: RegretSummary;
-  perRun: { accuracy: number[]; costPerSample: number[]; offloadFraction: number[]; regret: number[] };
-  /** compat 'reference' only: what the published script reports. */
-  reference?: {
-    script: 'splitee.py' | 'splitee_s.py';
-    /** The scripts' "optimal arm" (as a split layer, 1-based): argmax over arms of the mean over runs of the reward SUMS (not means). */
-    optimalArm: number;
-    /** S and N of the last run (0-based arms at [a]). */
-    rewardSums: number[];
-    counts: number[];
-    /** The last run's main-loop decisions (0-based arms), when recordDecisions. */
-    decisions?: number[];
-  };
 }
 
 export type PolicyFactory = (ctx: { run: number; seed: number; bestArm: number }) => SplitPolicy;
@@ -140,6 +89,8 @@ export function replay(trace: Trace, policy: string | PolicyFactory, options: Re
   let policyName = name;
   const buf = new Float64Array(L);
   const obs: Observation = { split: 0, confidences: buf, offloaded: false, finalConf: null, cost: 0, hindsightFinalConf: undefined };
+  const facts: RoundFacts = { split: 0, confidences: buf, finalConf: null, cloudAnswered: true, bytesSent: 0 };
+  const settled: Settlement = { outcome: 'final', cost: 0, reward: 0 };
   const { conf, pred, label } = trace;
   const alpha = model.alpha;
   const mu = model.mu;
@@ -184,17 +135,16 @@ export function replay(trace: Trace, policy: string | PolicyFactory, options: Re
         y = pred[base + s - 1];
       }
       for (let j = 0; j < L; j++) buf[j] = j < s ? conf[base + j] : NaN;
-      const roundCost = s === 0 ? costs.offload[0] : off ? costs.device[s] + costs.offload[s] : costs.device[s];
-      obs.split = s;
-      obs.offloaded = off;
-      obs.finalConf = off || s === L ? cl : null;
-      obs.cost = roundCost;
+      facts.split = s;
+      facts.finalConf = off || s === L ? cl : null;
+      const st = settleInto(model, facts, settled); // the cloud of a replay always answers (C_L from the trace)
+      observeInto(facts, st, obs);
       obs.hindsightFinalConf = options.side === 'full' && obs.finalConf === null ? cl : undefined;
       p.update(obs);
       if (y === label[row]) correct++;
-      cost += roundCost;
+      cost += st.cost;
       if (off) offloads++;
-      reward += c - mu * roundCost;
+      reward += st.reward;
       regret += muStar - (cascade ? muCascade : mus[s - first]);
       if (s === 0) cloudOnlyCount++;
       else armCounts[s - 1]++;

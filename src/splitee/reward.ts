@@ -20,18 +20,39 @@ export function exits(alpha: number, c: number): boolean {
   return c >= alpha && alpha < 1;
 }
 
+/** A measured link: an offload costs the bytes really sent over it (settle.ts offloadCost). */
+export interface Link {
+  readonly bandwidthMbps: number;
+  readonly latencyMs: number;
+}
+
+/**
+ * The one reward/cost model of a run: the policy builds it from its options (BasePolicy.model), the
+ * live runner takes it from the policy, and replay and scoreRun build theirs with rewardModel().
+ */
 export interface RewardModel {
   /** Exit threshold on the split's confidence. */
   readonly alpha: number;
   /** Weight of cost against confidence. */
   readonly mu: number;
   readonly costs: CostTable;
+  /** Live runs with measured costs: offloads cost the bytes sent; omitted: costs.offload[i]. */
+  readonly link?: Link;
 }
 
-export function rewardModel(alpha: number, mu: number, costs: CostTable): RewardModel {
+export function rewardModel(alpha: number, mu: number, costs: CostTable, link?: Link): RewardModel {
   if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentError(`rewardModel: invalid alpha: got ${alpha}, expected a threshold in [0, 1]`);
   if (!(Number.isFinite(mu) && mu >= 0)) throw new ArgumentError(`rewardModel: invalid mu: got ${mu}, expected a finite number >= 0`);
-  return { alpha, mu, costs };
+  if (link === undefined) return { alpha, mu, costs };
+  if (!(link.bandwidthMbps > 0 && link.latencyMs >= 0)) {
+    throw new ArgumentError(`rewardModel: invalid link: got bandwidthMbps ${link.bandwidthMbps}, latencyMs ${link.latencyMs}, expected bandwidthMbps > 0 and latencyMs >= 0`);
+  }
+  return { alpha, mu, costs, link: { bandwidthMbps: link.bandwidthMbps, latencyMs: link.latencyMs } };
+}
+
+/** The reward formula, in one place: the confidence that stands for the round's answer, minus mu * cost. */
+export function roundReward(m: RewardModel, conf: number, cost: number): number {
+  return conf - m.mu * cost;
 }
 
 /** Throws unless `arm` is an arm of the model: an integer in [1, L], or [0, L] with a cloud-only cost. */
@@ -79,10 +100,10 @@ export function armReward(m: RewardModel, arm: number, confArm: number, confFina
  */
 export function armRewardUnchecked(m: RewardModel, arm: number, confArm: number, confFinal: number): number {
   const c = m.costs;
-  if (arm === 0) return confFinal - m.mu * c.offload[0];
-  if (arm === c.numExits) return confFinal - m.mu * c.device[arm];
-  if (exits(m.alpha, confArm)) return confArm - m.mu * c.device[arm];
-  return confFinal - m.mu * (c.device[arm] + c.offload[arm]);
+  if (arm === 0) return roundReward(m, confFinal, c.offload[0]);
+  if (arm === c.numExits) return roundReward(m, confFinal, c.device[arm]);
+  if (exits(m.alpha, confArm)) return roundReward(m, confArm, c.device[arm]);
+  return roundReward(m, confFinal, c.device[arm] + c.offload[arm]);
 }
 
 /** Arms of a model in order, as split layers: [0, 1, .., L] with cloud only, else [1, .., L]. */

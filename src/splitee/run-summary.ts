@@ -19,7 +19,7 @@ import type { CostTable } from './cost.js';
 import { armRewardUnchecked, rewardModel } from './reward.js';
 import { armMeanRewards, argmax, cascadeExit, checkpoints, tidy } from './replay-common.js';
 import { validateTrace, type Trace } from './trace.js';
-import type { RoundRecord } from './runner.js';
+import type { RoundRecord } from './round-record.js';
 
 export interface RunScore {
   samples: number;

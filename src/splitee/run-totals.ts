@@ -1,6 +1,6 @@
 /** Running totals over the rounds of a live run (SplitRunner.runStream returns them). */
 import { ArgumentError } from '../tensor/errors.js';
-import type { Outcome, RoundRecord } from './runner.js';
+import type { Outcome, RoundRecord } from './round-record.js';
 
 /** Running totals over records (the report's raw numbers). */
 export class RunTotals {

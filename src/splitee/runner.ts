@@ -10,6 +10,8 @@
  *   i = 0 (cloud only)   -> x_0 is sent as is (no device stage runs)
  *   execution 'device-cascade' (threshold baseline): stop at the first C_j >= alpha, never offload.
  *
+ * The outcome, cost and reward come from settle.ts (one settlement for the runner, replay and
+ * scoring), with the reward/cost model of the policy (policy.model) plus the measured link, if any.
  * Then the policy learns from observationOf(record): only what the device computed and the cloud
  * returned. A fallback's C_L was computed on the device, so it counts as observed (finalConf), and the
  * round's cost is what was really spent, so a policy learns that offloading to a dead cloud is dear.
@@ -24,6 +26,9 @@
  * Each record also carries the measured side: device FLOPs (stages and every exit head evaluated),
  * device wall time, cloud round-trip time and the total latency, all from performance.now().
  *
+ * Steady state allocates no tensor: each stage's output is copied into a runner-owned buffer
+ * (stage-buffers.ts) and softmax reads a preallocated logits row; a round allocates its record.
+ *
  * step() is sequential: a second step() while one is in flight throws a StateError (the policy's
  * rounds are ordered). No sample is dropped: every step resolves to exactly one record unless the
  * device itself fails (a bug in prepare or the network), which rejects and consumes no round.
@@ -33,71 +38,29 @@ import type { Tensor } from '../tensor/tensor.js';
 import { softmax, softmaxPlan, type SoftmaxPlan } from '../tensor/kernels/softmax.js';
 import type { MultiExitNetwork } from '../layers/network.js';
 import type { CostTable, Encoding } from './cost.js';
-import type { Observation, SplitPolicy } from './policy.js';
+import type { SplitPolicy } from './policy-types.js';
 import { checkActivationShape } from './cloud.js';
 import { encodeResumeRequest } from './wire.js';
-import type { CloudTransport } from './transport.js';
+import { CloudError, type CloudTransport } from './transport.js';
 import { RunTotals } from './run-totals.js';
-import { exits } from './reward.js';
+import { exits, rewardModel, type Link, type RewardModel } from './reward.js';
+import { settleInto, sendsToCloud, type Settlement } from './settle.js';
+import { observationOf, type RoundRecord } from './round-record.js';
+import { StageBuffers, copyInto } from './stage-buffers.js';
 
 export { RunTotals } from './run-totals.js';
-
-export type Outcome = 'exit' | 'final' | 'offload' | 'fallback';
-
-/** One round, as the run log stores it. */
-export interface RoundRecord {
-  /** Round number, 1-based. */
-  t: number;
-  /** The sample's index in its data set (or t - 1 when the sample has none). */
-  index: number;
-  /** The split the policy chose. */
-  chosen: number;
-  /** The split played: `chosen`, except under 'device-cascade' where it is the exit reached. */
-  split: number;
-  outcome: Outcome;
-  fallback: boolean;
-  /** Whether the sample was sent to the cloud (offload, fallback). */
-  offloaded: boolean;
-  prediction: number;
-  /** C_1..C_split as computed on the device. */
-  confidences: number[];
-  /** C_L when observed (final, offload, fallback), else null. */
-  finalConf: number | null;
-  /** Realized cost in `costUnit`; the policy's reward uses it. */
-  cost: number;
-  costUnit: string;
-  /** (exit ? C_split : C_L) - mu * cost. */
-  reward: number;
-  deviceFlops: number;
-  deviceMs: number;
-  /** Time in cloud.resume (all attempts), 0 when nothing was sent. */
-  cloudMs: number;
-  /** Whole round, choose() to update(). */
-  latencyMs: number;
-  /** Request bytes sent over all attempts. */
-  bytesSent: number;
-  /** Requests made to the cloud. */
-  attempts: number;
-  /** For the report only; never shown to the policy. */
-  label: number | null;
-  /** Why the cloud failed (fallback), else null. */
-  error: string | null;
-}
-
-/** The policy's view of a round: exactly what the device computed and the cloud returned. */
-export function observationOf(r: RoundRecord): Observation {
-  return { split: r.split, confidences: r.confidences, offloaded: r.offloaded, finalConf: r.finalConf, cost: r.cost };
-}
+export { observationOf, type Outcome, type RoundRecord } from './round-record.js';
 
 export interface RunnerOptions<S> {
   network: MultiExitNetwork;
   /** sha256 hex of the weights; the cloud refuses other weights (409). */
   modelHash: string;
+  /** A built-in policy carries the run's reward/cost model (policy.model), which the runner uses. */
   policy: SplitPolicy;
-  /** The same table the policy was built with. */
-  costs: CostTable;
-  /** The same alpha and mu as the policy's. */
-  alpha: number;
+  /** Only for a policy without a model (a user's SplitPolicy); with one, each given value must equal
+   *  the policy's (ArgumentError otherwise). */
+  costs?: CostTable;
+  alpha?: number;
   mu?: number;
   /** sample -> network input [1, ...activationShape(0)] (model-specific preprocessing). */
   prepare: (sample: S) => Tensor;
@@ -107,7 +70,7 @@ export interface RunnerOptions<S> {
   /** int8 channel axis, batch included (default 1). */
   quantAxis?: number;
   /** Measured link: the offload cost follows the bytes really sent; omitted: costs.offload[i]. */
-  link?: { bandwidthMbps: number; latencyMs: number };
+  link?: Link;
   /** Label for the report (default: sample.label when it is a number, else null). */
   label?: (sample: S) => number | null;
   /** Data set index (default: sample.index when it is a number, else t - 1). */
@@ -124,49 +87,73 @@ function field(sample: unknown, key: string): number | null {
   return typeof v === 'number' ? v : null;
 }
 
+function sameTable(a: CostTable, b: CostTable): boolean {
+  return a === b || (a.numExits === b.numExits && a.cloudOnly === b.cloudOnly && a.device.every((v, i) => v === b.device[i]) && a.offload.every((v, i) => v === b.offload[i]));
+}
+
+/** The run's model: the policy's, checked against what the options repeat; or built from the options. */
+function runModel(o: RunnerOptions<unknown>): RewardModel {
+  const pm = o.policy.model;
+  if (pm === undefined) {
+    if (o.alpha === undefined || o.costs === undefined) {
+      throw new ArgumentError(`SplitRunner: no reward model: got policy '${o.policy.name}' without one and alpha ${o.alpha}, costs ${o.costs === undefined ? 'none' : 'given'}, expected alpha and costs`);
+    }
+    return rewardModel(o.alpha, o.mu ?? 1, o.costs, o.link);
+  }
+  if (o.alpha !== undefined && o.alpha !== pm.alpha) throw new ArgumentError(`SplitRunner: alpha differs from the policy's: got ${o.alpha}, expected ${pm.alpha}`);
+  if (o.mu !== undefined && o.mu !== pm.mu) throw new ArgumentError(`SplitRunner: mu differs from the policy's: got ${o.mu}, expected ${pm.mu}`);
+  if (o.costs !== undefined && !sameTable(o.costs, pm.costs)) throw new ArgumentError(`SplitRunner: cost table differs from the policy's: got ${o.costs.kind} over ${o.costs.numExits} exits, expected the policy's ${pm.costs.kind} table`);
+  return o.link === undefined ? pm : rewardModel(pm.alpha, pm.mu, pm.costs, o.link);
+}
+
 export class SplitRunner<S = unknown> {
   private readonly o: RunnerOptions<S>;
+  /** The run's reward/cost model (the policy's, plus the measured link). */
+  readonly model: RewardModel;
   private readonly L: number;
-  private readonly mu: number;
   private readonly probs: Float32Array;
+  private readonly logits: Float32Array;
   private readonly plan: SoftmaxPlan;
+  private readonly buffers: StageBuffers;
+  private readonly settled: Settlement = { outcome: 'final', cost: 0, reward: 0 };
   private readonly clock: () => number;
   private busy = false;
+  /** Max softmax probability and argmax of the last confidence() call (fields: no allocation). */
+  private conf = NaN;
+  private pred = -1;
   /** The next round number. */
   t: number;
 
   constructor(options: RunnerOptions<S>) {
-    const { network, policy, costs } = options;
+    const { network, policy } = options;
     const L = network.numStages;
+    if (!(options.alpha === undefined || (options.alpha >= 0 && options.alpha <= 1))) throw new ArgumentError(`SplitRunner: invalid alpha: got ${options.alpha}, expected [0, 1]`);
+    const link = options.link;
+    if (link && !(link.bandwidthMbps > 0 && link.latencyMs >= 0)) throw new ArgumentError(`SplitRunner: invalid link: got bandwidthMbps ${link.bandwidthMbps}, latencyMs ${link.latencyMs}, expected bandwidthMbps > 0 and latencyMs >= 0`);
+    this.model = runModel(options as RunnerOptions<unknown>);
+    const costs = this.model.costs;
     if (policy.numExits !== L || costs.numExits !== L) {
       throw new ArgumentError(`SplitRunner: exits disagree: got network ${L}, policy ${policy.numExits}, costs ${costs.numExits}, expected one L`);
     }
-    const pa = (policy as { alpha?: unknown }).alpha;
-    if (typeof pa === 'number' && pa !== options.alpha) throw new ArgumentError(`SplitRunner: alpha differs from the policy's: got ${options.alpha}, expected ${pa}`);
-    if (!(options.alpha >= 0 && options.alpha <= 1)) throw new ArgumentError(`SplitRunner: invalid alpha: got ${options.alpha}, expected [0, 1]`);
-    const link = options.link;
-    if (link && !(link.bandwidthMbps > 0 && link.latencyMs >= 0)) throw new ArgumentError(`SplitRunner: invalid link: got ${JSON.stringify(link)}, expected bandwidthMbps > 0 and latencyMs >= 0`);
     this.o = options;
     this.L = L;
-    this.mu = options.mu ?? 1;
     this.t = options.startT ?? 1;
     if (!(Number.isInteger(this.t) && this.t >= 1)) throw new ArgumentError(`SplitRunner: invalid startT: got ${this.t}, expected an integer >= 1`);
     this.probs = new Float32Array(network.numClasses);
+    this.logits = new Float32Array(network.numClasses);
     this.plan = softmaxPlan([1, network.numClasses]);
+    this.buffers = new StageBuffers(network);
     this.clock = options.clock ?? (() => performance.now());
   }
 
-  /** Max softmax probability and argmax of one row of logits. */
-  private confidence(logits: Tensor): { conf: number; pred: number } {
-    softmax(this.probs, logits.contiguous().flat(), this.plan);
+  /** Max softmax probability (this.conf) and argmax (this.pred) of one row of logits. */
+  private confidence(logits: Tensor): void {
+    copyInto(this.logits, logits, this.buffers.scratch(logits.shape.length));
+    softmax(this.probs, this.logits, this.plan);
     let k = 0;
     for (let j = 1; j < this.probs.length; j++) if (this.probs[j] > this.probs[k]) k = j;
-    return { conf: this.probs[k], pred: k };
-  }
-
-  private offloadCost(split: number, bytes: number): number {
-    const link = this.o.link;
-    return link ? bytes / (link.bandwidthMbps * 125) + link.latencyMs : this.o.costs.offload[split];
+    this.conf = this.probs[k];
+    this.pred = k;
   }
 
   /** Runs one round on `sample`; resolves to its record after the policy has learned from it. */
@@ -181,7 +168,8 @@ export class SplitRunner<S = unknown> {
   }
 
   private async round(sample: S): Promise<RoundRecord> {
-    const { network: net, policy, costs, alpha, cloud } = this.o;
+    const { network: net, policy, cloud } = this.o;
+    const model = this.model;
     const L = this.L;
     const t = this.t;
     const t0 = this.clock();
@@ -196,73 +184,61 @@ export class SplitRunner<S = unknown> {
     let pred = -1;
     let conf = NaN;
     for (let s = 1; s <= chosen; s++) {
-      x = net.runStages(s - 1, s, x).clone(); // own copy: the contract lets the next call reuse the arena
-      const c = this.confidence(net.exitLogits(s, x));
+      x = this.buffers.hold(s, net.runStages(s - 1, s, x)); // own copy: the contract lets the next call reuse the arena
+      this.confidence(net.exitLogits(s, x));
       flops += net.profile.stageFlops[s - 1] + net.profile.exitFlops[s - 1];
-      confidences.push(c.conf);
-      pred = c.pred;
-      conf = c.conf;
-      if (cascade && exits(alpha, c.conf)) {
+      confidences.push(this.conf);
+      pred = this.pred;
+      conf = this.conf;
+      if (cascade && exits(model.alpha, conf)) {
         split = s;
         break;
       }
     }
     let deviceMs = this.clock() - t0;
-    let outcome: Outcome;
-    let finalConf: number | null = null;
-    let cost: number;
+    let finalConf: number | null = split === L ? conf : null;
+    let cloudAnswered = false;
     let bytesSent = 0;
     let attempts = 0;
     let cloudMs = 0;
     let error: string | null = null;
-    if (split === L) {
-      outcome = 'final';
-      finalConf = conf;
-      cost = costs.device[L];
-    } else if (split > 0 && exits(alpha, conf)) {
-      outcome = 'exit';
-      cost = costs.device[split];
-    } else {
+    if (sendsToCloud(model, split, conf)) {
       const c0 = this.clock();
       let body: Uint8Array | null = null;
       try {
         body = encodeResumeRequest({ modelHash: this.o.modelHash, modelId: net.id, split, activation: x, encoding: this.o.encoding ?? 'f32', quantAxis: this.o.quantAxis });
         const reply = await cloud.resume(net.id, body);
         attempts = reply.attempts;
+        cloudAnswered = true;
         bytesSent = reply.bytesSent ?? body.length * attempts;
-        outcome = 'offload';
         pred = reply.response.prediction;
         finalConf = reply.response.confidence;
       } catch (e) {
-        attempts = typeof (e as { attempts?: unknown }).attempts === 'number' ? (e as { attempts: number }).attempts : body === null ? 0 : 1;
-        const sent = (e as { bytesSent?: unknown }).bytesSent; // CloudError: bytes actually handed to the network
-        bytesSent = body === null ? 0 : typeof sent === 'number' && sent >= 0 ? sent : body.length * attempts;
+        // a transport reports its attempts and the bytes it really handed to the network with a CloudError;
+        // any other failure after encoding counts one attempt of the whole body
+        attempts = e instanceof CloudError ? e.attempts : body === null ? 0 : 1;
+        bytesSent = body === null ? 0 : e instanceof CloudError && e.bytesSent >= 0 ? e.bytesSent : body.length * attempts;
         error = e instanceof Error ? e.message : String(e);
-        outcome = 'fallback';
       }
       cloudMs = this.clock() - c0;
-      if (outcome === 'fallback') {
+      if (!cloudAnswered) {
         const d0 = this.clock();
-        const h = net.runStages(split, L, x);
-        const c = this.confidence(net.exitLogits(L, h));
+        this.confidence(net.exitLogits(L, net.runStages(split, L, x)));
         for (let s = split + 1; s <= L; s++) flops += net.profile.stageFlops[s - 1];
         flops += net.profile.exitFlops[L - 1];
-        pred = c.pred;
-        finalConf = c.conf;
+        pred = this.pred;
+        finalConf = this.conf;
         deviceMs += this.clock() - d0;
-        cost = costs.device[L] + this.offloadCost(split, bytesSent);
-      } else {
-        cost = costs.device[split] + this.offloadCost(split, bytesSent);
       }
     }
-    const offloaded = outcome === 'offload' || outcome === 'fallback';
-    const reward = (outcome === 'exit' ? conf : (finalConf as number)) - this.mu * cost;
+    const st = settleInto(model, { split, confidences, finalConf, cloudAnswered, bytesSent }, this.settled);
+    const outcome = st.outcome;
     const labelFn = this.o.label;
     const label = labelFn ? labelFn(sample) : field(sample, 'label');
     const idx = this.o.index ? this.o.index(sample, t) : (field(sample, 'index') ?? t - 1);
     const record: RoundRecord = {
-      t, index: idx, chosen, split, outcome, fallback: outcome === 'fallback', offloaded, prediction: pred, confidences, finalConf,
-      cost, costUnit: costs.unit, reward, deviceFlops: flops, deviceMs, cloudMs, latencyMs: 0, bytesSent, attempts, label, error,
+      t, index: idx, chosen, split, outcome, fallback: outcome === 'fallback', offloaded: outcome === 'offload' || outcome === 'fallback', prediction: pred, confidences, finalConf,
+      cost: st.cost, costUnit: model.costs.unit, reward: st.reward, deviceFlops: flops, deviceMs, cloudMs, latencyMs: 0, bytesSent, attempts, label, error,
     };
     policy.update(observationOf(record));
     record.latencyMs = this.clock() - t0;

@@ -9,7 +9,7 @@
 import { ArgumentError, FormatError, StateError } from '../../tensor/errors.js';
 import { Rng } from '../rng.js';
 import { ArmStats } from '../stats.js';
-import { exits } from '../reward.js';
+import { armRewardUnchecked, exits, rewardModel, roundReward, type RewardModel } from '../reward.js';
 import { describe } from '../describe.js';
 import type { Execution, Observation, PolicyOptions, PolicyState, SideRule, SplitPolicy } from '../policy-types.js';
 import type { CostTable } from '../cost.js';
@@ -23,6 +23,8 @@ export abstract class BasePolicy implements SplitPolicy {
   readonly first: number;
   readonly alpha: number;
   readonly mu: number;
+  /** The run's reward/cost model, built once from the options (the runner settles rounds with it). */
+  readonly model: RewardModel;
   protected readonly options: PolicyOptions;
   protected readonly costs: CostTable;
   protected readonly plays: Float64Array;
@@ -42,6 +44,7 @@ export abstract class BasePolicy implements SplitPolicy {
     this.mu = options.mu ?? 1;
     if (!(this.alpha >= 0 && this.alpha <= 1)) throw new ArgumentError(`${w}: invalid alpha: got ${this.alpha}, expected a threshold in [0, 1]`);
     if (!(Number.isFinite(this.mu) && this.mu >= 0)) throw new ArgumentError(`${w}: invalid mu: got ${this.mu}, expected a finite number >= 0`);
+    this.model = rewardModel(this.alpha, this.mu, costs);
     const seed = options.seed ?? 1;
     if (!Number.isInteger(seed)) throw new ArgumentError(`${w}: invalid seed: got ${seed}, expected an integer`);
     this.rng = Rng.seeded(seed);
@@ -103,8 +106,6 @@ export abstract class BanditPolicy extends BasePolicy {
   protected stats: ArmStats;
   readonly sideObservations: boolean;
   readonly side: SideRule;
-  private readonly dev: Float64Array;
-  private readonly off: Float64Array;
 
   constructor(name: string, options: PolicyOptions, sideObservations: boolean) {
     super(name, options);
@@ -114,8 +115,6 @@ export abstract class BanditPolicy extends BasePolicy {
       throw new ArgumentError(`policy '${name}': invalid side rule: got '${this.side}', expected observable or full`);
     }
     this.stats = new ArmStats(options.stats ?? 'plain', this.numArms, { gamma: options.gamma, window: options.window });
-    this.dev = this.costs.device;
-    this.off = this.costs.offload;
   }
 
   /**
@@ -127,8 +126,8 @@ export abstract class BanditPolicy extends BasePolicy {
     const s = obs.split;
     const k = this.armOf(s);
     const L = this.numExits;
-    const alpha = this.alpha;
-    const mu = this.mu;
+    const m = this.model;
+    const alpha = m.alpha;
     const conf = obs.confidences;
     const cl = obs.finalConf;
     this.checkConfidences(obs, k);
@@ -139,19 +138,13 @@ export abstract class BanditPolicy extends BasePolicy {
     this.plays[k] += 1;
     const st = this.stats;
     st.beginRound();
-    st.add(k, c - mu * obs.cost);
+    st.add(k, roundReward(m, c, obs.cost));
     if (this.sideObservations && s > this.first) {
+      // a shallower arm j's full-information reward (reward.ts) is known when C_j exits or C_L is known
       const known = cl !== null ? cl : this.side === 'full' && obs.hindsightFinalConf !== undefined ? obs.hindsightFinalConf : null;
-      const dev = this.dev;
-      const off = this.off;
       for (let j = this.first; j < s; j++) {
-        if (j === 0) {
-          if (known !== null) st.add(0, known - mu * off[0]);
-          continue;
-        }
-        const cj = conf[j - 1];
-        if (exits(alpha, cj)) st.add(j - this.first, cj - mu * dev[j]);
-        else if (known !== null) st.add(j - this.first, known - mu * (dev[j] + off[j]));
+        const cj = j > 0 ? conf[j - 1] : NaN;
+        if (known !== null || (j > 0 && exits(alpha, cj))) st.add(j - this.first, armRewardUnchecked(m, j, cj, known as number));
       }
     }
     st.endRound();

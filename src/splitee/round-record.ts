@@ -1,0 +1,50 @@
+/** The record of one live round (the run log's line) and the policy's view of it. */
+import type { Observation } from './policy-types.js';
+import type { Outcome } from './settle.js';
+
+export type { Outcome } from './settle.js';
+
+/** One round, as the run log stores it. */
+export interface RoundRecord {
+  /** Round number, 1-based. */
+  t: number;
+  /** The sample's index in its data set (or t - 1 when the sample has none). */
+  index: number;
+  /** The split the policy chose. */
+  chosen: number;
+  /** The split played: `chosen`, except under 'device-cascade' where it is the exit reached. */
+  split: number;
+  outcome: Outcome;
+  fallback: boolean;
+  /** Whether the sample was sent to the cloud (offload, fallback). */
+  offloaded: boolean;
+  prediction: number;
+  /** C_1..C_split as computed on the device. */
+  confidences: number[];
+  /** C_L when observed (final, offload, fallback), else null. */
+  finalConf: number | null;
+  /** Realized cost in `costUnit`; the policy's reward uses it. */
+  cost: number;
+  costUnit: string;
+  /** (exit ? C_split : C_L) - mu * cost. */
+  reward: number;
+  deviceFlops: number;
+  deviceMs: number;
+  /** Time in cloud.resume (all attempts), 0 when nothing was sent. */
+  cloudMs: number;
+  /** Whole round, choose() to update(). */
+  latencyMs: number;
+  /** Request bytes sent over all attempts. */
+  bytesSent: number;
+  /** Requests made to the cloud. */
+  attempts: number;
+  /** For the report only; never shown to the policy. */
+  label: number | null;
+  /** Why the cloud failed (fallback), else null. */
+  error: string | null;
+}
+
+/** The policy's view of a round: exactly what the device computed and the cloud returned. */
+export function observationOf(r: RoundRecord): Observation {
+  return { split: r.split, confidences: r.confidences, offloaded: r.offloaded, finalConf: r.finalConf, cost: r.cost };
+}
