@@ -109,9 +109,14 @@ export interface ParityResult {
   msPerSample: number;
 }
 
-/** Every golden input through every exit, against PyTorch's logits (golden.safetensors). */
-export async function goldenParity(base: string, network: ResNetModel): Promise<ParityResult> {
-  const gold = parseSafetensors(await getBytes(`${base.replace(/\/$/, '')}/model/golden.safetensors`));
+/** The golden file of the model a demo server serves (PyTorch's logits on a few inputs). */
+export function fetchGolden(base: string): Promise<Uint8Array> {
+  return getBytes(`${base.replace(/\/$/, '')}/model/golden.safetensors`);
+}
+
+/** Every golden input through every exit, against PyTorch's logits (golden.safetensors bytes). */
+export function goldenParity(golden: Uint8Array, network: ResNetModel): ParityResult {
+  const gold = parseSafetensors(golden);
   const get = (name: string): { shape: number[]; data: Float32Array } => {
     const e = gold.tensors.get(name);
     if (e === undefined) throw new FormatError(`goldenParity: golden.safetensors lacks '${name}': got none, expected input and exit_K.logits`);

@@ -7,7 +7,7 @@
  * Query: ?samples=N plays the first N samples of the stream (default: the server's).
  * For tests, #state holds the totals as JSON and <html data-state> is loading | running | done | error.
  */
-import { DemoSession, goldenParity, loadDemo, type DemoRound, type DemoTotals } from '../../src/demo/device.js';
+import { DemoSession, fetchGolden, goldenParity, loadDemo, type DemoRound, type DemoTotals } from '../../src/demo/device.js';
 
 const $ = (id: string): HTMLElement => {
   const el = document.getElementById(id);
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const cloud = s.cloud === '' ? base : s.cloud;
   text('model', `${s.model.id} (sha256 ${s.model.hash.slice(0, 12)}…), ${device.network.numStages} exits, ${(device.weightBytes / 1e6).toFixed(2)} MB of weights built in ${device.buildMs.toFixed(0)} ms; cloud ${cloud}`);
   text('policy', `policy ${s.policy}, alpha ${s.alpha}, lambda ${s.lambda}, offload cost ${s.offload}; stream: ${s.distortion}, seed ${s.seed}`);
-  const parity = await goldenParity(base, device.network);
+  const parity = goldenParity(await fetchGolden(base), device.network);
   text('parity', `golden parity with PyTorch: max |page − PyTorch| = ${parity.maxDiff.toExponential(1)} over ${parity.inputs} inputs × ${parity.perExit.length} exits, argmax ${parity.argmaxAgree ? 'identical' : 'DIFFERS'}`);
   const q = new URLSearchParams(location.search).get('samples');
   const session = new DemoSession(device, cloud, { samples: q === null ? undefined : Number(q) });
