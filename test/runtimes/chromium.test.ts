@@ -4,6 +4,11 @@
 // rounds offloads at least once with no fallback: once same-origin (the demo server proxies the
 // cloud) and once cross-origin (--cors: the cloud on its own port, allowed by CORS for the page).
 import { request, type IncomingMessage } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { startDemoServer } from '../../src/node/demo-server.js';
+import { demoOptions } from '../../src/node/commands/demo.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chromium, type Browser } from 'playwright-core';
@@ -83,6 +88,40 @@ if (bin !== null) {
     checkProbe(result, 'chromium cross-origin');
     const version = /Chrom(?:e|ium)\/(\d+)/.exec(result.runtime)?.[1] ?? '?';
     printRow(`Chromium ${version} (page, cross origin)`, result, result.parity.msPerSample);
+  });
+}
+
+/** The README's page quickstart (examples/quickstart-page.ts) bundled as the page's app.js. */
+async function buildQuickstart(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  await build({ entryPoints: ['examples/quickstart-page.ts'], outfile: join(dir, 'app.js'), bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning' });
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>quickstart</title><script type="module" src="/app.js"></script>');
+  writeFileSync(join(dir, 'style.css'), '');
+  return dir;
+}
+
+if (bin !== null) {
+  test('the README page quickstart (examples/quickstart-page.ts) runs in the page under the CSP: 20 rounds, offloads, no fallback', async () => {
+    const webDir = await buildQuickstart(join(tmp.dir, 'quickstart'));
+    const opts = demoOptions(['--port', '0', '--quiet', '--alpha', '0.74']);
+    assert.ok(opts !== null);
+    const demo = await startDemoServer({ ...opts, webDir });
+    const page = await browser!.newPage();
+    const lines: string[] = [];
+    const problems: string[] = [];
+    page.on('console', (m) => (/^sample \d+:/.test(m.text()) ? lines.push(m.text()) : m.type() === 'error' && problems.push(m.text())));
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    try {
+      await page.goto(demo.url);
+      for (let k = 0; k < 600 && lines.length < 20 && problems.length === 0; k++) await page.waitForTimeout(100);
+      assert.equal(problems, []);
+      assert.is(lines.length, 20, lines.join('\n'));
+      assert.ok(lines.some((l) => / offload /.test(l)), 'at least one offload');
+      assert.not.ok(lines.some((l) => / fallback /.test(l)), 'no fallback');
+    } finally {
+      await page.close();
+      await demo.close();
+    }
   });
 }
 
