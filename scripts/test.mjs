@@ -28,6 +28,8 @@ const steps = [
 let passed = 0;
 let failed = 0;
 const skipped = [];
+const rows = []; // RUNTIME-ROW lines of test/runtimes: the README's runtime table
+
 for (const step of steps) {
   process.stdout.write(`\n== ${step.name}\n`);
   const r = spawnSync(step.cmd[0], step.cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, FORCE_COLOR: '0' } });
@@ -38,6 +40,7 @@ for (const step of steps) {
     else failed++;
     continue;
   }
+  for (const m of out.matchAll(/RUNTIME-ROW (\{.*\})$/gm)) rows.push(JSON.parse(m[1]));
   for (const m of out.matchAll(/\bSKIP ([\w -]+: .*; install: .+)$/gm)) skipped.push(m[1]);
   const total = /Total:\s+(\d+)/.exec(out);
   const ok = /Passed:\s+(\d+)/.exec(out);
@@ -52,6 +55,10 @@ for (const step of steps) {
   passed += p;
   failed += t - p;
   if (r.status !== 0 && t === p) failed++; // a non-zero exit with every test passing still fails the step
+}
+if (rows.length > 0) {
+  process.stdout.write('\n| runtime | golden parity (max abs diff) | ms/sample | live split: samples | offloads | fallbacks |\n|---|---|---|---|---|---|\n');
+  for (const r of rows) process.stdout.write(`| ${r.runtime} | ${r.parity.toExponential(1)} | ${r.msPerSample.toFixed(1)} | ${r.samples} | ${r.offloads} | ${r.fallbacks} |\n`);
 }
 if (skipped.length > 0) process.stdout.write(`\nskipped (not installed here; CI installs them):\n${skipped.map((s) => `  ${s}`).join('\n')}\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}\n`);

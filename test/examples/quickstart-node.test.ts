@@ -1,9 +1,11 @@
 // The README's Node quickstart is examples/quickstart-node.ts, run here as a user runs it (against a
-// cloud on loopback): 20 samples, each split, exited or offloaded, at least one offload, no fallback.
+// cloud on loopback): 20 samples, each split, exited or offloaded, at least one offload, no fallback;
+// and the README shows both quickstart files exactly as they are.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { loadModel } from '../../src/node/models/load.js';
 import { startServer } from '../../src/node/server.js';
 import { fmnistModelDir } from '../helpers/model-dir.js';
@@ -21,6 +23,14 @@ test('examples/quickstart-node.ts: 20 rounds against a cloud on loopback, offloa
     assert.not.ok(lines.some((l) => / fallback /.test(l)), 'no fallback');
   } finally {
     await server.close();
+  }
+});
+
+test("the README's quickstarts are the example files, line for line", () => {
+  const readme = readFileSync('README.md', 'utf8');
+  for (const f of ['examples/quickstart-node.ts', 'examples/quickstart-page.ts']) {
+    const code = readFileSync(f, 'utf8').trimEnd();
+    assert.ok(readme.includes(`\`\`\`ts\n${code}\n\`\`\``), `README.md does not show ${f} as it is`);
   }
 });
 

@@ -1,4 +1,4 @@
-// The device side in Deno, Bun and workerd (binaries from npm: `cd test/runtimes && npm ci`): in each,
+// The device side in Node (as a baseline), Deno, Bun and workerd (binaries from npm: `cd test/runtimes && npm ci`): in each,
 // the probe (probe.ts, bundled to one ESM file) builds the ResNet from the bytes a demo server sends,
 // checks PyTorch's golden logits, and splits LIVE_SAMPLES rounds live against the cloud server
 // (startServer, what `splitee serve` runs) on its own loopback port. workerd reaches loopback through a
@@ -24,7 +24,7 @@ let cliProbe = '';
 
 test.before(async () => {
   demo = await startDemo(tmp.dir, true); // the cloud on its own port: the probes talk to it directly
-  if (deno !== null || bun !== null) cliProbe = await bundleProbe('probe-cli.ts', tmp.dir);
+  cliProbe = await bundleProbe('probe-cli.ts', tmp.dir);
 });
 test.after(async () => {
   await demo?.close();
@@ -44,6 +44,12 @@ async function runCli(cmd: string, args: string[], env: Record<string, string> =
   assert.is(code, 0, `${cmd} exited ${code}: ${err.slice(-2000)}`);
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as ProbeResult;
 }
+
+test('Node (the same probe; global fetch, as a page would use): build from bytes, golden parity, live split', async () => {
+  const r = await runCli(process.execPath, []);
+  checkProbe(r, 'node');
+  printRow(`Node ${process.versions.node} (global fetch)`, { ...r, runtime: `Node ${process.versions.node}` }, r.parity.msPerSample);
+});
 
 if (deno !== null) {
   test('Deno: build from bytes, golden parity, live split against the cloud on loopback', async () => {
