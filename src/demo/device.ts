@@ -185,6 +185,7 @@ export class DemoSession {
   private readonly runner: SplitRunner<number>;
   private readonly totals: RunTotals;
   private readonly px: Float32Array;
+  private readonly x: Float32Array;
   private finalCorrect = 0;
   private deviceMs = 0;
   private lastError: string | null = null;
@@ -201,6 +202,7 @@ export class DemoSession {
     const { images, labels, height, width } = device;
     this.stream = buildImageStream({ images, labels, height, width, order: 'as-is', distortion: s.distortion, seed: s.seed, length: this.length, settings: distortionSettingsFromConfig(device.config) });
     this.px = new Float32Array(height * width);
+    this.x = new Float32Array(height * width);
     const cloud = new HttpCloud({ baseUrl: cloudBase, numClasses: net.numClasses, fetch: opts.fetch ?? globalFetch });
     this.runner = new SplitRunner<number>({
       network: net,
@@ -220,8 +222,7 @@ export class DemoSession {
   /** The input tensor of round t (0-based); this.px holds its pixels afterwards. */
   private prepare(t: number): Tensor {
     this.stream.batch(t, 1, this.px);
-    const x = new Float32Array(this.px.length);
-    return this.device.network.prepareInput(this.px, x);
+    return this.device.network.prepareInput(this.px, this.x); // one round at a time: the buffer is reused
   }
 
   get done(): boolean {
