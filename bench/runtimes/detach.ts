@@ -6,7 +6,8 @@
  *
  *   node --import tsx bench/runtimes/detach.ts          (wrap in flock /tmp/bench.lock on a shared machine)
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
@@ -22,12 +23,14 @@ const bundle = async (entry: string, platform: 'neutral' | 'browser'): Promise<s
   return out;
 };
 const rows: { runtime: string; r: DetachResult }[] = [];
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv) => promisify(execFile)(cmd, args, { encoding: 'utf8', env });
 try {
   const cli = await bundle('detach-cli.ts', 'neutral');
   for (const event of ['none', 'transfer']) {
-    const d = spawnSync(BINARIES.deno, ['run', '--quiet', '--allow-net=127.0.0.1', cli, base, event], { encoding: 'utf8', env: { ...process.env, DENO_DIR: join(tmp.dir, 'deno'), DENO_NO_UPDATE_CHECK: '1' } });
+    // asynchronous: the demo server the probes fetch from runs in this process
+    const d = await run(BINARIES.deno, ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', cli, base, event], { ...process.env, DENO_DIR: join(tmp.dir, 'deno'), DENO_NO_UPDATE_CHECK: '1' });
     rows.push({ runtime: 'Deno', r: JSON.parse(d.stdout.trim()) as DetachResult });
-    const b = spawnSync(BINARIES.bun, [cli, base, event], { encoding: 'utf8' });
+    const b = await run(BINARIES.bun, [cli, base, event], process.env);
     rows.push({ runtime: 'Bun', r: JSON.parse(b.stdout.trim()) as DetachResult });
   }
   // Chromium: the probe as the page's app.js, one fresh browser per event
