@@ -9,15 +9,16 @@
  *   GET {base}/model/golden.safetensors  PyTorch's logits on a few inputs (parity check)
  *   GET {base}/data/images.idx, labels.idx   the stream sample: IDX, sent gzip-encoded
  *
- * then builds the network from bytes, checks it against PyTorch (goldenParity) and plays the stream
+ * then builds the network from bytes (buildModel: the same sha256 as the cloud's), checks it against PyTorch (goldenParity) and plays the stream
  * split live against the cloud (DemoSession), one round at a time, keeping the totals a person wants
  * to watch: split histogram, exits / offloads / fallbacks, cost and accuracy against the final layer.
  */
-import { ArgumentError, FormatError, StateError } from '../tensor/errors.js';
+import { ArgumentError, ConfigError, FormatError, StateError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseIdx } from '../tensor/io/idx.js';
 import { parseSafetensors, tensorAsFloat32 } from '../tensor/io/safetensors.js';
-import { buildResNet, type ResNetModel } from '../layers/resnet.js';
+import { ResNetModel } from '../layers/resnet.js';
+import { buildModel } from '../layers/build-model.js';
 import { paperCosts, type CostTable } from '../splitee/cost.js';
 import { createPolicy } from '../splitee/policy.js';
 import { SplitRunner, type RoundRecord } from '../splitee/runner.js';
@@ -88,8 +89,13 @@ export async function loadDemo(base: string): Promise<DemoDevice> {
     getBytes(`${b}/data/labels.idx`),
   ]);
   const t0 = performance.now();
-  const network = buildResNet(config, parseSafetensors(weights), undefined, 'model.safetensors');
+  const built = buildModel({ config, weights });
   const buildMs = performance.now() - t0;
+  const network = built.network;
+  if (!(network instanceof ResNetModel)) throw new ConfigError(`demo: model architecture: got '${built.architecture}', expected resnet-multi-exit (the demo streams images)`);
+  if (built.hash !== settings.model.hash) {
+    throw new ConfigError(`demo: weights differ from the cloud's: got sha256 ${built.hash.slice(0, 12)}, expected ${settings.model.hash.slice(0, 12)} (the cloud would refuse every offload)`);
+  }
   const img = parseIdx(imgBytes, 'demo images');
   const lab = parseIdx(labBytes, 'demo labels');
   if (img.dtype !== 'u8' || img.dims.length !== 3 || lab.dtype !== 'u8' || lab.dims[0] !== img.dims[0]) {
