@@ -7,39 +7,28 @@
  *                                             the split SplitEE-S chose, exit on the worker or offload
  *                                             to the cloud (fetched at env.CLOUD_URL)
  *
- * The same core runs in both; the network is built once per isolate, from the bytes of the
- * `model.safetensors` data module, on the first request (workerd allows no I/O at start-up; WebCrypto's
- * digest is asynchronous). The device's policy learns across the requests one isolate serves.
+ * The same core runs in both; the network (and the sha256 the cloud checks) is built once per isolate by
+ * buildModel from the bytes of the `model.safetensors` data module, on the first request. The device's
+ * policy learns across the requests one isolate serves.
  * Build: node examples/workerd/build.mjs; run: workerd serve examples/workerd/config.capnp.
  */
 import config from './config.json';
 import weights from './model.safetensors';
-import { buildResNet, CloudRequestError, CloudService, createPolicy, encodeResumeResponse, HttpCloud, paperCosts, parseSafetensors, SplitRunner, toCloudRequestError, type ResNetModel } from 'splitee';
+import { buildModel, CloudRequestError, CloudService, createPolicy, encodeResumeResponse, HttpCloud, paperCosts, SplitRunner, toCloudRequestError, type BuiltModel } from 'splitee';
 
 interface Env {
   ROLE: 'cloud' | 'device';
   CLOUD_URL?: string;
 }
 
-interface Loaded {
-  network: ResNetModel;
-  hash: string;
-}
-
-let loaded: Promise<Loaded> | null = null;
+let loaded: BuiltModel | null = null;
 let service: CloudService | null = null;
 let runner: SplitRunner<Uint8Array> | null = null;
 
-async function load(): Promise<Loaded> {
-  const bytes = new Uint8Array(weights);
-  const network = buildResNet(config, parseSafetensors(bytes));
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return { network, hash: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') };
-}
 
 const json = (body: unknown, status = 200): Response => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 
-async function cloud(req: Request, m: Loaded): Promise<Response> {
+async function cloud(req: Request, m: BuiltModel): Promise<Response> {
   service ??= new CloudService([m]);
   const path = new URL(req.url).pathname;
   if (path === '/v1/models' && req.method === 'GET') return json({ models: service.list() });
@@ -53,7 +42,7 @@ async function cloud(req: Request, m: Loaded): Promise<Response> {
   }
 }
 
-async function device(req: Request, env: Env, m: Loaded): Promise<Response> {
+async function device(req: Request, env: Env, m: BuiltModel): Promise<Response> {
   if (new URL(req.url).pathname !== '/device' || req.method !== 'POST') return json({ error: { code: 'not_found', message: 'expected POST /device with a 784-byte image' } }, 404);
   const image = new Uint8Array(await req.arrayBuffer());
   if (image.length !== 784) return json({ error: { code: 'bad_shape', message: `image: got ${image.length} bytes, expected 784 (28x28 u8)` } }, 400);
@@ -61,8 +50,8 @@ async function device(req: Request, env: Env, m: Loaded): Promise<Response> {
     const costs = paperCosts({ numExits: m.network.numStages, lambda: 0.1, offload: 0.5 });
     const policy = createPolicy('splitee-s', { costs, alpha: 0.74 });
     const cloudUrl = env.CLOUD_URL ?? 'http://cloud.internal';
-    const net = m.network;
-    const prepare = (px: Uint8Array) => net.prepareInput(Float32Array.from(px, (v) => v / 255));
+    const { network: net, family } = m;
+    const prepare = (px: Uint8Array) => family.prepareInput(net, { kind: 'image', pixels: Float32Array.from(px, (v) => v / 255) }).x;
     runner = new SplitRunner({ network: net, modelHash: m.hash, policy, costs, alpha: 0.74, prepare, cloud: new HttpCloud({ baseUrl: cloudUrl, fetch: (url, init) => fetch(url, init) }) });
   }
   return json(await runner.step(image));
@@ -70,8 +59,8 @@ async function device(req: Request, env: Env, m: Loaded): Promise<Response> {
 
 export default {
   async fetch(req: Request, env: Env): Promise<Response> {
-    loaded ??= load();
-    const m = await loaded;
+    loaded ??= buildModel({ config, weights: new Uint8Array(weights) }); // once per isolate: no I/O allowed at start-up
+    const m = loaded;
     return env.ROLE === 'device' ? device(req, env, m) : cloud(req, m);
   },
 };
