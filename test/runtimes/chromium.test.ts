@@ -3,7 +3,6 @@
 // the page from the served bytes matches PyTorch's golden logits, and a live split of LIVE_SAMPLES
 // rounds offloads at least once with no fallback: once same-origin (the demo server proxies the
 // cloud) and once cross-origin (--cors: the cloud on its own port, allowed by CORS for the page).
-import { request, type IncomingMessage } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -52,20 +51,6 @@ async function playDemo(cors: boolean): Promise<{ result: ProbeResult; violation
   }
 }
 
-/** Whether startServer answers a CORS preflight (it does once `splitee serve --cors` is merged). */
-async function cloudHasCors(): Promise<boolean> {
-  const demo = await startDemo(tmp.dir, true);
-  try {
-    // node:http, not the global fetch: its body streams detach ArrayBuffers, which slows every later suite of this process
-    const headers = { origin: demo.url.replace(/\/$/, ''), 'access-control-request-method': 'POST' };
-    const res = await new Promise<IncomingMessage>((ok, fail) => request(`${demo.cloudUrl}/v1/models/x/resume`, { method: 'OPTIONS', headers }, ok).on('error', fail).end());
-    res.resume();
-    return res.statusCode === 204 && res.headers['access-control-allow-origin'] !== undefined;
-  } finally {
-    await demo.close();
-  }
-}
-
 if (bin !== null) {
   test('same origin: strict CSP, golden parity in the page, live split with offloads and no fallback', async () => {
     const { result, violations, csp } = await playDemo(false);
@@ -77,11 +62,6 @@ if (bin !== null) {
   });
 
   test('cross origin (--cors): the cloud on its own port, named in connect-src, allowed by CORS', async () => {
-    if (!(await cloudHasCors())) {
-      // TEMPORARY until `splitee serve --cors` (issue 12 item 2) is on this branch: without it every offload fails.
-      console.log('SKIP chromium cross-origin: the cloud answers no CORS preflight on this branch; install: merge splitee serve --cors');
-      return;
-    }
     const { result, violations, csp } = await playDemo(true);
     assert.ok(csp !== null && /connect-src 'self' http:\/\/127\.0\.0\.1:\d+/.test(csp), `CSP: ${csp}`);
     assert.equal(violations, []);
