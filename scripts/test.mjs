@@ -6,12 +6,17 @@
 //   3. the core's suites again under --disallow-code-generation-from-strings (no eval, no
 //      new Function: the core must run under a strict CSP). Files named *.oracle.test.ts use
 //      ndarray-ops as an oracle, which generates code, so they are skipped in that run.
-// and ends with one line `N passed, N failed` (each type check counts as one test).
+//   4. the runtime suites (test/runtimes/: the demo page in Chromium, the device side in Deno, Bun,
+//      workerd) run within step 2; a runtime not installed on this machine prints a line
+//      `SKIP <suite>: ...; install: <command>`, counted here as one skipped suite.
+// and ends with one line `N passed, N failed` (each type check counts as one test), followed by
+// `, N skipped` when runtime suites were skipped (each listed above it with its install command).
 import { spawnSync } from 'node:child_process';
 
 const steps = [
   { name: 'typecheck (all, Node types)', cmd: ['npx', 'tsc', '-p', 'tsconfig.json'], kind: 'check' },
   { name: 'typecheck (core, no Node types)', cmd: ['npx', 'tsc', '-p', 'tsconfig.core.json'], kind: 'check' },
+  { name: 'typecheck (demo page, DOM types)', cmd: ['npx', 'tsc', '-p', 'web/tsconfig.json'], kind: 'check' },
   { name: 'uvu: all suites', cmd: ['node', '--import', 'tsx', 'scripts/uvu.mjs', 'test', '.test.ts$'], kind: 'uvu' },
   {
     name: 'uvu: core suites under --disallow-code-generation-from-strings',
@@ -22,6 +27,9 @@ const steps = [
 
 let passed = 0;
 let failed = 0;
+const skipped = [];
+const rows = []; // RUNTIME-ROW lines of test/runtimes: the README's runtime table
+
 for (const step of steps) {
   process.stdout.write(`\n== ${step.name}\n`);
   const r = spawnSync(step.cmd[0], step.cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, FORCE_COLOR: '0' } });
@@ -32,6 +40,8 @@ for (const step of steps) {
     else failed++;
     continue;
   }
+  for (const m of out.matchAll(/RUNTIME-ROW (\{.*\})$/gm)) rows.push(JSON.parse(m[1]));
+  for (const m of out.matchAll(/\bSKIP ([\w -]+: .*; install: .+)$/gm)) skipped.push(m[1]);
   const total = /Total:\s+(\d+)/.exec(out);
   const ok = /Passed:\s+(\d+)/.exec(out);
   if (!total || !ok) {
@@ -46,5 +56,10 @@ for (const step of steps) {
   failed += t - p;
   if (r.status !== 0 && t === p) failed++; // a non-zero exit with every test passing still fails the step
 }
-process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+if (rows.length > 0) {
+  process.stdout.write('\n| runtime | golden parity (max abs diff) | ms/sample | live split: samples | offloads | fallbacks |\n|---|---|---|---|---|---|\n');
+  for (const r of rows) process.stdout.write(`| ${r.runtime} | ${r.parity.toExponential(1)} | ${r.msPerSample.toFixed(1)} | ${r.samples} | ${r.offloads} | ${r.fallbacks} |\n`);
+}
+if (skipped.length > 0) process.stdout.write(`\nskipped (not installed here; CI installs them):\n${skipped.map((s) => `  ${s}`).join('\n')}\n`);
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}\n`);
 process.exit(failed === 0 ? 0 : 1);

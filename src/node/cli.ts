@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   replay: { summary: 'replay a policy over a trace CSV: accuracy, cost, offloads, regret', load: () => import('./commands/replay.js') },
   sweep: { summary: 'replay policies over offload costs; write CSV, Markdown and SVG plots', load: () => import('./commands/sweep.js') },
   serve: { summary: 'serve models over HTTP: the cloud side of split inference', load: () => import('./commands/serve.js') },
+  demo: { summary: "a page whose device side runs in the browser, offloading to this process's cloud", load: () => import('./commands/demo.js') },
   trace: { summary: "run a model's exits over a data set; write the trace CSV and per-exit accuracy", load: () => import('./commands/trace.js') },
 };
 
