@@ -18,6 +18,7 @@
  */
 import { ArgumentError } from '../tensor/errors.js';
 import { requireLabels, validateTrace, type Trace } from './trace.js';
+import { exits as exitsAt } from './reward.js';
 
 export interface AlphaChoiceOptions {
   /** Ascending thresholds in [0, 1] (default 0.50..0.99 in steps of 0.01). */
@@ -81,7 +82,7 @@ export function chooseAlpha(trace: Trace, opts: AlphaChoiceOptions = {}): AlphaC
       let exits = 0;
       for (let r = 0; r < N; r++) {
         const b = r * L;
-        const out = conf[b + k - 1] >= a;
+        const out = exitsAt(a, conf[b + k - 1]);
         if (out) exits++;
         if ((out ? pred[b + k - 1] : pred[b + L - 1]) === label[r]) correct++;
       }
