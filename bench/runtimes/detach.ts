@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import { BINARIES, CHROMIUM_ARGS, startDemo, tempDir } from '../../test/runtimes/helpers.js';
+import { BINARIES, binaryPath, CHROMIUM_ARGS, startDemo, tempDir } from '../../test/runtimes/helpers.js';
 import type { DetachResult } from './detach-probe.js';
 
 const tmp = tempDir('splitee-detach-');
@@ -28,9 +28,9 @@ try {
   const cli = await bundle('detach-cli.ts', 'neutral');
   for (const event of ['none', 'transfer']) {
     // asynchronous: the demo server the probes fetch from runs in this process
-    const d = await run(BINARIES.deno, ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', cli, base, event], { ...process.env, DENO_DIR: join(tmp.dir, 'deno'), DENO_NO_UPDATE_CHECK: '1' });
+    const d = await run(binaryPath('deno'), ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', cli, base, event], { ...process.env, DENO_DIR: join(tmp.dir, 'deno'), DENO_NO_UPDATE_CHECK: '1' });
     rows.push({ runtime: 'Deno', r: JSON.parse(d.stdout.trim()) as DetachResult });
-    const b = await run(BINARIES.bun, [cli, base, event], process.env);
+    const b = await run(binaryPath('bun'), [cli, base, event], process.env);
     rows.push({ runtime: 'Bun', r: JSON.parse(b.stdout.trim()) as DetachResult });
   }
   // Chromium: the probe as the page's app.js, one fresh browser per event

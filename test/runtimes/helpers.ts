@@ -22,16 +22,29 @@ export const PARITY_TOL = 1e-4;
 /** The runtime binaries as npm installs them (optionalDependencies; no install script needed). */
 export const BINARIES = {
   deno: join(RUNTIMES_DIR, 'node_modules/@deno/linux-x64-glibc/deno'),
-  bun: join(RUNTIMES_DIR, 'node_modules/@oven/bun-linux-x64/bin/bun'),
+  // npm ci leaves Bun's binary at bun/bin/bun.exe (the @oven package's bin/ may be emptied, as seen
+  // here on a fresh install); an older install has it only under @oven
+  bun: [join(RUNTIMES_DIR, 'node_modules/bun/bin/bun.exe'), join(RUNTIMES_DIR, 'node_modules/@oven/bun-linux-x64/bin/bun')],
   workerd: join(RUNTIMES_DIR, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd'),
   chromium: process.env.CHROMIUM ?? '/usr/bin/chromium',
 } as const;
 
+function candidates(name: keyof typeof BINARIES): readonly string[] {
+  const b = BINARIES[name];
+  return typeof b === 'string' ? [b] : b;
+}
+
+/** The path of a runtime's binary: the first candidate that exists (else the first, for the error). */
+export function binaryPath(name: keyof typeof BINARIES): string {
+  const all = candidates(name);
+  return all.find((p) => existsSync(p)) ?? all[0];
+}
+
 /** The path of a runtime's binary, or null after printing the SKIP line scripts/test.mjs counts. */
 export function binaryOrSkip(name: keyof typeof BINARIES, install: string): string | null {
-  const bin = BINARIES[name];
-  if (existsSync(bin)) return bin;
-  console.log(`SKIP ${name}: no ${bin}; install: ${install}`);
+  const bin = candidates(name).find((p) => existsSync(p));
+  if (bin !== undefined) return bin;
+  console.log(`SKIP ${name}: no ${candidates(name).join(' or ')}; install: ${install}`);
   return null;
 }
 
