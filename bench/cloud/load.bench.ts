@@ -11,7 +11,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,6 +18,7 @@ import autocannon from 'autocannon';
 import { loadModel } from '../../src/node/models/load.js';
 import { encodeResumeRequest } from '../../src/splitee/wire.js';
 import { goldenBatch } from '../models/resnet.bench.js';
+import { freePort } from '../../test/helpers/free-port.js';
 
 /** Bounds, overridable for a loaded machine: SPLITEE_LOAD_SECONDS (per level), SPLITEE_LOAD_RSS (requests for the RSS series). */
 const SECONDS = Number(process.env.SPLITEE_LOAD_SECONDS ?? 4);
@@ -28,17 +28,6 @@ const RSS_STEP = RSS_TOTAL / 10;
 const DIR = 'weights/fmnist-resnet';
 const ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../..' : '../../..', import.meta.url));
 const CLI = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', join(ROOT, 'src/node/cli.ts')] : [fileURLToPath(new URL('../../src/node/cli.js', import.meta.url))];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function serve(port: number, extra: string[] = []): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...CLI, 'serve', '--model', join(ROOT, DIR), '--port', String(port), '--quiet', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });

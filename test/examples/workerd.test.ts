@@ -9,7 +9,6 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseIdx } from '../../src/tensor/io/idx.js';
@@ -22,22 +21,12 @@ import type { RoundRecord } from '../../src/splitee/runner.js';
 import { buildWorker } from '../../examples/workerd/build.mjs';
 import { binaryOrSkip, INSTALL_RUNTIMES, tempDir } from '../runtimes/helpers.js';
 import { fmnistModelDir } from '../helpers/model-dir.js';
+import { freePort } from '../helpers/free-port.js';
 
 const DIR = resolve(fmnistModelDir().dir);
 const workerd = binaryOrSkip('workerd', INSTALL_RUNTIMES);
 const tmp = tempDir('splitee-workerd-example-');
 test.after(() => tmp.remove());
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-    s.on('error', fail);
-  });
-}
 
 /** node:http (never the global fetch in the test process: it detaches ArrayBuffers). */
 function http(url: string, method = 'GET', body?: Uint8Array): Promise<{ status: number; text: string; ms: number }> {

@@ -4,7 +4,7 @@
 // (startServer, what `splitee serve` runs) on its own loopback port. workerd reaches loopback through a
 // network service that allows local addresses. A runtime that is not installed is a SKIP line.
 import { spawn, spawnSync } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { get } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert';
 import type { RunningDemo } from '../../src/node/demo-server.js';
 import type { ProbeResult } from './probe.js';
 import { binaryOrSkip, bundleProbe, checkProbe, INSTALL_RUNTIMES, LIVE_SAMPLES, printRow, startDemo, tempDir } from './helpers.js';
+import { freePort } from '../helpers/free-port.js';
 
 const deno = binaryOrSkip('deno', INSTALL_RUNTIMES);
 const bun = binaryOrSkip('bun', INSTALL_RUNTIMES);
@@ -64,18 +65,6 @@ if (bun !== null) {
     const r = await runCli(bun, ['run', '--silent'], { BUN_INSTALL_CACHE_DIR: join(tmp.dir, 'bun'), NO_COLOR: '1' });
     checkProbe(r, 'bun');
     printRow(r.runtime, r, r.parity.msPerSample);
-  });
-}
-
-/** A free loopback port (bound then released: workerd binds it right after). */
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-    s.on('error', fail);
   });
 }
 
