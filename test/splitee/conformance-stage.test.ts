@@ -8,6 +8,7 @@ import type { StagePolicy } from '../../src/splitee/stage.js';
 test('layerwise passes the stage-policy conformance kit (observable only, legal, deterministic, round-trip)', () => {
   assertStagePolicyConformance({ name: 'layerwise', make: ({ costs, alpha, seed }) => new LayerwisePolicy('layerwise', { costs, alpha, seed }), restore: restoreLayerwise });
   assertStagePolicyConformance({ name: 'layerwise-d', make: ({ costs, alpha, seed }) => new LayerwisePolicy('layerwise-d', { costs, alpha, seed, gamma: 0.9 }), restore: restoreLayerwise }, { numRuns: 20 });
+  assertStagePolicyConformance({ name: 'layerwise-w', make: ({ costs, alpha, seed }) => new LayerwisePolicy('layerwise-w', { costs, alpha, seed, window: 7 }), restore: restoreLayerwise }, { numRuns: 20 });
 });
 
 test('the kit catches a policy that reads C_L before it was observed', () => {

@@ -15,14 +15,23 @@
  * A decision compares the exact exit value (it knows C_i) with optimistic offload and continue values
  * (UCB bonuses c * sqrt(ln t / (n + 1)) on the counts of C_L and of transitions): it explores only
  * where an optimistic estimate beats the best known action. Unseen C_L starts at 1 (optimistic, one
- * pseudo-count), unseen transitions stay in the same bin (one pseudo-count). No random stream: the
+ * pseudo-count), an unseen transition counts once as the top bin (transPrior 'top'; 'stay': the same
+ * bin). No random stream: the
  * choices are a deterministic function of the observations.
+ *
+ * Incremental: an update changes the statistics of the states on the round's path only, and V(i, .)
+ * depends on stages >= i, so only those states and the states upstream whose continuation reaches a
+ * changed value are re-induced (refreshDirty: exact; one state, B multiply-adds, for a round that ended
+ * at stage 1; a sliding window also re-induces the evicted round's path). Discounting (gamma < 1) is lazy: increments
+ * weigh gamma^-t (rescaled at RESCALE_AT), so a round costs nothing extra; the pseudo-counts' relative
+ * weight then moves everywhere, so the whole induction is refreshed every FULL_EVERY rounds.
  *
  * Layouts: state s = (i - 1) * B + b (i = 1..L); trans[s * B + b'] for i < L. Flat Float64Arrays.
  */
 import { ArgumentError, FormatError } from '../../tensor/errors.js';
 import { costTableFromJSON, costTableToJSON, type CostTable, type CostTableJSON } from '../cost.js';
 import { exits } from '../reward.js';
+import { ObservationWindow } from './layerwise-window.js';
 import type { StageAction, StageObservation, StagePolicy, StagePolicyState } from '../stage.js';
 
 export interface LayerwiseOptions {
@@ -35,6 +44,8 @@ export interface LayerwiseOptions {
   highBins?: number;
   /** Discount applied to every statistic per round (default 1: stationary; < 1 forgets for drift). */
   gamma?: number;
+  /** Sliding window: only the last `window` rounds count (default 0: all; exclusive with gamma < 1). */
+  window?: number;
   /** Pseudo-count of the prior on E[C_L | state] (default 1). */
   prior?: number;
   /** The prior's value is max(bin mean C_i, floor) (default 1: optimistic). */
@@ -46,6 +57,11 @@ export interface LayerwiseOptions {
 }
 
 const STATS = ['visits', 'confSum', 'trans', 'transN', 'clSum', 'clN', 'exits', 'offloads'] as const;
+const VALUES = ['value', 'offVal', 'contVal'] as const;
+/** With gamma < 1, every FULL_EVERY rounds the whole induction is refreshed (the priors' relative weight moves everywhere). */
+const FULL_EVERY = 16;
+/** Lazy discount: increments weigh gamma^-t; all statistics are rescaled when the weight passes this. */
+const RESCALE_AT = 1e100;
 
 export class LayerwisePolicy implements StagePolicy {
   readonly name: string;
@@ -80,9 +96,20 @@ export class LayerwisePolicy implements StagePolicy {
   private readonly floor: number;
   /** Prior of an unseen transition: to the top bin (optimistic) or the same bin. */
   private readonly optimistic: boolean;
+  /** Sliding window (null: every round counts). */
+  private readonly win: ObservationWindow | null;
+  /** Weight of this round's increments (gamma^-t, lazily discounted; 1 when gamma = 1). */
+  private weight = 1;
   private finals = 0;
   private rounds = 0;
+  /** ln(max(2, rounds + 1)), the UCB bonus's numerator (changes once per round). */
+  private logT = Math.log(2);
   private readonly path: Int32Array;
+  /** States whose statistics moved since the last induction, the deepest such stage; changed bins. */
+  private readonly dirty: Uint8Array;
+  private dirtyTop = 0;
+  private readonly changedNext: Int32Array;
+  private readonly changedCur: Int32Array;
 
   constructor(name: string, o: LayerwiseOptions) {
     const w = `policy '${name}'`;
@@ -99,10 +126,13 @@ export class LayerwisePolicy implements StagePolicy {
     this.floor = o.floor ?? 1;
     this.lowBins = o.lowBins ?? 8;
     this.highBins = o.highBins ?? 4;
+    const window = o.window ?? 0;
     if (!(this.alpha > 0 && this.alpha <= 1)) throw new ArgumentError(`${w}: invalid alpha: got ${this.alpha}, expected a threshold in (0, 1]`);
     if (!(Number.isFinite(this.mu) && this.mu >= 0)) throw new ArgumentError(`${w}: invalid mu: got ${this.mu}, expected a finite number >= 0`);
     if (!(Number.isFinite(this.c) && this.c >= 0)) throw new ArgumentError(`${w}: invalid c: got ${this.c}, expected a finite number >= 0`);
     if (!(this.gamma > 0 && this.gamma <= 1)) throw new ArgumentError(`${w}: invalid gamma: got ${this.gamma}, expected a discount in (0, 1]`);
+    if (!(Number.isInteger(window) && window >= 0 && window <= 1e6)) throw new ArgumentError(`${w}: invalid window: got ${window}, expected an integer in [0, 1e6] (0: no window)`);
+    if (window > 0 && this.gamma < 1) throw new ArgumentError(`${w}: window and gamma together: got window ${window}, gamma ${this.gamma}, expected one of them (window > 0 or gamma < 1)`);
     for (const [k, v] of [['lowBins', this.lowBins], ['highBins', this.highBins]] as const) {
       if (!Number.isInteger(v) || v < 1 || v > 64) throw new ArgumentError(`${w}: invalid ${k}: got ${v}, expected an integer in [1, 64]`);
     }
@@ -124,6 +154,10 @@ export class LayerwisePolicy implements StagePolicy {
     this.exits = new Float64Array(L);
     this.offloads = new Float64Array(L);
     this.path = new Int32Array(L);
+    this.win = window > 0 ? new ObservationWindow(window, L) : null;
+    this.dirty = new Uint8Array(L * B);
+    this.changedNext = new Int32Array(B);
+    this.changedCur = new Int32Array(B);
     this.refresh();
   }
 
@@ -146,9 +180,10 @@ export class LayerwisePolicy implements StagePolicy {
     const ci = confidences[stage - 1];
     if (stage >= L) return 'exit';
     const s = (stage - 1) * this.B + this.bin(ci);
-    const lt = Math.log(Math.max(2, this.rounds + 1));
-    const off = this.offVal[s] + this.c * Math.sqrt(lt / (this.clN[s] + 1));
-    const cont = this.contVal[s] + this.c * Math.sqrt(lt / (this.transN[s] + 1));
+    const lt = this.logT;
+    const w = this.weight;
+    const off = this.offVal[s] + this.c * Math.sqrt(lt / (this.clN[s] / w + 1));
+    const cont = this.contVal[s] + this.c * Math.sqrt(lt / (this.transN[s] / w + 1));
     const ex = exits(this.alpha, ci) ? ci - this.mu * this.device[stage] : -Infinity;
     if (ex >= off && ex >= cont) return 'exit';
     return cont > off ? 'continue' : 'offload';
@@ -156,74 +191,133 @@ export class LayerwisePolicy implements StagePolicy {
 
   update(obs: StageObservation): void {
     const L = this.numExits;
-    const B = this.B;
     const stop = obs.stop;
     if (!(Number.isInteger(stop) && stop >= 1 && stop <= L)) throw new ArgumentError(`policy '${this.name}': stop out of range: got ${stop}, expected an integer in [1, ${L}]`);
-    if (this.gamma < 1) this.discount();
-    const cl = obs.outcome === 'exit' ? null : obs.finalConf;
-    for (let i = 1; i <= stop; i++) {
-      const ci = obs.confidences[i - 1];
-      if (!(ci >= 0 && ci <= 1)) throw new ArgumentError(`policy '${this.name}': invalid confidence C_${i}: got ${ci}, expected a value in [0, 1]`);
-      const s = (i - 1) * B + this.bin(ci);
-      this.path[i - 1] = s;
-      this.visits[s] += 1;
-      this.confSum[s] += ci;
-      if (i > 1) {
-        const p = this.path[i - 2];
-        this.trans[p * B + (s - (i - 1) * B)] += 1;
-        this.transN[p] += 1;
-      }
-      if (cl !== null && cl >= 0 && cl <= 1) {
-        this.clSum[s] += cl;
-        this.clN[s] += 1;
-      }
+    for (let i = 0; i < stop; i++) {
+      const ci = obs.confidences[i];
+      if (!(ci >= 0 && ci <= 1)) throw new ArgumentError(`policy '${this.name}': invalid confidence C_${i + 1}: got ${ci}, expected a value in [0, 1]`);
     }
+    const fc = obs.outcome === 'exit' ? null : obs.finalConf;
+    const cl = fc !== null && fc >= 0 && fc <= 1 ? fc : -1;
+    if (this.gamma < 1) {
+      this.weight /= this.gamma;
+      if (this.weight > RESCALE_AT) this.rescale();
+    }
+    if (this.win !== null) {
+      const old = this.win.evictable();
+      if (old >= 0) {
+        const os = this.win.stop[old];
+        this.accumulate(this.win.conf.subarray(old * L, old * L + os), os, this.win.cl[old], -1);
+      }
+      this.win.push(obs.confidences, stop, cl);
+    }
+    this.accumulate(obs.confidences, stop, cl, this.weight);
     if (obs.outcome === 'exit') this.exits[stop - 1] += 1;
     else if (obs.outcome === 'offload') this.offloads[stop - 1] += 1;
     else this.finals += 1;
     this.rounds += 1;
-    this.refresh();
+    this.logT = Math.log(Math.max(2, this.rounds + 1));
+    if (this.gamma < 1 && this.rounds % FULL_EVERY === 0) this.refresh();
+    else this.refreshDirty();
   }
 
-  private discount(): void {
-    const g = this.gamma;
-    for (const a of [this.visits, this.confSum, this.trans, this.transN, this.clSum, this.clN]) for (let k = 0; k < a.length; k++) a[k] *= g;
-  }
-
-  /** Backward induction over the bins (L * B * B operations). */
-  private refresh(): void {
-    const L = this.numExits;
+  /** Adds (w > 0) or removes (w = -1, the window) one round's statistics along its path. */
+  private accumulate(conf: ArrayLike<number>, stop: number, cl: number, w: number): void {
     const B = this.B;
-    const mu = this.mu;
-    for (let i = L; i >= 1; i--) {
-      for (let b = 0; b < B; b++) {
-        const s = (i - 1) * B + b;
-        const n = this.visits[s];
-        const meanC = n > 0 ? this.confSum[s] / n : this.mid(b);
-        if (i === L) {
-          this.value[s] = meanC - mu * this.device[L];
-          continue;
-        }
-        const off = (this.clSum[s] + this.prior * Math.max(meanC, this.floor)) / (this.clN[s] + this.prior) - mu * (this.device[i] + this.offloadCost[i]);
-        const next = i * B;
-        const pb = this.optimistic ? B - 1 : b;
-        let cont = this.value[next + pb];
-        const tn = this.transN[s];
-        if (tn > 0) {
-          let acc = this.value[next + pb];
-          for (let k = 0; k < B; k++) acc += this.trans[s * B + k] * this.value[next + k];
-          cont = acc / (tn + 1);
-        }
-        this.offVal[s] = off;
-        this.contVal[s] = cont;
-        let v = off > cont ? off : cont;
-        if (b >= this.lowBins && this.alpha < 1) {
-          const ex = meanC - mu * this.device[i];
-          if (ex > v) v = ex;
-        }
-        this.value[s] = v;
+    if (stop > this.dirtyTop) this.dirtyTop = stop;
+    for (let i = 1; i <= stop; i++) {
+      const ci = conf[i - 1];
+      const s = (i - 1) * B + this.bin(ci);
+      this.path[i - 1] = s;
+      this.dirty[s] = 1;
+      this.visits[s] += w;
+      this.confSum[s] += w * ci;
+      if (i > 1) {
+        const p = this.path[i - 2];
+        this.trans[p * B + (s - (i - 1) * B)] += w;
+        this.transN[p] += w;
+      }
+      if (cl >= 0) {
+        this.clSum[s] += w * cl;
+        this.clN[s] += w;
       }
     }
+  }
+
+  /** Divides every weighted statistic by the current weight (the ratios, hence the values, stay). */
+  private rescale(): void {
+    const k = 1 / this.weight;
+    for (const a of [this.visits, this.confSum, this.trans, this.transN, this.clSum, this.clN]) for (let j = 0; j < a.length; j++) a[j] *= k;
+    this.weight = 1;
+  }
+
+  /** Re-induces the whole table (L * B^2). */
+  private refresh(): void {
+    for (let i = this.numExits; i >= 1; i--) for (let b = 0; b < this.B; b++) this.induce(i, b);
+    this.dirty.fill(0);
+    this.dirtyTop = 0;
+  }
+
+  /**
+   * Re-induces only what changed: from the deepest stage with a dirty state (its statistics moved) down
+   * to 1, a state is recomputed when it is dirty or when it can move to a next-stage bin whose value
+   * changed (a transition seen, or the prior's target). Exact: every other state's inputs are unchanged.
+   */
+  private refreshDirty(): void {
+    const B = this.B;
+    let nNext = 0;
+    for (let i = this.dirtyTop; i >= 1; i--) {
+      let nCur = 0;
+      for (let b = 0; b < B; b++) {
+        const s = (i - 1) * B + b;
+        let need = this.dirty[s] === 1;
+        if (!need && nNext > 0) {
+          const pt = this.optimistic ? B - 1 : b;
+          for (let q = 0; q < nNext && !need; q++) {
+            const k = this.changedNext[q];
+            need = k === pt || this.trans[s * B + k] !== 0;
+          }
+        }
+        if (!need) continue;
+        this.dirty[s] = 0;
+        const old = this.value[s];
+        if (this.induce(i, b) !== old) this.changedCur[nCur++] = b;
+      }
+      this.changedNext.set(this.changedCur.subarray(0, nCur));
+      nNext = nCur;
+    }
+    this.dirtyTop = 0;
+  }
+
+  /** V(i, b) = max(exit, offload, continue) from the statistics of (i, b) and V(i + 1, .); returns it. */
+  private induce(i: number, b: number): number {
+    const B = this.B;
+    const mu = this.mu;
+    const w = this.weight;
+    const s = (i - 1) * B + b;
+    const n = this.visits[s];
+    const meanC = n > 1e-9 * w ? this.confSum[s] / n : this.mid(b);
+    if (i === this.numExits) return (this.value[s] = meanC - mu * this.device[i]);
+    const pw = this.prior * w;
+    const off = (this.clSum[s] + pw * Math.max(meanC, this.floor)) / (this.clN[s] + pw) - mu * (this.device[i] + this.offloadCost[i]);
+    const next = i * B;
+    const pv = this.value[next + (this.optimistic ? B - 1 : b)];
+    let cont = pv;
+    const tn = this.transN[s];
+    if (tn > 1e-9 * w) {
+      let acc = pv * w;
+      const row = s * B;
+      for (let k = 0; k < B; k++) acc += this.trans[row + k] * this.value[next + k];
+      cont = acc / (tn + w);
+    }
+    this.offVal[s] = off;
+    this.contVal[s] = cont;
+    let v = off > cont ? off : cont;
+    if (this.alpha < 1 && b >= this.lowBins) {
+      const ex = meanC - mu * this.device[i];
+      if (ex > v) v = ex;
+    }
+    return (this.value[s] = v);
   }
 
   decisionCounts(): { exits: number[]; offloads: number[]; finals: number } {
@@ -232,8 +326,11 @@ export class LayerwisePolicy implements StagePolicy {
 
   snapshot(): StagePolicyState {
     const { costs, ...rest } = this.options;
-    const state: Record<string, number[] | number> = { rounds: this.rounds, finals: this.finals };
+    const state: Record<string, number[] | number> = { rounds: this.rounds, finals: this.finals, weight: this.weight };
     for (const k of STATS) state[k] = Array.from(this[k]);
+    if (this.win !== null) Object.assign(state, this.win.toJSON());
+    // with gamma < 1 stages can be up to FULL_EVERY rounds stale: the values themselves round-trip
+    if (this.gamma < 1) for (const k of VALUES) state[k] = Array.from(this[k]);
     return {
       format: 'splitee-stage-policy',
       version: 1,
@@ -245,15 +342,23 @@ export class LayerwisePolicy implements StagePolicy {
 
   /** Loads a snapshot of a policy built with the same options. */
   load(st: StagePolicyState): void {
+    const who = `policy '${this.name}'`;
     for (const k of STATS) {
       const src = st.state[k];
       const dst = this[k];
-      if (!Array.isArray(src) || src.length !== dst.length) throw new FormatError(`policy '${this.name}': bad snapshot field ${k}: got ${Array.isArray(src) ? `${src.length} values` : typeof src}, expected ${dst.length} values`);
+      if (!Array.isArray(src) || src.length !== dst.length) throw new FormatError(`${who}: bad snapshot field ${k}: got ${Array.isArray(src) ? `${src.length} values` : typeof src}, expected ${dst.length} values`);
       dst.set(src);
     }
     this.rounds = Number(st.state.rounds);
+    this.logT = Math.log(Math.max(2, this.rounds + 1));
     this.finals = Number(st.state.finals);
-    this.refresh();
+    const wt = st.state.weight === undefined ? 1 : Number(st.state.weight);
+    if (!(Number.isFinite(wt) && wt >= 1)) throw new FormatError(`${who}: bad snapshot weight: got ${wt}, expected a finite number >= 1`);
+    this.weight = wt;
+    if (this.win !== null) this.win.load(st.state, who);
+    if (this.gamma < 1 && VALUES.every((k) => Array.isArray(st.state[k]) && (st.state[k] as number[]).length === this[k].length)) {
+      for (const k of VALUES) this[k].set(st.state[k] as number[]);
+    } else this.refresh();
   }
 }
 

@@ -5,6 +5,7 @@ import { LayerwisePolicy, restoreLayerwise } from '../../../src/splitee/policies
 import { replayStage } from '../../../src/splitee/replay-stage.js';
 import { bestThresholdRule } from '../../../src/splitee/stage-oracle.js';
 import { rewardModel } from '../../../src/splitee/reward.js';
+import { resolveAction, stageCost } from '../../../src/splitee/stage.js';
 import { syntheticTrace } from '../../../src/splitee/synthetic.js';
 import type { Trace } from '../../../src/splitee/trace.js';
 
@@ -87,6 +88,63 @@ test('regret against the best per-layer-threshold rule grows sublinearly on a st
   assert.ok(second < 0.5 * Math.max(first, 0), `first half ${first.toFixed(2)}, second half ${second.toFixed(2)}`);
   const [f2, s2] = halves(5);
   assert.ok(!(s2 < 0.5 * Math.max(f2, 0)), `c = 5 should not pass: first ${f2.toFixed(2)}, second ${s2.toFixed(2)}`);
+});
+
+/** Plays a synthetic stream through p (decide until a round ends, then update). */
+function feed(p: LayerwisePolicy, tr: Trace, k: ReturnType<typeof paperCosts>, alpha: number): void {
+  const L = tr.numExits;
+  const m = rewardModel(alpha, 1, k);
+  const buf = new Float64Array(L);
+  for (let r = 0; r < tr.numRows; r++) {
+    let stop = 0;
+    let o: string = 'continue';
+    while (o === 'continue') {
+      stop++;
+      buf[stop - 1] = tr.conf[r * L + stop - 1];
+      o = resolveAction(m, stop, buf[stop - 1], p.decide(r + 1, stop, buf), 'test');
+    }
+    const outcome = o as 'exit' | 'offload' | 'final';
+    p.update({ stop, outcome, confidences: buf, finalConf: outcome === 'exit' ? null : tr.conf[r * L + L - 1], cost: stageCost(m, stop, outcome) });
+  }
+}
+
+/** The policy's answers over a grid of (stage, C_1..C_stage = c) with no exploration bonus difference. */
+function answers(p: LayerwisePolicy, L: number): string {
+  let out = '';
+  for (let i = 1; i < L; i++) for (let c = 0.01; c < 1; c += 0.02) out += p.decide(1e6, i, new Float64Array(L).fill(c))[0];
+  return out;
+}
+
+// The incremental induction (only dirty states and what reaches a changed value) must equal a full one:
+// restore() re-induces everything, so a restored copy answers like the original at every grid point.
+// Checked to fail when refreshDirty does not propagate to upstream states (stage 1 stale).
+test('incremental update = full backward induction (sliding window and plain)', () => {
+  for (const [window, transPrior] of [[0, 'top'], [0, 'stay'], [300, 'top']] as const) {
+    const k = paperCosts({ numExits: 6, lambda: 0.05, offload: 0.3 });
+    const p = new LayerwisePolicy('lw', { costs: k, alpha: 0.8, c: 0.1, window, transPrior });
+    feed(p, syntheticTrace({ rows: 3000, exits: 6, seed: 5, noise: 0.15 }), k, 0.8);
+    const q = restoreLayerwise(JSON.parse(JSON.stringify(p.snapshot())));
+    assert.is(answers(q, 6), answers(p, 6), `window ${window}, transPrior ${transPrior}`);
+    assert.ok(new Set(answers(p, 6)).size >= 2, 'the grid exercises more than one action');
+  }
+});
+
+test('a sliding window forgets: after a change of stream only the last W rounds count', () => {
+  const k = paperCosts({ numExits: 3, lambda: 0.1, offload: 0.1 });
+  const first = constant([0.3, 0.95, 0.5], 400);
+  const second = constant([0.3, 0.3, 0.85], 200);
+  const w = new LayerwisePolicy('w', { costs: k, alpha: 0.8, c: 0.02, window: 100 });
+  const all = new LayerwisePolicy('all', { costs: k, alpha: 0.8, c: 0.02 });
+  for (const p of [w, all]) {
+    feed(p, first, k, 0.8);
+    assert.is(p.decide(1e6, 1, [0.3]), 'continue');
+    feed(p, second, k, 0.8);
+  }
+  // the window has seen only the second stream: offload at 1 (0.85 - 0.2 = 0.65) beats continuing (0.55);
+  // over both streams continuing is worth 2/3 * 0.75 + 1/3 * 0.55 = 0.68 > 0.65
+  assert.is(w.decide(1e6, 1, [0.3]), 'offload');
+  assert.is(all.decide(1e6, 1, [0.3]), 'continue');
+  assert.throws(() => new LayerwisePolicy('x', { costs: k, window: 10, gamma: 0.99 }), /window and gamma together/);
 });
 
 test.run();
