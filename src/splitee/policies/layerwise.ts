@@ -38,7 +38,7 @@ export interface LayerwiseOptions {
   costs: CostTable;
   alpha?: number;
   mu?: number;
-  /** UCB width on values (default 0.02; README 'layerwise' has the sweep). */
+  /** UCB width on values (default 0.02; src/splitee/README.md "layerwise" has the sweep). */
   c?: number;
   lowBins?: number;
   highBins?: number;
@@ -48,16 +48,25 @@ export interface LayerwiseOptions {
   window?: number;
   /** Pseudo-count of the prior on E[C_L | state] (default 1). */
   prior?: number;
-  /** The prior's value is max(bin mean C_i, floor) (default 1: optimistic). */
+  /** The prior's value is max(bin mean C_i, floor) (default 0.9: optimistic below 0.9). */
   floor?: number;
-  /** Prior pseudo-count of an unseen transition: 'top' (to the top bin: optimistic; default) or 'stay'. */
+  /** Prior pseudo-count of an unseen transition: 'stay' (the same bin; default) or 'top' (the top bin: optimistic). */
   transPrior?: 'top' | 'stay';
+  /**
+   * How an observed C_L estimates E[C_L | i, b] (default 'chain'): 'path' credits it to every state of
+   * the round's path (biased: a state's continued samples report C_L only when they stayed unconfident);
+   * 'chain' credits it only where the round offloaded, and a state's continued samples stand for
+   * sum_b' P(b' | i, b) E[C_L | i + 1, b'] (the same induction; E[C_L | L, b] = mean C_L of bin b).
+   */
+  credit?: 'chain' | 'path';
+  /** Bin spacing: equal in (distance from alpha)^warp (default 1: equal widths; < 1: finer near alpha). */
+  warp?: number;
   /** Accepted for the common interface; the policy draws no random numbers. */
   seed?: number;
 }
 
 const STATS = ['visits', 'confSum', 'trans', 'transN', 'clSum', 'clN', 'exits', 'offloads'] as const;
-const VALUES = ['value', 'offVal', 'contVal'] as const;
+const VALUES = ['value', 'offVal', 'contVal', 'clVal'] as const;
 /** With gamma < 1, every FULL_EVERY rounds the whole induction is refreshed (the priors' relative weight moves everywhere). */
 const FULL_EVERY = 16;
 /** Lazy discount: increments weigh gamma^-t; all statistics are rescaled when the weight passes this. */
@@ -82,9 +91,13 @@ export class LayerwisePolicy implements StagePolicy {
   private readonly confSum: Float64Array;
   private readonly trans: Float64Array;
   private readonly transN: Float64Array;
-  /** Observed C_L credited to state s. */
+  /** Observed C_L credited to state s ('chain': only rounds offloaded at s). */
   private readonly clSum: Float64Array;
   private readonly clN: Float64Array;
+  /** E[C_L | s] of the induction ('chain'). */
+  private readonly clVal: Float64Array;
+  private readonly chain: boolean;
+  private readonly warp: number;
   /** Mean-value estimates (no bonus): V(s), offload value and continue value of s. */
   private readonly value: Float64Array;
   private readonly offVal: Float64Array;
@@ -121,9 +134,11 @@ export class LayerwisePolicy implements StagePolicy {
     this.mu = o.mu ?? 1;
     this.c = o.c ?? 0.02;
     this.gamma = o.gamma ?? 1;
-    this.optimistic = (o.transPrior ?? 'top') === 'top';
+    this.optimistic = (o.transPrior ?? 'stay') === 'top';
+    this.chain = (o.credit ?? 'chain') === 'chain';
+    this.warp = o.warp ?? 1;
     this.prior = o.prior ?? 1;
-    this.floor = o.floor ?? 1;
+    this.floor = o.floor ?? 0.9;
     this.lowBins = o.lowBins ?? 8;
     this.highBins = o.highBins ?? 4;
     const window = o.window ?? 0;
@@ -131,6 +146,7 @@ export class LayerwisePolicy implements StagePolicy {
     if (!(Number.isFinite(this.mu) && this.mu >= 0)) throw new ArgumentError(`${w}: invalid mu: got ${this.mu}, expected a finite number >= 0`);
     if (!(Number.isFinite(this.c) && this.c >= 0)) throw new ArgumentError(`${w}: invalid c: got ${this.c}, expected a finite number >= 0`);
     if (!(this.gamma > 0 && this.gamma <= 1)) throw new ArgumentError(`${w}: invalid gamma: got ${this.gamma}, expected a discount in (0, 1]`);
+    if (!(this.warp > 0 && this.warp <= 4)) throw new ArgumentError(`${w}: invalid warp: got ${this.warp}, expected a number in (0, 4]`);
     if (!(Number.isInteger(window) && window >= 0 && window <= 1e6)) throw new ArgumentError(`${w}: invalid window: got ${window}, expected an integer in [0, 1e6] (0: no window)`);
     if (window > 0 && this.gamma < 1) throw new ArgumentError(`${w}: window and gamma together: got window ${window}, gamma ${this.gamma}, expected one of them (window > 0 or gamma < 1)`);
     for (const [k, v] of [['lowBins', this.lowBins], ['highBins', this.highBins]] as const) {
@@ -148,6 +164,7 @@ export class LayerwisePolicy implements StagePolicy {
     this.transN = new Float64Array(L * B);
     this.clSum = new Float64Array(L * B);
     this.clN = new Float64Array(L * B);
+    this.clVal = new Float64Array(L * B);
     this.value = new Float64Array(L * B);
     this.offVal = new Float64Array(L * B);
     this.contVal = new Float64Array(L * B);
@@ -161,18 +178,23 @@ export class LayerwisePolicy implements StagePolicy {
     this.refresh();
   }
 
-  /** Bin of a confidence: [0, alpha) in lowBins equal parts, [alpha, 1] in highBins. */
+  /**
+   * Bin of a confidence: [0, alpha) in lowBins parts, [alpha, 1] in highBins, equal in u^warp with u the
+   * relative distance from alpha (warp < 1: finer bins near alpha, where exit / continue / offload flip).
+   */
   bin(conf: number): number {
     const a = this.alpha;
-    if (conf < a) return Math.min(this.lowBins - 1, Math.floor((conf / a) * this.lowBins));
+    if (conf < a) return this.lowBins - 1 - Math.min(this.lowBins - 1, Math.floor(Math.pow((a - conf) / a, this.warp) * this.lowBins));
     if (a >= 1) return this.lowBins;
-    return this.lowBins + Math.min(this.highBins - 1, Math.floor(((conf - a) / (1 - a)) * this.highBins));
+    return this.lowBins + Math.min(this.highBins - 1, Math.floor(Math.pow((conf - a) / (1 - a), this.warp) * this.highBins));
   }
 
   /** Mid-point of bin b (the exit value of an unvisited bin). */
   private mid(b: number): number {
     const a = this.alpha;
-    return b < this.lowBins ? ((b + 0.5) / this.lowBins) * a : a + ((b - this.lowBins + 0.5) / this.highBins) * (1 - a);
+    const inv = 1 / this.warp;
+    if (b < this.lowBins) return a - a * Math.pow((this.lowBins - 1 - b + 0.5) / this.lowBins, inv);
+    return a + (1 - a) * Math.pow((b - this.lowBins + 0.5) / this.highBins, inv);
   }
 
   decide(t: number, stage: number, confidences: ArrayLike<number>): StageAction {
@@ -182,7 +204,8 @@ export class LayerwisePolicy implements StagePolicy {
     const s = (stage - 1) * this.B + this.bin(ci);
     const lt = this.logT;
     const w = this.weight;
-    const off = this.offVal[s] + this.c * Math.sqrt(lt / (this.clN[s] / w + 1));
+    const nOff = this.chain ? this.clN[s] + this.transN[s] : this.clN[s];
+    const off = this.offVal[s] + this.c * Math.sqrt(lt / (nOff / w + 1));
     const cont = this.contVal[s] + this.c * Math.sqrt(lt / (this.transN[s] / w + 1));
     const ex = exits(this.alpha, ci) ? ci - this.mu * this.device[stage] : -Infinity;
     if (ex >= off && ex >= cont) return 'exit';
@@ -237,7 +260,7 @@ export class LayerwisePolicy implements StagePolicy {
         this.trans[p * B + (s - (i - 1) * B)] += w;
         this.transN[p] += w;
       }
-      if (cl >= 0) {
+      if (cl >= 0 && (!this.chain || (i === stop && stop < this.numExits))) {
         this.clSum[s] += w * cl;
         this.clN[s] += w;
       }
@@ -281,7 +304,8 @@ export class LayerwisePolicy implements StagePolicy {
         if (!need) continue;
         this.dirty[s] = 0;
         const old = this.value[s];
-        if (this.induce(i, b) !== old) this.changedCur[nCur++] = b;
+        const oldCl = this.clVal[s];
+        if (this.induce(i, b) !== old || this.clVal[s] !== oldCl) this.changedCur[nCur++] = b;
       }
       this.changedNext.set(this.changedCur.subarray(0, nCur));
       nNext = nCur;
@@ -297,19 +321,29 @@ export class LayerwisePolicy implements StagePolicy {
     const s = (i - 1) * B + b;
     const n = this.visits[s];
     const meanC = n > 1e-9 * w ? this.confSum[s] / n : this.mid(b);
-    if (i === this.numExits) return (this.value[s] = meanC - mu * this.device[i]);
+    if (i === this.numExits) {
+      this.clVal[s] = meanC;
+      return (this.value[s] = meanC - mu * this.device[i]);
+    }
     const pw = this.prior * w;
-    const off = (this.clSum[s] + pw * Math.max(meanC, this.floor)) / (this.clN[s] + pw) - mu * (this.device[i] + this.offloadCost[i]);
     const next = i * B;
     const pv = this.value[next + (this.optimistic ? B - 1 : b)];
     let cont = pv;
+    let clAcc = 0;
     const tn = this.transN[s];
     if (tn > 1e-9 * w) {
       let acc = pv * w;
       const row = s * B;
-      for (let k = 0; k < B; k++) acc += this.trans[row + k] * this.value[next + k];
+      for (let k = 0; k < B; k++) {
+        acc += this.trans[row + k] * this.value[next + k];
+        clAcc += this.trans[row + k] * this.clVal[next + k];
+      }
       cont = acc / (tn + w);
     }
+    const prior = pw * Math.max(meanC, this.floor);
+    const ecl = this.chain ? (this.clSum[s] + clAcc + prior) / (this.clN[s] + tn + pw) : (this.clSum[s] + prior) / (this.clN[s] + pw);
+    this.clVal[s] = ecl;
+    const off = ecl - mu * (this.device[i] + this.offloadCost[i]);
     this.offVal[s] = off;
     this.contVal[s] = cont;
     let v = off > cont ? off : cont;

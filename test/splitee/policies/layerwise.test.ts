@@ -133,8 +133,9 @@ test('a sliding window forgets: after a change of stream only the last W rounds 
   const k = paperCosts({ numExits: 3, lambda: 0.1, offload: 0.1 });
   const first = constant([0.3, 0.95, 0.5], 400);
   const second = constant([0.3, 0.3, 0.85], 200);
-  const w = new LayerwisePolicy('w', { costs: k, alpha: 0.8, c: 0.02, window: 100 });
-  const all = new LayerwisePolicy('all', { costs: k, alpha: 0.8, c: 0.02 });
+  // credit 'path' (both): the window is under test, not how C_L is credited
+  const w = new LayerwisePolicy('w', { costs: k, alpha: 0.8, c: 0.02, window: 100, credit: 'path' });
+  const all = new LayerwisePolicy('all', { costs: k, alpha: 0.8, c: 0.02, credit: 'path' });
   for (const p of [w, all]) {
     feed(p, first, k, 0.8);
     assert.is(p.decide(1e6, 1, [0.3]), 'continue');
@@ -145,6 +146,25 @@ test('a sliding window forgets: after a change of stream only the last W rounds 
   assert.is(w.decide(1e6, 1, [0.3]), 'offload');
   assert.is(all.decide(1e6, 1, [0.3]), 'continue');
   assert.throws(() => new LayerwisePolicy('x', { costs: k, window: 10, gamma: 0.99 }), /window and gamma together/);
+});
+
+// Selection bias (lambda 0.1, o 0.1, alpha 0.8): after C_1 = 0.3 half the samples become confident
+// (0.3, 0.95, 0.99) and half do not (0.3, 0.3, 0.6). Offload at 1 = (0.99 + 0.6) / 2 - 0.2 = 0.595 beats
+// continue = (0.95 - 0.2 + 0.6 - 0.3) / 2 = 0.525. Crediting C_L along the path sees C_L only for the
+// unconfident half (0.6: offload looks like 0.4) and keeps continuing; 'chain' does not (both start
+// optimistic about continuing: transPrior 'top').
+test("credit 'chain' offloads where the path credit's selection bias keeps continuing", () => {
+  const rows = [[0.3, 0.95, 0.99], [0.3, 0.3, 0.6]];
+  const conf = new Float64Array(600 * 3);
+  for (let r = 0; r < 600; r++) conf.set(rows[r % 2], r * 3);
+  const tr: Trace = { numExits: 3, numRows: 600, conf, pred: new Int32Array(1800), label: new Int32Array(600) };
+  const decideAfter = (credit: 'chain' | 'path'): string => {
+    const p = new LayerwisePolicy('lw', { costs, alpha: 0.8, c: 0.02, credit, transPrior: 'top' });
+    feed(p, tr, costs, 0.8);
+    return p.decide(1e6, 1, [0.3]);
+  };
+  assert.is(decideAfter('chain'), 'offload');
+  assert.is(decideAfter('path'), 'continue');
 });
 
 test.run();
