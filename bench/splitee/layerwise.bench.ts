@@ -15,16 +15,17 @@ import { syntheticTrace } from '../../src/splitee/synthetic.js';
 const L = 12;
 const ROWS = 20000;
 
-export function run(): { roundsPerSec: number; callsPerSec: number; stagesPerRound: number } {
+/** One setting: alpha and o (0.8 / 0.3: most rounds end at stage 1; 0.95 / 0.6: rounds run deeper). */
+export function run(alpha = 0.8, o = 0.3): { roundsPerSec: number; callsPerSec: number; stagesPerRound: number } {
   const tr = syntheticTrace({ rows: ROWS, exits: L, seed: 1 });
-  const costs = paperCosts({ numExits: L, lambda: 0.1, offload: 0.3 });
-  const m = rewardModel(0.8, 1, costs);
+  const costs = paperCosts({ numExits: L, lambda: 0.1, offload: o });
+  const m = rewardModel(alpha, 1, costs);
   const buf = new Float64Array(L);
   const obs: StageObservation = { stop: 1, outcome: 'exit', confidences: buf, finalConf: null, cost: 0 };
   const times: number[] = [];
   let calls = 0;
   for (let rep = 0; rep < 5; rep++) {
-    const p = new LayerwisePolicy('layerwise', { costs, alpha: 0.8 });
+    const p = new LayerwisePolicy('layerwise', { costs, alpha });
     calls = 0;
     const t0 = performance.now();
     for (let r = 0; r < ROWS; r++) {
@@ -48,8 +49,11 @@ export function run(): { roundsPerSec: number; callsPerSec: number; stagesPerRou
   times.sort((a, b) => a - b);
   const ms = times[2];
   const res = { roundsPerSec: (ROWS / ms) * 1000, callsPerSec: (calls / ms) * 1000, stagesPerRound: (calls - ROWS) / ROWS };
-  console.log(`layerwise L=${L}: ${(res.roundsPerSec / 1e3).toFixed(1)} k rounds/s, ${(res.callsPerSec / 1e6).toFixed(2)} M decide+update calls/s, ${res.stagesPerRound.toFixed(2)} stages decided per round (median of 5 x ${ROWS} rounds)`);
+  console.log(`layerwise L=${L}, alpha ${alpha}, o ${o}: ${(res.roundsPerSec / 1e3).toFixed(1)} k rounds/s, ${(res.callsPerSec / 1e6).toFixed(2)} M decide+update calls/s, ${res.stagesPerRound.toFixed(2)} stages decided per round (median of 5 x ${ROWS} rounds)`);
   return res;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) run();
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run(0.8, 0.3);
+  run(0.95, 0.6);
+}

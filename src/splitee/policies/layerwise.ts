@@ -6,7 +6,9 @@
  * `highBins` on [alpha, 1], so alpha is an edge and a bin either allows exit or not. Per state it learns
  *   - P(b' | i, b): the bin of C_{i+1} given the bin of C_i (observed for free whenever the device
  *     continues: side information along the path);
- *   - E[C_L | i, b]: credited to every state of the path whenever C_L is observed (offload, final);
+ *   - E[C_L | i, b]: from the C_L of rounds offloaded at (i, b), and for its continued rounds by the
+ *     chain sum_b' P(b' | i, b) E[C_L | i + 1, b'] (credit 'chain'; 'path' credits every observed C_L
+ *     to every state of the path, which is biased: see `credit`);
  *   - the mean C_i of the bin (the exit value inside the backward induction).
  * Backward induction over the bins gives V(i, b) = max(exit, offload, continue) with
  *   exit     = C_i - mu * device[i]                             (bins >= alpha only)
@@ -14,10 +16,10 @@
  *   continue = sum_b' P(b' | i, b) V(i + 1, b'),   V(L, b) = mean C_L of bin b - mu * device[L].
  * A decision compares the exact exit value (it knows C_i) with optimistic offload and continue values
  * (UCB bonuses c * sqrt(ln t / (n + 1)) on the counts of C_L and of transitions): it explores only
- * where an optimistic estimate beats the best known action. Unseen C_L starts at 1 (optimistic, one
- * pseudo-count), an unseen transition counts once as the top bin (transPrior 'top'; 'stay': the same
- * bin). No random stream: the
- * choices are a deterministic function of the observations.
+ * where an optimistic estimate beats the best known action. The C_L prior is one pseudo-count of
+ * max(bin mean C_i, floor = 0.9) (optimistic), an unseen transition counts 0.25 times as the top bin (transPrior
+ * 'top'; 'stay': the same bin). No random stream: the choices are a deterministic function of the
+ * observations.
  *
  * Incremental: an update changes the statistics of the states on the round's path only, and V(i, .)
  * depends on stages >= i, so only those states and the states upstream whose continuation reaches a
@@ -38,7 +40,7 @@ export interface LayerwiseOptions {
   costs: CostTable;
   alpha?: number;
   mu?: number;
-  /** UCB width on values (default 0.02; src/splitee/README.md "layerwise" has the sweep). */
+  /** UCB width on values (default 0.005; src/splitee/README.md "layerwise" has the sweep). */
   c?: number;
   lowBins?: number;
   highBins?: number;
@@ -50,8 +52,10 @@ export interface LayerwiseOptions {
   prior?: number;
   /** The prior's value is max(bin mean C_i, floor) (default 0.9: optimistic below 0.9). */
   floor?: number;
-  /** Prior pseudo-count of an unseen transition: 'stay' (the same bin; default) or 'top' (the top bin: optimistic). */
+  /** Prior of an unseen transition: 'top' (the top bin: optimistic; default) or 'stay' (the same bin). */
   transPrior?: 'top' | 'stay';
+  /** Pseudo-count of that prior (default 0.25: one real transition outweighs it). */
+  transWeight?: number;
   /**
    * How an observed C_L estimates E[C_L | i, b] (default 'chain'): 'path' credits it to every state of
    * the round's path (biased: a state's continued samples report C_L only when they stayed unconfident);
@@ -98,6 +102,7 @@ export class LayerwisePolicy implements StagePolicy {
   private readonly clVal: Float64Array;
   private readonly chain: boolean;
   private readonly warp: number;
+  private readonly transWeight: number;
   /** Mean-value estimates (no bonus): V(s), offload value and continue value of s. */
   private readonly value: Float64Array;
   private readonly offVal: Float64Array;
@@ -132,11 +137,12 @@ export class LayerwisePolicy implements StagePolicy {
     this.numExits = o.costs.numExits;
     this.alpha = o.alpha ?? 0.8;
     this.mu = o.mu ?? 1;
-    this.c = o.c ?? 0.02;
+    this.c = o.c ?? 0.005;
     this.gamma = o.gamma ?? 1;
-    this.optimistic = (o.transPrior ?? 'stay') === 'top';
+    this.optimistic = (o.transPrior ?? 'top') === 'top';
     this.chain = (o.credit ?? 'chain') === 'chain';
     this.warp = o.warp ?? 1;
+    this.transWeight = o.transWeight ?? 0.25;
     this.prior = o.prior ?? 1;
     this.floor = o.floor ?? 0.9;
     this.lowBins = o.lowBins ?? 8;
@@ -146,6 +152,7 @@ export class LayerwisePolicy implements StagePolicy {
     if (!(Number.isFinite(this.mu) && this.mu >= 0)) throw new ArgumentError(`${w}: invalid mu: got ${this.mu}, expected a finite number >= 0`);
     if (!(Number.isFinite(this.c) && this.c >= 0)) throw new ArgumentError(`${w}: invalid c: got ${this.c}, expected a finite number >= 0`);
     if (!(this.gamma > 0 && this.gamma <= 1)) throw new ArgumentError(`${w}: invalid gamma: got ${this.gamma}, expected a discount in (0, 1]`);
+    if (!(this.transWeight > 0 && Number.isFinite(this.transWeight))) throw new ArgumentError(`${w}: invalid transWeight: got ${this.transWeight}, expected a finite number > 0`);
     if (!(this.warp > 0 && this.warp <= 4)) throw new ArgumentError(`${w}: invalid warp: got ${this.warp}, expected a number in (0, 4]`);
     if (!(Number.isInteger(window) && window >= 0 && window <= 1e6)) throw new ArgumentError(`${w}: invalid window: got ${window}, expected an integer in [0, 1e6] (0: no window)`);
     if (window > 0 && this.gamma < 1) throw new ArgumentError(`${w}: window and gamma together: got window ${window}, gamma ${this.gamma}, expected one of them (window > 0 or gamma < 1)`);
@@ -332,13 +339,14 @@ export class LayerwisePolicy implements StagePolicy {
     let clAcc = 0;
     const tn = this.transN[s];
     if (tn > 1e-9 * w) {
-      let acc = pv * w;
+      const tw = this.transWeight * w;
+      let acc = pv * tw;
       const row = s * B;
       for (let k = 0; k < B; k++) {
         acc += this.trans[row + k] * this.value[next + k];
         clAcc += this.trans[row + k] * this.clVal[next + k];
       }
-      cont = acc / (tn + w);
+      cont = acc / (tn + tw);
     }
     const prior = pw * Math.max(meanC, this.floor);
     const ecl = this.chain ? (this.clSum[s] + clAcc + prior) / (this.clN[s] + tn + pw) : (this.clSum[s] + prior) / (this.clN[s] + pw);
