@@ -40,11 +40,11 @@ export function formatEval(rows: EvalRow[]): string {
     const win = lw.reward > ss.reward && lw.reward > th.reward && lw.reward > bf.reward;
     out.push(`| ${lw.stream} | ${lw.cost} | ${lw.alpha} | ${f(lw.reward)}${win ? '' : ' **'} | ${f(ss.reward)} | ${f(th.reward)} | ${f(bf.reward)} | ${f(get(m, 'rule-oracle').reward)} | ${f(get(m, 'bin-oracle').reward)} | ${f(lw.regretHalf!, 1)} -> ${f(lw.regret!, 1)} | ${f(lw.costPerSample, 3)} / ${f(ss.costPerSample, 3)} / ${f(th.costPerSample, 3)} | ${f(lw.drop, 2)} / ${f(ss.drop, 2)} / ${f(th.drop, 2)} |`);
   }
-  out.push('', '| stream | cost | > SplitEE-S | > cascade | > best fixed | > all three | worst gap to the best baseline (alpha) | cells where a baseline = bin oracle (+-0.0005) | regret vs rule oracle at T (range) | front misses |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  out.push('', '| stream | cost | > SplitEE-S | > cascade | > best fixed | > all three | worst gap to the best baseline (alpha) | cells where a baseline = bin oracle (+-0.0005) | > all three where none is | regret vs rule oracle at T (range) | front misses |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [k, rs] of group(rows, (r) => `${r.stream}|${r.cost}`)) {
     const byAlpha = [...group(rs, (r) => String(r.alpha)).values()];
-    let [ws, wt, wb, wa, tie] = [0, 0, 0, 0, 0];
+    let [ws, wt, wb, wa, tie, roomWon] = [0, 0, 0, 0, 0, 0];
     let worst = Infinity;
     let where = '';
     const regrets: number[] = [];
@@ -54,14 +54,16 @@ export function formatEval(rows: EvalRow[]): string {
       wt += +(lw.reward > th.reward);
       wb += +(lw.reward > bf.reward);
       wa += +(lw.reward > Math.max(ss.reward, th.reward, bf.reward));
-      tie += +(Math.max(th.reward, bf.reward) >= bo.reward - 0.0005);
+      const isTie = Math.max(th.reward, bf.reward) >= bo.reward - 0.0005;
+      tie += +isTie;
+      roomWon += +(!isTie && lw.reward > Math.max(ss.reward, th.reward, bf.reward));
       const gap = lw.reward - Math.max(ss.reward, th.reward, bf.reward);
       if (gap < worst) [worst, where] = [gap, String(lw.alpha)];
       regrets.push(lw.regret!);
     }
     const miss = frontMisses(rs);
     const n = byAlpha.length;
-    out.push(`| ${k.replace('|', ' | ')} | ${ws}/${n} | ${wt}/${n} | ${wb}/${n} | ${wa}/${n} | ${f(worst)} (${where}) | ${tie}/${n} | ${f(Math.min(...regrets), 1)} .. ${f(Math.max(...regrets), 1)} | ${miss.length === 0 ? 'none' : miss.join(', ')} |`);
+    out.push(`| ${k.replace('|', ' | ')} | ${ws}/${n} | ${wt}/${n} | ${wb}/${n} | ${wa}/${n} | ${f(worst)} (${where}) | ${tie}/${n} | ${roomWon}/${n - tie} | ${f(Math.min(...regrets), 1)} .. ${f(Math.max(...regrets), 1)} | ${miss.length === 0 ? 'none' : miss.join(', ')} |`);
   }
   return out.join('\n');
 }
