@@ -31,43 +31,13 @@
  * Layouts: state s = (i - 1) * B + b (i = 1..L); trans[s * B + b'] for i < L. Flat Float64Arrays.
  */
 import { ArgumentError, FormatError } from '../../tensor/errors.js';
-import { costTableFromJSON, costTableToJSON, type CostTable, type CostTableJSON } from '../cost.js';
+import { costTableFromJSON, costTableToJSON, type CostTableJSON } from '../cost.js';
+import { resolveLayerwise, type LayerwiseOptions } from './layerwise-options.js';
 import { exits } from '../reward.js';
 import { ObservationWindow } from './layerwise-window.js';
 import type { StageAction, StageObservation, StagePolicy, StagePolicyState } from '../stage.js';
 
-export interface LayerwiseOptions {
-  costs: CostTable;
-  alpha?: number;
-  mu?: number;
-  /** UCB width on values (default 0.005; src/splitee/README.md "layerwise" has the sweep). */
-  c?: number;
-  lowBins?: number;
-  highBins?: number;
-  /** Discount applied to every statistic per round (default 1: stationary; < 1 forgets for drift). */
-  gamma?: number;
-  /** Sliding window: only the last `window` rounds count (default 0: all; exclusive with gamma < 1). */
-  window?: number;
-  /** Pseudo-count of the prior on E[C_L | state] (default 1). */
-  prior?: number;
-  /** The prior's value is max(bin mean C_i, floor) (default 0.9: optimistic below 0.9). */
-  floor?: number;
-  /** Prior of an unseen transition: 'top' (the top bin: optimistic; default) or 'stay' (the same bin). */
-  transPrior?: 'top' | 'stay';
-  /** Pseudo-count of that prior (default 0.25: one real transition outweighs it). */
-  transWeight?: number;
-  /**
-   * How an observed C_L estimates E[C_L | i, b] (default 'chain'): 'path' credits it to every state of
-   * the round's path (biased: a state's continued samples report C_L only when they stayed unconfident);
-   * 'chain' credits it only where the round offloaded, and a state's continued samples stand for
-   * sum_b' P(b' | i, b) E[C_L | i + 1, b'] (the same induction; E[C_L | L, b] = mean C_L of bin b).
-   */
-  credit?: 'chain' | 'path';
-  /** Bin spacing: equal in (distance from alpha)^warp (default 1: equal widths; < 1: finer near alpha). */
-  warp?: number;
-  /** Accepted for the common interface; the policy draws no random numbers. */
-  seed?: number;
-}
+export type { LayerwiseOptions } from './layerwise-options.js';
 
 const STATS = ['visits', 'confSum', 'trans', 'transN', 'clSum', 'clN', 'exits', 'offloads'] as const;
 const VALUES = ['value', 'offVal', 'contVal', 'clVal'] as const;
@@ -130,37 +100,13 @@ export class LayerwisePolicy implements StagePolicy {
   private readonly changedCur: Int32Array;
 
   constructor(name: string, o: LayerwiseOptions) {
-    const w = `policy '${name}'`;
-    if (o.costs === undefined || !(o.costs.device instanceof Float64Array)) throw new ArgumentError(`${w}: missing cost table: got ${typeof o.costs}, expected options.costs`);
+    const r = resolveLayerwise(name, o);
     this.name = name;
     this.options = o;
     this.numExits = o.costs.numExits;
-    this.alpha = o.alpha ?? 0.8;
-    this.mu = o.mu ?? 1;
-    this.c = o.c ?? 0.005;
-    this.gamma = o.gamma ?? 1;
-    this.optimistic = (o.transPrior ?? 'top') === 'top';
-    this.chain = (o.credit ?? 'chain') === 'chain';
-    this.warp = o.warp ?? 1;
-    this.transWeight = o.transWeight ?? 0.25;
-    this.prior = o.prior ?? 1;
-    this.floor = o.floor ?? 0.9;
-    this.lowBins = o.lowBins ?? 8;
-    this.highBins = o.highBins ?? 4;
-    const window = o.window ?? 0;
-    if (!(this.alpha > 0 && this.alpha <= 1)) throw new ArgumentError(`${w}: invalid alpha: got ${this.alpha}, expected a threshold in (0, 1]`);
-    if (!(Number.isFinite(this.mu) && this.mu >= 0)) throw new ArgumentError(`${w}: invalid mu: got ${this.mu}, expected a finite number >= 0`);
-    if (!(Number.isFinite(this.c) && this.c >= 0)) throw new ArgumentError(`${w}: invalid c: got ${this.c}, expected a finite number >= 0`);
-    if (!(this.gamma > 0 && this.gamma <= 1)) throw new ArgumentError(`${w}: invalid gamma: got ${this.gamma}, expected a discount in (0, 1]`);
-    if (!(this.transWeight > 0 && Number.isFinite(this.transWeight))) throw new ArgumentError(`${w}: invalid transWeight: got ${this.transWeight}, expected a finite number > 0`);
-    if (!(this.warp > 0 && this.warp <= 4)) throw new ArgumentError(`${w}: invalid warp: got ${this.warp}, expected a number in (0, 4]`);
-    if (!(Number.isInteger(window) && window >= 0 && window <= 1e6)) throw new ArgumentError(`${w}: invalid window: got ${window}, expected an integer in [0, 1e6] (0: no window)`);
-    if (window > 0 && this.gamma < 1) throw new ArgumentError(`${w}: window and gamma together: got window ${window}, gamma ${this.gamma}, expected one of them (window > 0 or gamma < 1)`);
-    for (const [k, v] of [['lowBins', this.lowBins], ['highBins', this.highBins]] as const) {
-      if (!Number.isInteger(v) || v < 1 || v > 64) throw new ArgumentError(`${w}: invalid ${k}: got ${v}, expected an integer in [1, 64]`);
-    }
-    const seed = o.seed ?? 1;
-    if (!Number.isInteger(seed)) throw new ArgumentError(`${w}: invalid seed: got ${seed}, expected an integer`);
+    ({ alpha: this.alpha, mu: this.mu, c: this.c, gamma: this.gamma, optimistic: this.optimistic, chain: this.chain, warp: this.warp } = r);
+    ({ transWeight: this.transWeight, prior: this.prior, floor: this.floor, lowBins: this.lowBins, highBins: this.highBins } = r);
+    const window = r.window;
     const L = this.numExits;
     const B = (this.B = this.lowBins + this.highBins);
     this.device = o.costs.device;
@@ -191,9 +137,14 @@ export class LayerwisePolicy implements StagePolicy {
    */
   bin(conf: number): number {
     const a = this.alpha;
-    if (conf < a) return this.lowBins - 1 - Math.min(this.lowBins - 1, Math.floor(Math.pow((a - conf) / a, this.warp) * this.lowBins));
+    const p = this.warp;
+    if (conf < a) {
+      const u = (a - conf) / a;
+      return this.lowBins - 1 - Math.min(this.lowBins - 1, Math.floor((p === 1 ? u : Math.pow(u, p)) * this.lowBins));
+    }
     if (a >= 1) return this.lowBins;
-    return this.lowBins + Math.min(this.highBins - 1, Math.floor(Math.pow((conf - a) / (1 - a), this.warp) * this.highBins));
+    const u = (conf - a) / (1 - a);
+    return this.lowBins + Math.min(this.highBins - 1, Math.floor((p === 1 ? u : Math.pow(u, p)) * this.highBins));
   }
 
   /** Mid-point of bin b (the exit value of an unvisited bin). */
