@@ -19,7 +19,7 @@ export interface LayerwiseOptions {
   window?: number;
   /** Pseudo-count of the prior on E[C_L | state] (default 1). */
   prior?: number;
-  /** The prior's value is max(bin mean C_i, floor) (default 0.9: optimistic below 0.9). */
+  /** The prior's value is max(bin mean C_i, floor) (default 0.95: optimistic below 0.95). */
   floor?: number;
   /** Prior of an unseen transition: 'top' (the top bin: optimistic; default) or 'stay' (the same bin). */
   transPrior?: 'top' | 'stay';
@@ -69,7 +69,7 @@ export function resolveLayerwise(name: string, o: LayerwiseOptions): ResolvedLay
     lowBins: o.lowBins ?? 8,
     highBins: o.highBins ?? 4,
     prior: o.prior ?? 1,
-    floor: o.floor ?? 0.9,
+    floor: o.floor ?? 0.95,
     optimistic: (o.transPrior ?? 'top') === 'top',
     transWeight: o.transWeight ?? 0.25,
     chain: (o.credit ?? 'chain') === 'chain',

@@ -17,7 +17,7 @@
  * A decision compares the exact exit value (it knows C_i) with optimistic offload and continue values
  * (UCB bonuses c * sqrt(ln t / (n + 1)) on the counts of C_L and of transitions): it explores only
  * where an optimistic estimate beats the best known action. The C_L prior is one pseudo-count of
- * max(bin mean C_i, floor = 0.9) (optimistic), an unseen transition counts 0.25 times as the top bin (transPrior
+ * max(bin mean C_i, floor = 0.95) (optimistic), an unseen transition counts 0.25 times as the top bin (transPrior
  * 'top'; 'stay': the same bin). No random stream: the choices are a deterministic function of the
  * observations.
  *
