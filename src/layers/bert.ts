@@ -19,7 +19,8 @@
  *
  * Memory (as resnet.ts): nothing is allocated per sample in steady state. Stage outputs alternate between two
  * activation arenas (a stage never writes over its input), logits go to a third, temporaries to a scratch
- * arena reset by every call. A runStages/forwardAll activation stays valid across exitLogits calls until the
+ * arena reset by every call; on a table with its own memory (simd) the weights and every arena live in it
+ * (table-memory.ts). A runStages/forwardAll activation stays valid across exitLogits calls until the
  * second following runStages; logits stay valid until the next exitLogits or forwardAll. One model is not
  * reentrant.
  */
@@ -34,6 +35,7 @@ import { BertEmbeddings } from './embeddings.js';
 import { BertLayer } from './transformer-layer.js';
 import { BertExitHead } from './bert-exit.js';
 import { WeightStore, type NamedTensors } from './weights.js';
+import type { Arena } from '../tensor/arena.js';
 import { StageArenas, checkStageIndex, checkStageRange } from './stages.js';
 
 export class BertModel implements MultiExitNetwork {
@@ -46,9 +48,9 @@ export class BertModel implements MultiExitNetwork {
   readonly sequenceAxis = 0;
   /** Layers (0-based, inclusive) of stage s at [s-1]. */
   private readonly stageLayers: readonly (readonly [number, number])[];
-  private readonly arenas = new StageArenas();
-  private readonly scratch = this.arenas.scratch;
-  private readonly logits = this.arenas.logits;
+  private readonly arenas: StageArenas;
+  private readonly scratch: Arena;
+  private readonly logits: Arena;
 
   constructor(
     readonly config: BertConfig,
@@ -58,6 +60,9 @@ export class BertModel implements MultiExitNetwork {
     readonly kernels: Kernels,
   ) {
     this.id = config.id;
+    this.arenas = new StageArenas(kernels);
+    this.scratch = this.arenas.scratch;
+    this.logits = this.arenas.logits;
     this.numStages = heads.length;
     this.numClasses = config.numClasses;
     if (heads.length !== config.exits.length || layers.length !== config.numLayers) {
@@ -97,10 +102,12 @@ export class BertModel implements MultiExitNetwork {
   runStages(from: number, to: number, x: Tensor, mask?: Float32Array): Tensor {
     checkStageRange(from, to, this.numStages);
     const [N, T] = this.dims('runStages', x, from);
-    const m = this.checkMask('runStages', mask, N, T);
+    const checked = this.checkMask('runStages', mask, N, T);
     if (from === to) return x;
     this.scratch.reset();
-    let cur = x.flat();
+    this.arenas.resetInputs();
+    const m = checked === null ? null : this.arenas.adopt(checked);
+    let cur = from === 0 ? x.flat() : this.arenas.adopt(x.flat()); // ids are read by the embedding gather only
     for (let s = from + 1; s <= to; s++) {
       const out = this.arenas.takeAfter(cur, N * T * this.config.hiddenSize);
       this.stage(s, out, cur, m, N, T);
@@ -124,9 +131,11 @@ export class BertModel implements MultiExitNetwork {
   /** ids [N,T] -> the logits [N,K] of every exit 1..L, in order. */
   forwardAll(x: Tensor, mask?: Float32Array): Tensor[] {
     const [N, T] = this.dims('forwardAll', x, 0);
-    const m = this.checkMask('forwardAll', mask, N, T);
+    const checked = this.checkMask('forwardAll', mask, N, T);
     this.scratch.reset();
     this.logits.reset();
+    this.arenas.resetInputs();
+    const m = checked === null ? null : this.arenas.adopt(checked);
     const result: Tensor[] = [];
     let cur = x.flat();
     for (let s = 1; s <= this.numStages; s++) {

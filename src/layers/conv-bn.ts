@@ -6,13 +6,15 @@
  *
  * which equals PyTorch's `act(bn(conv(x)))` in eval mode up to float32 rounding.
  * The layer is built for one input size [C,H,W] (a network's spatial sizes are fixed); the conv plan
- * is validated once per batch size and cached. Scratch (im2col) comes from the caller's Arena and is
+ * is validated once per batch size and cached. On a table that packs weights (simd) the folded weight is
+ * packed once here, at build, into the table's memory (packConvWeights). Scratch (im2col) comes from the caller's Arena and is
  * released before returning.
  */
 import type { Arena } from '../tensor/arena.js';
 import { ShapeError, formatShape } from '../tensor/errors.js';
 import { conv2dPlan, foldBatchNorm, type Activation, type Conv2dPlan, type Kernels } from '../tensor/kernels/index.js';
 import type { WeightStore } from './weights.js';
+import { inTable } from './table-memory.js';
 
 export interface ConvSpec {
   inChannels: number;
@@ -27,11 +29,15 @@ export class ConvBN {
   readonly inShape: readonly [number, number, number];
   readonly outShape: readonly [number, number, number];
   private readonly plans = new Map<number, Conv2dPlan>();
+  readonly weight: Float32Array;
+  readonly bias: Float32Array;
+  /** The weight packed once by the table (packConvWeights), this layer's own; null for a table that does not pack. */
+  private readonly packed: Float32Array | null;
 
   /** weight [O,C,k,k] and bias [O] with BN already folded in. */
   constructor(
-    readonly weight: Float32Array,
-    readonly bias: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array,
     readonly spec: ConvSpec,
     inShape: readonly [number, number, number],
     readonly kernels: Kernels,
@@ -44,6 +50,9 @@ export class ConvBN {
     this.inShape = [inShape[0], inShape[1], inShape[2]];
     const p = this.plan(1);
     this.outShape = [p.O, p.Ho, p.Wo];
+    this.bias = inTable(kernels, bias);
+    this.packed = kernels.packConvWeights?.(weight, p) ?? null;
+    this.weight = this.packed === null ? inTable(kernels, weight) : weight;
   }
 
   /**
@@ -80,7 +89,7 @@ export class ConvBN {
     const p = this.plan(n);
     const mark = arena.mark();
     const scratch = p.scratchSize > 0 ? arena.take(p.scratchSize) : null;
-    this.kernels.conv2d(out, x, this.weight, this.bias, p, scratch);
+    this.kernels.conv2d(out, x, this.weight, this.bias, p, scratch, this.packed);
     arena.release(mark);
   }
 }

@@ -10,6 +10,7 @@
 import { ShapeError, formatShape } from '../tensor/errors.js';
 import { embeddingPlan, layerNormPlan, type EmbeddingPlan, type Kernels, type LayerNormPlan } from '../tensor/kernels/index.js';
 import type { WeightStore } from './weights.js';
+import { inTable } from './table-memory.js';
 
 export interface BertEmbeddingsSpec {
   vocabSize: number;
@@ -34,11 +35,11 @@ export class BertEmbeddings {
   /** Takes `${prefix}.{word,position,token_type}_embeddings.weight` and `${prefix}.LayerNorm.{weight,bias}`. */
   constructor(ws: WeightStore, readonly spec: BertEmbeddingsSpec, readonly kernels: Kernels, prefix = 'bert.embeddings') {
     const H = spec.hiddenSize;
-    this.word = ws.take(`${prefix}.word_embeddings.weight`, [spec.vocabSize, H]);
-    this.position = ws.take(`${prefix}.position_embeddings.weight`, [spec.maxPositionEmbeddings, H]);
-    this.tokenType = ws.take(`${prefix}.token_type_embeddings.weight`, [spec.typeVocabSize, H]);
-    this.lnWeight = ws.take(`${prefix}.LayerNorm.weight`, [H]);
-    this.lnBias = ws.take(`${prefix}.LayerNorm.bias`, [H]);
+    this.word = inTable(kernels, ws.take(`${prefix}.word_embeddings.weight`, [spec.vocabSize, H]));
+    this.position = inTable(kernels, ws.take(`${prefix}.position_embeddings.weight`, [spec.maxPositionEmbeddings, H]));
+    this.tokenType = inTable(kernels, ws.take(`${prefix}.token_type_embeddings.weight`, [spec.typeVocabSize, H]));
+    this.lnWeight = inTable(kernels, ws.take(`${prefix}.LayerNorm.weight`, [H]));
+    this.lnBias = inTable(kernels, ws.take(`${prefix}.LayerNorm.bias`, [H]));
   }
 
   /** out [N,T,H] = embeddings of ids [N,T]; ids must be integers in [0, V) (else a ValueError). */

@@ -14,6 +14,7 @@
  * Memory: nothing is allocated per sample in steady state. Stage outputs alternate between two
  * activation arenas (a stage never writes over its input), logits go to a third, and temporaries
  * (im2col, a block's middle activation, pooled features) to a scratch arena reset by every call.
+ * On a table with its own memory (simd) the weights and every arena live in it (table-memory.ts).
  * Validity of results:
  *   - a runStages/forwardAll activation stays valid across exitLogits calls, until the second
  *     following runStages (so runStages(0,i) -> h, exitLogits(i,h), runStages(i,L,h) is safe);
@@ -30,6 +31,7 @@ import { BasicBlock } from './basic-block.js';
 import { ExitHead } from './exit-head.js';
 import { prepareImages, rawToPixels } from './image-input.js';
 import { WeightStore, type NamedTensors } from './weights.js';
+import type { Arena } from '../tensor/arena.js';
 import { StageArenas, checkStageIndex, checkStageRange } from './stages.js';
 
 export class ResNetModel implements MultiExitNetwork {
@@ -38,9 +40,9 @@ export class ResNetModel implements MultiExitNetwork {
   readonly numClasses: number;
   readonly profile: NetworkProfile;
   private readonly shapes: (readonly number[])[];
-  private readonly arenas = new StageArenas();
-  private readonly scratch = this.arenas.scratch;
-  private readonly logits = this.arenas.logits;
+  private readonly arenas: StageArenas;
+  private readonly scratch: Arena;
+  private readonly logits: Arena;
 
   constructor(
     readonly config: ResNetConfig,
@@ -50,6 +52,9 @@ export class ResNetModel implements MultiExitNetwork {
     readonly kernels: Kernels,
   ) {
     this.id = config.id;
+    this.arenas = new StageArenas(kernels);
+    this.scratch = this.arenas.scratch;
+    this.logits = this.arenas.logits;
     this.numStages = blocks.length;
     this.numClasses = config.numClasses;
     this.shapes = [config.input.shape, ...blocks.map((b) => b.outShape)];
@@ -90,7 +95,8 @@ export class ResNetModel implements MultiExitNetwork {
     const n = this.batchOf('runStages', x, from);
     if (from === to) return x;
     this.scratch.reset();
-    let cur = x.flat();
+    this.arenas.resetInputs();
+    let cur = this.arenas.adopt(x.flat());
     for (let s = from + 1; s <= to; s++) {
       const out = this.arenas.takeAfter(cur, n * this.profile.activationElements[s]);
       this.stage(s, out, cur, n);
@@ -115,8 +121,9 @@ export class ResNetModel implements MultiExitNetwork {
     const n = this.batchOf('forwardAll', x, 0);
     this.scratch.reset();
     this.logits.reset();
+    this.arenas.resetInputs();
     const result: Tensor[] = [];
-    let cur = x.flat();
+    let cur = this.arenas.adopt(x.flat());
     for (let s = 1; s <= this.numStages; s++) {
       const out = this.arenas.takeAfter(cur, n * this.profile.activationElements[s]);
       this.stage(s, out, cur, n);

@@ -13,6 +13,7 @@ import type { Arena } from '../tensor/arena.js';
 import { attentionPlan, layerNormPlan, type AttentionPlan, type Kernels, type LayerNormPlan } from '../tensor/kernels/index.js';
 import { Linear } from './linear.js';
 import type { WeightStore } from './weights.js';
+import { inTable } from './table-memory.js';
 
 export interface BertAttentionSpec {
   hiddenSize: number;
@@ -41,8 +42,8 @@ export class BertSelfAttention {
     this.key = Linear.fromWeights(ws, `${prefix}.self.key`, H, H, kernels);
     this.value = Linear.fromWeights(ws, `${prefix}.self.value`, H, H, kernels);
     this.output = Linear.fromWeights(ws, `${prefix}.output.dense`, H, H, kernels);
-    this.lnWeight = ws.take(`${prefix}.output.LayerNorm.weight`, [H]);
-    this.lnBias = ws.take(`${prefix}.output.LayerNorm.bias`, [H]);
+    this.lnWeight = inTable(kernels, ws.take(`${prefix}.output.LayerNorm.weight`, [H]));
+    this.lnBias = inTable(kernels, ws.take(`${prefix}.output.LayerNorm.bias`, [H]));
   }
 
   private plans(N: number, T: number, masked: boolean): [AttentionPlan, LayerNormPlan] {

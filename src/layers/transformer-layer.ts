@@ -13,6 +13,7 @@ import { layerNormPlan, type Kernels, type LayerNormPlan } from '../tensor/kerne
 import { Linear } from './linear.js';
 import { BertSelfAttention, type BertAttentionSpec } from './self-attention.js';
 import type { WeightStore } from './weights.js';
+import { inTable } from './table-memory.js';
 
 export interface BertLayerSpec extends BertAttentionSpec {
   intermediateSize: number;
@@ -34,8 +35,8 @@ export class BertLayer {
     this.attention = new BertSelfAttention(ws, spec, kernels, `${prefix}.attention`);
     this.intermediate = Linear.fromWeights(ws, `${prefix}.intermediate.dense`, H, I, kernels, 'gelu');
     this.output = Linear.fromWeights(ws, `${prefix}.output.dense`, I, H, kernels);
-    this.lnWeight = ws.take(`${prefix}.output.LayerNorm.weight`, [H]);
-    this.lnBias = ws.take(`${prefix}.output.LayerNorm.bias`, [H]);
+    this.lnWeight = inTable(kernels, ws.take(`${prefix}.output.LayerNorm.weight`, [H]));
+    this.lnBias = inTable(kernels, ws.take(`${prefix}.output.LayerNorm.bias`, [H]));
   }
 
   /** out [N,T,H] = layer(x [N,T,H], mask [N,T] | null). out must not overlap x. */

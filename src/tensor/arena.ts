@@ -12,6 +12,8 @@
  * nothing: `allocations` (the count of ArrayBuffers ever created) stays constant.
  * Views stay valid until the next reset(); mark()/release() rewind inside a forward, for
  * temporaries of one layer. Nothing is freed until the Arena itself is dropped.
+ * `alloc` (optional): where chunks come from, e.g. a kernel table's fixed memory (Kernels.allocate),
+ * so kernels read and write arena views in place; default new Float32Array.
  */
 import { ArgumentError, StateError } from './errors.js';
 import { Tensor, sizeOf } from './tensor.js';
@@ -24,9 +26,20 @@ export class Arena {
   private used = 0;
   private allocs = 0;
 
-  /** minChunk: elements of the first chunk (later chunks double). */
-  constructor(private readonly minChunk = MIN_CHUNK) {
+  /** minChunk: elements of the first chunk (later chunks double); alloc: makes a chunk of n elements. */
+  constructor(
+    private readonly minChunk = MIN_CHUNK,
+    private readonly alloc: (n: number) => Float32Array = (n) => new Float32Array(n),
+  ) {
     if (!Number.isInteger(minChunk) || minChunk < 1) throw new ArgumentError(`Arena: invalid minChunk: got ${minChunk}, expected a positive integer`);
+  }
+
+  /** True when a starts inside one of this arena's chunks (arenas on one table memory share a buffer). */
+  holds(a: Float32Array): boolean {
+    for (const c of this.chunks) {
+      if (c.buffer === a.buffer && a.byteOffset >= c.byteOffset && a.byteOffset < c.byteOffset + c.byteLength) return true;
+    }
+    return false;
   }
 
   /** Number of ArrayBuffers this arena has allocated since it was created. */
@@ -55,7 +68,7 @@ export class Arena {
       this.used = 0;
     }
     const last = this.chunks.length > 0 ? this.chunks[this.chunks.length - 1].length : 0;
-    const c = new Float32Array(Math.max(n, this.minChunk, 2 * last));
+    const c = this.alloc(Math.max(n, this.minChunk, 2 * last));
     this.allocs++;
     this.chunks.push(c);
     this.used = n;

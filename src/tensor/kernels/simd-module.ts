@@ -93,6 +93,9 @@ export class SimdInstance {
   readonly relaxed: boolean;
   private persistentTop = FIRST_FREE;
   private scratchTop = FIRST_FREE;
+  /** Operand copies into or out of the memory since the instance was made (a debug counter for tests:
+   *  a network built on the table copies nothing per kernel call). */
+  copies = 0;
 
   constructor(opts: SimdInstanceOptions = {}) {
     const w = wasmNamespace();
@@ -158,7 +161,10 @@ export class SimdInstance {
   place(arr: Float32Array, n: number, copy = true): number {
     if (arr.buffer === this.buffer) return arr.byteOffset;
     const at = this.take(n);
-    if (at >= 0 && copy) this.heap.set(n === arr.length ? arr : arr.subarray(0, n), at >> 2);
+    if (at >= 0 && copy) {
+      this.heap.set(n === arr.length ? arr : arr.subarray(0, n), at >> 2);
+      this.copies++;
+    }
     return at;
   }
 

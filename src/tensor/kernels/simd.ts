@@ -21,6 +21,7 @@ import { checkGemmBuffers, type GemmPlan } from './gemm.js';
 import { checkConvBuffers, type Conv2dPlan } from './conv2d-plan.js';
 import { activateRange, type Activation } from './elementwise.js';
 import { SimdInstance, EDGE_PTR, type SimdInstanceOptions } from './simd-module.js';
+import { ArgumentError, ShapeError, StateError } from '../errors.js';
 
 const MR = 4;
 const NR = 8;
@@ -30,30 +31,72 @@ export interface SimdKernels extends Kernels {
   readonly relaxed: boolean;
   /** n floats in the table's memory, for weights and arenas that kernels then use without copies. */
   allocate(n: number): Float32Array;
+  packGemmB(b: Float32Array, p: GemmPlan): Float32Array;
+  packConvWeights(w: Float32Array, p: Conv2dPlan): Float32Array;
+  /** Operand copies into or out of the memory so far (debug counter: zero per call when every operand lives there). */
+  readonly copies: number;
   /** Bytes of the table's fixed memory. */
   readonly memoryBytes: number;
 }
 
 function copyOut(s: SimdInstance, dst: Float32Array, at: number, n: number): void {
-  if (dst.buffer !== s.buffer) dst.set(s.heap.subarray(at >> 2, (at >> 2) + n));
+  if (dst.buffer === s.buffer) return;
+  dst.set(s.heap.subarray(at >> 2, (at >> 2) + n));
+  s.copies++;
 }
 
-function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan): void {
+/** Floats of op(B) [K,N] packed in NR-column panels, and of A [M,K] in MR-row panels. */
+const packBSize = (N: number, K: number) => Math.ceil(N / NR) * NR * K;
+const packASize = (M: number, K: number) => Math.ceil(M / MR) * MR * K;
+
+/** Byte offset of a pack made by this table for the plan (packGemmB / packConvWeights), or -1 when none was given. */
+function packAt(s: SimdInstance, where: string, packed: Float32Array | null | undefined, n: number): number {
+  if (packed === null || packed === undefined) return -1;
+  if (!s.owns(packed) || packed.length !== n) {
+    throw new ArgumentError(`${where}: packed weights do not fit the plan: got ${packed.length} floats${s.owns(packed) ? '' : ' outside this table'}, expected ${n} made by this table's pack function for the same plan`);
+  }
+  return packed.byteOffset;
+}
+
+/** A persistent pack of n floats, written by fill(pack, operand) with the operand placed in scratch (a build-time copy). */
+function makePack(s: SimdInstance, where: string, n: number, src: Float32Array, srcLen: number, fill: (at: number, from: number) => void): Float32Array {
+  const pack = s.allocate(n);
+  s.begin();
+  const from = s.place(src, srcLen);
+  if (!s.fits) throw new StateError(`${where}: memory is full: got ${srcLen} floats to pack with too little scratch left, expected room for them; build the table with a larger memoryBytes`);
+  fill(pack.byteOffset, from);
+  return pack;
+}
+
+function packGemmB(s: SimdInstance, b: Float32Array, p: GemmPlan): Float32Array {
+  const { N, K } = p;
+  if (b.length < K * N) throw new ShapeError(`simd.packGemmB: B is too short: got ${b.length} elements, expected at least ${K * N} (N=${N}, K=${K})`);
+  return makePack(s, 'simd.packGemmB', packBSize(N, K), b, K * N, (at, from) => s.exports.packB(at, from, p.transB ? K : N, N, K, p.transB ? 1 : 0));
+}
+
+function packConvWeights(s: SimdInstance, w: Float32Array, p: Conv2dPlan): Float32Array {
+  const K = p.C * p.kH * p.kW;
+  if (w.length < p.O * K) throw new ShapeError(`simd.packConvWeights: weight is too short: got ${w.length} elements, expected at least ${p.O * K} ([${p.O},${p.C},${p.kH},${p.kW}])`);
+  return makePack(s, 'simd.packConvWeights', packASize(p.O, K), w, p.O * K, (at, from) => s.exports.packA(at, from, K, p.O, K, 0));
+}
+
+function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan, packedB?: Float32Array | null): void {
   checkGemmBuffers('simd.gemm', c, a, b, bias, p);
   const { M, N, K } = p;
   if (M === 0 || N === 0) return;
   if (K === 0 || (M === 1 && !p.transA)) return fb.gemm(c, a, b, bias, p);
+  const packed = packAt(s, 'simd.gemm', packedB, packBSize(N, K));
   s.begin();
   const aP = s.place(a, M * K);
-  const bP = s.place(b, K * N);
+  const bP = packed >= 0 ? 0 : s.place(b, K * N);
   const cP = s.place(c, M * N, p.beta !== 0);
   const biasP = bias !== null && p.bias !== 'none' ? s.place(bias, p.bias === 'col' ? N : M) : 0;
-  const pa = s.take(Math.ceil(M / MR) * MR * K);
-  const pb = s.take(Math.ceil(N / NR) * NR * K);
+  const pa = s.take(packASize(M, K));
+  const pb = packed >= 0 ? packed : s.take(packBSize(N, K));
   if (!s.fits) return fb.gemm(c, a, b, bias, p);
   const e = s.exports;
   e.packA(pa, aP, p.transA ? M : K, M, K, p.transA ? 1 : 0);
-  e.packB(pb, bP, p.transB ? K : N, N, K, p.transB ? 1 : 0);
+  if (packed < 0) e.packB(pb, bP, p.transB ? K : N, N, K, p.transB ? 1 : 0);
   e.gemmPacked(cP, N, pa, pb, M, N, K, p.alpha, p.beta, EDGE_PTR);
   const mode = p.bias === 'col' ? 1 : p.bias === 'row' ? 2 : 0;
   if (mode !== 0 || p.activation === 'relu') e.biasRelu(cP, N, M, N, biasP, mode, p.activation === 'relu' ? 1 : 0);
@@ -61,25 +104,26 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
   if (p.activation === 'gelu') activateRange(c, 0, M * N, 'gelu');
 }
 
-function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null): void {
+function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null, packedW?: Float32Array | null): void {
   checkConvBuffers('simd.conv2d', out, x, w, bias, p);
   const { N, C, H, W, O, kH, kW, Ho, Wo } = p;
   const L = Ho * Wo;
   const K = C * kH * kW;
   if (L === 0 || O === 0 || N === 0) return;
   if (K === 0) return fb.conv2d(out, x, w, bias, p, scratch);
+  const packed = packAt(s, 'simd.conv2d', packedW, packASize(O, K));
   s.begin();
   const inSize = C * H * W;
   const outSize = O * L;
   const xP = s.place(x, N * inSize);
-  const wP = s.place(w, O * K);
+  const wP = packed >= 0 ? 0 : s.place(w, O * K);
   const oP = s.place(out, N * outSize, false);
   const bP = p.hasBias && bias !== null ? s.place(bias, O) : 0;
-  const pa = s.take(Math.ceil(O / MR) * MR * K);
-  const pb = s.take(Math.ceil(L / NR) * NR * K);
+  const pa = packed >= 0 ? packed : s.take(packASize(O, K));
+  const pb = s.take(packBSize(L, K));
   if (!s.fits) return fb.conv2d(out, x, w, bias, p, scratch);
   const e = s.exports;
-  e.packA(pa, wP, K, O, K, 0);
+  if (packed < 0) e.packA(pa, wP, K, O, K, 0);
   const relu = p.activation === 'relu' ? 1 : 0;
   const mode = p.hasBias ? 2 : 0;
   for (let n = 0; n < N; n++) {
@@ -112,9 +156,14 @@ export function createSimdKernels(opts: SimdInstanceOptions = {}): SimdKernels {
     name: 'simd',
     relaxed: s.relaxed,
     memoryBytes: s.byteLength,
+    get copies() {
+      return s.copies;
+    },
     allocate: (n: number) => s.allocate(n),
-    gemm: (c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan) => gemmSimd(s, fb, c, a, b, bias, p),
-    conv2d: (out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null) => conv2dSimd(s, fb, out, x, w, bias, p, scratch),
+    packGemmB: (b: Float32Array, p: GemmPlan) => packGemmB(s, b, p),
+    packConvWeights: (w: Float32Array, p: Conv2dPlan) => packConvWeights(s, w, p),
+    gemm: (c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan, packedB?: Float32Array | null) => gemmSimd(s, fb, c, a, b, bias, p, packedB),
+    conv2d: (out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null, packedW?: Float32Array | null) => conv2dSimd(s, fb, out, x, w, bias, p, scratch, packedW),
     add: (out: Float32Array, a: Float32Array, b: Float32Array, n: number, act?: Activation) => addSimd(s, fb, out, a, b, n, act),
     relu: (out: Float32Array, x: Float32Array, n: number) => reluSimd(s, fb, out, x, n),
   });

@@ -18,10 +18,20 @@ import type { Pool2dPlan, AdaptivePool2dPlan } from './pool.js';
 
 export interface Kernels {
   readonly name: string;
-  /** c [M,N] = act(alpha op(a) op(b) + beta c + bias) */
-  gemm(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan): void;
-  /** out [N,O,Ho,Wo] = act(conv2d(x [N,C,H,W], w [O,C,kH,kW]) + bias [O]); scratch [p.scratchSize] */
-  conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null): void;
+  /** c [M,N] = act(alpha op(a) op(b) + beta c + bias); packedB: packGemmB(b, plan) of this table, or omitted */
+  gemm(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan, packedB?: Float32Array | null): void;
+  /** out [N,O,Ho,Wo] = act(conv2d(x [N,C,H,W], w [O,C,kH,kW]) + bias [O]); scratch [p.scratchSize]; packedW: packConvWeights(w, plan) */
+  conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null, packedW?: Float32Array | null): void;
+  /**
+   * Tables with a memory of their own (simd): n floats in it, valid as long as the table. Layers put their
+   * weights there and Arenas their chunks, so kernels read them in place (see src/layers/table-memory.ts).
+   */
+  allocate?(n: number): Float32Array;
+  /** Tables that pack weights: op(b) of plan p (any M) packed once into the table's layout, for gemm's packedB.
+   *  The caller (a layer) keeps it: one pack per weight, never shared between layers or networks. */
+  packGemmB?(b: Float32Array, p: GemmPlan): Float32Array;
+  /** Tables that pack weights: conv weights w [O,C,kH,kW] of plan p (any N) packed once, for conv2d's packedW. */
+  packConvWeights?(w: Float32Array, p: Conv2dPlan): Float32Array;
   relu(out: Float32Array, x: Float32Array, n: number): void;
   gelu(out: Float32Array, x: Float32Array, n: number): void;
   tanh(out: Float32Array, x: Float32Array, n: number): void;

@@ -118,4 +118,26 @@ for (const kind of ['simd', 'fast'] as const) {
   });
 }
 
+test('two networks built on ONE simd table (different weights), run interleaved stage by stage, each equal to its solo run', () => {
+  // Each network keeps its own packs and arenas in the shared memory: a pack cache per table (by shape)
+  // would hand network A the weights of B, built last.
+  const rng = Rng.seeded(9);
+  const xa = new Tensor(randomArray(rng, 3 * 64), [3, 1, 8, 8]);
+  const xb = new Tensor(randomArray(rng, 5 * 64), [5, 1, 8, 8]);
+  const solo = (seed: number, x: Tensor) => buildResNet(tinyConfig(), tinyTensors(seed), createKernels('simd')).forwardAll(x).map((t) => Float32Array.from(t.flat()));
+  const soloA = solo(7, xa);
+  const soloB = solo(8, xb);
+  const k = createSimdKernels({ relaxed: false, memoryBytes: 1 << 24 });
+  const na = buildResNet(tinyConfig(), tinyTensors(7), k);
+  const nb = buildResNet(tinyConfig(), tinyTensors(8), k);
+  let ha = xa;
+  let hb = xb;
+  for (let s = 1; s <= na.numStages; s++) {
+    ha = na.runStages(s - 1, s, ha);
+    hb = nb.runStages(s - 1, s, hb);
+    expectClose(na.exitLogits(s, ha).flat(), soloA[s - 1], { rtol: 0, atol: 0, where: `A exit ${s}` });
+    expectClose(nb.exitLogits(s, hb).flat(), soloB[s - 1], { rtol: 0, atol: 0, where: `B exit ${s}` });
+  }
+});
+
 test.run();
