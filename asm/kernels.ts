@@ -210,3 +210,5 @@ export function addAct(out: usize, a: usize, b: usize, n: i32, relu: bool): void
     store<f32>(out + o, v);
   }
 }
+
+export { layerNorm, softmax, gelu } from './rows'; // the row kernels (asm/rows.ts)

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly side of the `simd` kernel table: compiling the embedded module (asm/kernels.ts,
+ * The WebAssembly side of the `simd` kernel table: compiling the embedded module (asm/kernels.ts + rows.ts,
  * bytes in the generated simd-wasm.ts), and one fixed memory per table instance.
  *
  * Memory: one WebAssembly.Memory of `memoryBytes` (initial = maximum), created with the table and
@@ -30,6 +30,10 @@ export interface SimdExports {
   biasRelu(c: number, ldc: number, M: number, N: number, bias: number, mode: number, relu: number): void;
   im2colPacked(pb: number, x: number, C: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number, pH: number, pW: number, Ho: number, Wo: number): void;
   addAct(out: number, a: number, b: number, n: number, relu: number): void;
+  /** asm/rows.ts */
+  layerNorm(out: number, x: number, gamma: number, beta: number, rows: number, cols: number, eps: number): void;
+  softmax(out: number, x: number, rows: number, cols: number, mask: number, masked: number): void;
+  gelu(out: number, x: number, n: number): void;
 }
 
 const PAGE = 65536;

@@ -19,7 +19,11 @@
 import { createFastKernels, type Kernels } from './tables.js';
 import { checkGemmBuffers, type GemmPlan } from './gemm.js';
 import { checkConvBuffers, type Conv2dPlan } from './conv2d-plan.js';
-import { activateRange, type Activation } from './elementwise.js';
+import type { Activation } from './elementwise.js';
+import type { LayerNormPlan } from './layernorm.js';
+import type { SoftmaxPlan } from './softmax.js';
+import type { AttentionPlan } from './attention.js';
+import { layerNormSimd, softmaxSimd, geluSimd, attentionSimd } from './simd-rows.js';
 import { SimdInstance, EDGE_PTR, type SimdInstanceOptions } from './simd-module.js';
 import { ArgumentError, ShapeError, StateError } from '../errors.js';
 
@@ -100,8 +104,8 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
   e.gemmPacked(cP, N, pa, pb, M, N, K, p.alpha, p.beta, EDGE_PTR);
   const mode = p.bias === 'col' ? 1 : p.bias === 'row' ? 2 : 0;
   if (mode !== 0 || p.activation === 'relu') e.biasRelu(cP, N, M, N, biasP, mode, p.activation === 'relu' ? 1 : 0);
+  if (p.activation === 'gelu') e.gelu(cP, cP, M * N);
   copyOut(s, c, cP, M * N);
-  if (p.activation === 'gelu') activateRange(c, 0, M * N, 'gelu');
 }
 
 function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null, packedW?: Float32Array | null): void {
@@ -132,8 +136,8 @@ function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32A
     e.gemmPacked(o, L, pa, pb, O, L, K, 1, 0, EDGE_PTR);
     if (mode !== 0 || relu !== 0) e.biasRelu(o, L, O, L, bP, mode, relu);
   }
+  if (p.activation === 'gelu') e.gelu(oP, oP, N * outSize);
   copyOut(s, out, oP, N * outSize);
-  if (p.activation === 'gelu') activateRange(out, 0, N * outSize, 'gelu');
 }
 
 function addSimd(s: SimdInstance, fb: Kernels, out: Float32Array, a: Float32Array, b: Float32Array, n: number, act: Activation = 'none'): void {
@@ -166,5 +170,9 @@ export function createSimdKernels(opts: SimdInstanceOptions = {}): SimdKernels {
     conv2d: (out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null, packedW?: Float32Array | null) => conv2dSimd(s, fb, out, x, w, bias, p, scratch, packedW),
     add: (out: Float32Array, a: Float32Array, b: Float32Array, n: number, act?: Activation) => addSimd(s, fb, out, a, b, n, act),
     relu: (out: Float32Array, x: Float32Array, n: number) => reluSimd(s, fb, out, x, n),
+    gelu: (out: Float32Array, x: Float32Array, n: number) => geluSimd(s, fb, out, x, n),
+    softmax: (out: Float32Array, x: Float32Array, p: SoftmaxPlan) => softmaxSimd(s, fb, out, x, p),
+    layerNorm: (out: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, p: LayerNormPlan) => layerNormSimd(s, fb, out, x, gamma, beta, p),
+    attention: (out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan, scratch: Float32Array) => attentionSimd(s, fb, out, q, k, v, mask, p, scratch),
   });
 }

@@ -1,4 +1,5 @@
-// One conformance suite over every Kernels table (reference, fast and simd) against the float64 oracles of
+// One conformance suite over every Kernels table (reference, fast, simd with copied operands and simd with
+// operands in its memory, where its module row kernels and attention run) against the float64 oracles of
 // test/helpers/oracle.ts, on fast-check shapes (1, primes, non-multiples of every tile size) with
 // fixed seeds. Bounds: gemm, conv2d and attention are norm-relative, |out - ref| <= 1e-5 * sum|terms|
 // (float32 inputs, float32 output, K up to 300); the others are relative, rtol 1e-5 plus atol 1e-6
@@ -6,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { referenceKernels, fastKernels, createSimdKernels, simdValidates, type Kernels } from '../../../src/tensor/kernels/index.js';
+import { referenceKernels, fastKernels, createSimdKernels, simdValidates, type Kernels, type SimdKernels } from '../../../src/tensor/kernels/index.js';
 import { gemmPlan } from '../../../src/tensor/kernels/gemm.js';
 import { conv2dPlan } from '../../../src/tensor/kernels/conv2d.js';
 import { pool2dPlan, adaptiveAvgPool2dPlan, globalAvgPool2dPlan } from '../../../src/tensor/kernels/pool.js';
@@ -25,9 +26,40 @@ const small = fc.integer({ min: 1, max: 9 });
 const act = fc.constantFrom('none' as const, 'relu' as const, 'gelu' as const);
 const RUNS = 25;
 
+/**
+ * The simd table with every Float32Array operand first copied into its memory, so its module kernels run
+ * (row kernels and attention take the fast fallback for operands outside it), and the output (the first
+ * argument) copied back. An operand passed twice (out aliasing x) stays one copy.
+ */
+function inMemory(k: SimdKernels, name: string): Kernels {
+  const pool = k.allocate(1 << 21);
+  const wrap = (fn: (...args: unknown[]) => void) => (...args: unknown[]) => {
+    let top = 0;
+    const seen = new Map<Float32Array, Float32Array>();
+    const mapped = args.map((a) => {
+      if (!(a instanceof Float32Array)) return a;
+      let v = seen.get(a);
+      if (v === undefined) {
+        v = pool.subarray(top, top + a.length);
+        top += (a.length + 3) & ~3;
+        v.set(a);
+        seen.set(a, v);
+      }
+      return v;
+    });
+    fn(...mapped);
+    (args[0] as Float32Array).set(mapped[0] as Float32Array);
+  };
+  const t: Record<string, unknown> = { ...k, name };
+  for (const key of ['gemm', 'conv2d', 'relu', 'gelu', 'tanh', 'add', 'addBias', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'globalAvgPool2d', 'softmax', 'logSoftmax', 'layerNorm', 'embedding', 'attention'] as const) {
+    t[key] = wrap(k[key] as (...args: unknown[]) => void);
+  }
+  return t as unknown as Kernels;
+}
+
 // The relaxed-SIMD build joins where the runtime validates it (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd).
-const relaxed: Kernels[] = simdValidates(true) ? [{ ...createSimdKernels({ relaxed: true }), name: 'simd-relaxed' }] : [];
-for (const K of [referenceKernels, fastKernels, createSimdKernels({ relaxed: false }), ...relaxed] as Kernels[]) {
+const relaxed: Kernels[] = simdValidates(true) ? [{ ...createSimdKernels({ relaxed: true }), name: 'simd-relaxed' }, inMemory(createSimdKernels({ relaxed: true }), 'simd-relaxed-in-memory')] : [];
+for (const K of [referenceKernels, fastKernels, createSimdKernels({ relaxed: false }), inMemory(createSimdKernels({ relaxed: false }), 'simd-in-memory'), ...relaxed] as Kernels[]) {
   const t = (name: string, fn: () => void) => test(`${K.name}: ${name}`, fn);
 
   t('gemm: every transpose, alpha, beta, bias mode and activation', () => {
