@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError, FormatError } from '../../tensor/errors.js';
 import { parseJson, MAX_JSON_DEPTH } from '../../tensor/io/json.js';
-import { createKernels, type Kernels, type KernelsKind } from '../../tensor/kernels/index.js';
+import { createKernels, simdMemoryFor, type Kernels, type KernelsKind } from '../../tensor/kernels/index.js';
 import type { MultiExitNetwork } from '../../layers/network.js';
 import { familyOf, type ModelFamily } from '../../layers/family.js';
 import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
@@ -23,7 +23,8 @@ import { readTokenizerFiles } from './text-input.js';
 
 
 export interface LoadOptions {
-  /** Kernel table of the built layers, or its kind for createKernels (default fastKernels; 'auto' takes simd where it runs). */
+  /** Kernel table of the built layers, or its kind for createKernels (default fastKernels; 'auto' takes simd where it runs;
+   *  a simd table made here gets simdMemoryFor(the weights file's bytes)). */
   kernels?: Kernels | KernelsKind;
   /** The families to choose from (default DEFAULT_FAMILIES). */
   families?: readonly ModelFamily[];
@@ -66,7 +67,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   const weights = readBytes(wPath, where);
   const tokenizer = opts.tokenizer === true ? readTokenizerFiles(abs) : undefined;
   try {
-    const built = buildModel({ config, weights, tokenizer, name: basename(abs) }, { kernels: typeof opts.kernels === 'string' ? createKernels(opts.kernels) : opts.kernels, families, where, configName: cfgPath, weightsName: wPath });
+    const built = buildModel({ config, weights, tokenizer, name: basename(abs) }, { kernels: typeof opts.kernels === 'string' ? createKernels(opts.kernels, { memoryBytes: simdMemoryFor(weights.byteLength) }) : opts.kernels, families, where, configName: cfgPath, weightsName: wPath });
     return { ...built, dir: abs };
   } catch (e) {
     // Name the folder in config errors too (the weights path is already in tensor messages).

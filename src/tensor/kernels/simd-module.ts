@@ -42,6 +42,19 @@ const FIRST_FREE = 128;
 /** Default memory of a simd table: 64 MiB (one fixed allocation; calls that need more scratch fall back to the fast kernels). */
 export const DEFAULT_SIMD_MEMORY = 64 << 20;
 
+/**
+ * Bytes of a simd table for one model whose weights file has `weightBytes` bytes: room for the weights
+ * (packed or copied, float32: twice the bytes of a float16 file, tile padding included) plus
+ * DEFAULT_SIMD_MEMORY for the arenas and per-call scratch, in whole 64 KiB pages. What the loader
+ * passes (src/node/models/load.ts), so a big model does not fail at build for want of memory; a batch
+ * whose activations outgrow the rest fails with the table's StateError, never by growing the memory.
+ */
+export function simdMemoryFor(weightBytes: number): number {
+  if (!Number.isFinite(weightBytes) || weightBytes < 0) throw new ArgumentError(`simdMemoryFor: invalid weight bytes: got ${weightBytes}, expected a finite non-negative number`);
+  const bytes = DEFAULT_SIMD_MEMORY + 2 * Math.ceil(weightBytes);
+  return Math.min(2 ** 31, Math.ceil(bytes / PAGE) * PAGE);
+}
+
 function wasmNamespace(): WasmNamespace | null {
   const w = (globalThis as { WebAssembly?: WasmNamespace }).WebAssembly;
   return w !== undefined && typeof w.validate === 'function' ? w : null;

@@ -8,6 +8,7 @@ import { ResNetModel } from '../../../src/layers/resnet.js';
 import { IoError } from '../../../src/node/datasets/idx-file.js';
 import { parseSafetensors, writeSafetensors } from '../../../src/tensor/io/safetensors.js';
 import { loadModel } from '../../../src/node/models/load.js';
+import { simdMemoryFor, DEFAULT_SIMD_MEMORY, type SimdKernels } from '../../../src/tensor/kernels/index.js';
 import { DEFAULT_FAMILIES } from '../../../src/layers/families/index.js';
 import { tinyConfig } from '../../helpers/tiny-resnet.js';
 import { tmpRoot, writeTinyModel } from '../../helpers/tiny-model-dir.js';
@@ -37,6 +38,16 @@ test('loadModel builds the network and reports id, hash (sha256 of model.safeten
   assert.is(m.config.num_classes, 3);
   assert.ok(DEFAULT_FAMILIES.map((f) => f.architecture).includes('resnet-multi-exit'));
   assert.is(m.family.architecture, 'resnet-multi-exit');
+});
+
+test("kernels 'simd': the table's fixed memory is sized from the weights file (simdMemoryFor), not the default", () => {
+  const dir = join(process.cwd(), 'weights', 'spam-bert');
+  const bytes = readFileSync(join(dir, 'model.safetensors')).byteLength;
+  const k = (loadModel(dir, { kernels: 'simd' }).network as unknown as { kernels: SimdKernels }).kernels;
+  assert.is(k.name, 'simd');
+  assert.is(k.memoryBytes, simdMemoryFor(bytes));
+  assert.ok(k.memoryBytes >= DEFAULT_SIMD_MEMORY + 2 * bytes && k.memoryBytes % 65536 === 0);
+  assert.throws(() => simdMemoryFor(-1), /invalid weight bytes/);
 });
 
 test('a missing folder or file is an IoError naming the path', () => {
