@@ -9,6 +9,7 @@ import { loadModel } from '../../../src/node/models/load.js';
 import { BertModel } from '../../../src/layers/bert.js';
 import { parseSafetensors, tensorAsFloat32 } from '../../../src/tensor/io/safetensors.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
+import type { SimdKernels } from '../../../src/tensor/kernels/index.js';
 
 const dir = join(process.cwd(), 'weights', 'spam-bert');
 const ready = existsSync(join(dir, 'golden.safetensors')) && existsSync(join(dir, 'model.safetensors')) && existsSync(join(dir, 'config.json'));
@@ -34,6 +35,8 @@ function parity(modelDir: string, tol: number, stride: number, kernels: 'fast' |
   const m = loadModel(modelDir, { kernels });
   assert.ok(m.network instanceof BertModel);
   const net = m.network as BertModel;
+  const table = net.kernels as Partial<SimdKernels>;
+  const copies = table.copies ?? 0;
   const g = golden(join(modelDir, 'golden.safetensors'));
   const K = net.numClasses;
   const ids = new Tensor(g.get('input_ids'), [g.N, g.T]);
@@ -65,11 +68,14 @@ function parity(modelDir: string, tol: number, stride: number, kernels: 'fast' |
       assert.is(flips, 0, `${modelDir} exit ${k} ${how}: ${flips} argmax differences`);
     }
   }
+  // Under simd the weights, packs and arenas live in the table memory: no kernel copied an operand.
+  if (kernels === 'simd') assert.is((table.copies ?? NaN) - copies, 0, 'operand copies during the forward passes');
   return lines;
 }
 
-test('the random tiny fixture through loadModel: every exit within 1e-5', () => {
+test('the random tiny fixture through loadModel: every exit within 1e-5 (fast and simd)', () => {
   parity(join(process.cwd(), 'test', 'fixtures', 'tiny-bert'), 1e-5, 1);
+  parity(join(process.cwd(), 'test', 'fixtures', 'tiny-bert'), 1e-5, 1, 'simd');
 });
 
 test(`weights/spam-bert: every golden input, every exit within 1e-4, same argmax${ready ? '' : ' (SKIPPED: not exported yet)'}`, () => {
@@ -82,6 +88,11 @@ test('weights/spam-deebert (exits after layers 2, 4, 6 on a plain HF checkpoint)
   const lines = parity(join(process.cwd(), 'weights', 'spam-deebert'), 1e-4, 6);
   assert.is(lines.length, 6);
   console.log(`\n  spam-deebert parity:\n  ${lines.join('\n  ')}`);
+});
+
+test('weights/spam-deebert under simd kernels: every golden input, every exit within 1e-4, same argmax', () => {
+  const lines = parity(join(process.cwd(), 'weights', 'spam-deebert'), 1e-4, 6, 'simd');
+  assert.is(lines.length, 6);
 });
 
 test(`weights/spam-bert under simd kernels: every golden input, every exit within 1e-4, same argmax${ready ? '' : ' (SKIPPED: not exported yet)'}`, () => {

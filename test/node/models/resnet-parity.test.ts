@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSafetensors, tensorAsFloat32 } from '../../../src/tensor/io/safetensors.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
-import { referenceKernels } from '../../../src/tensor/kernels/index.js';
+import { referenceKernels, type SimdKernels } from '../../../src/tensor/kernels/index.js';
 import { ResNetModel } from '../../../src/layers/resnet.js';
 import { loadModel } from '../../../src/node/models/load.js';
 import { fmnistModelDir } from '../../helpers/model-dir.js';
@@ -52,10 +52,14 @@ test(`golden parity, fast kernels: ${n} inputs x every exit (${dir})`, () => {
   console.log(`  parity (fast, ${n} inputs) max |TS - PyTorch| per exit: ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
 });
 
-test(`golden parity, simd kernels: ${n} inputs x every exit`, () => {
+test(`golden parity, simd kernels: ${n} inputs x every exit (weights and arenas in the table memory: no operand copied)`, () => {
   const { network } = loadModel(dir, { kernels: 'simd' });
-  assert.is((network as ResNetModel).kernels.name, 'simd');
+  const k = (network as ResNetModel).kernels as SimdKernels;
+  assert.is(k.name, 'simd');
+  const copies = k.copies;
   const diffs = check(network as ResNetModel, n, 'simd');
+  check(network as ResNetModel, 1, 'simd batch 1');
+  assert.is(k.copies - copies, 0, 'operand copies during the forward passes');
   console.log(`  parity (simd, ${n} inputs) max |TS - PyTorch| per exit: ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
 });
 
