@@ -5,7 +5,9 @@
  *
  *   referenceKernels: float64-accumulating loop nests, obviously correct and slow (the oracle).
  *   fastKernels:      the optimized versions (blocked GEMM, im2col conv, ...).
- *   simd:             WebAssembly SIMD128 GEMM and conv2d over fast (createSimdKernels, simd.ts);
+ *   simd:             WebAssembly SIMD128 GEMM, conv2d, attention, layer norm, softmax, GELU over fast
+ *                     (createSimdKernels, simd.ts), with a fixed memory of its own (`allocate`) where
+ *                     networks keep weights, packs (`packGemmB`, `packConvWeights`) and arenas;
  *                     createKernels('auto' | 'simd' | 'fast' | 'reference') picks one (select.ts).
  *
  * Conventions: out first, then inputs, weights, then the plan from the family's `...Plan()`

@@ -6,7 +6,7 @@
  * never grown, so its ArrayBuffer is never detached (a detach deoptimizes every typed-array access in
  * the process under Node 20; see bench/README.md "A 25% trap"). Layout, in bytes:
  *   [0, 128)             the micro-kernel's edge tile
- *   [128, persistentTop)  allocate(): views that live as long as the table (weights, arenas)
+ *   [128, persistentTop)  allocate(): views that live as long as the table (weights, packs, arena chunks)
  *   [persistentTop, end)  per-call scratch: packs, and copies of operands not already in the memory
  * All state is per instance: two tables (or two networks on two tables) never share scratch.
  * No WebAssembly types from a DOM lib are needed: the few members used are typed locally.

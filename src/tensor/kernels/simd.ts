@@ -1,20 +1,26 @@
 /**
- * The `simd` Kernels table: WebAssembly SIMD128 (asm/kernels.ts) for GEMM with its epilogues and for
- * conv2d; every other entry is the fast TypeScript kernel.
+ * The `simd` Kernels table: WebAssembly SIMD128 (asm/kernels.ts, asm/rows.ts) for GEMM with its
+ * epilogues, conv2d, attention, layer norm, softmax, GELU, add and ReLU; every other entry (pooling,
+ * embedding, addBias, tanh, logSoftmax) is the fast TypeScript kernel, which reads table memory in place.
  *
  *   gemm   C [M,N] = act(alpha op(A) op(B) + beta C + bias): A and B packed into 4-row / 8-column
- *          panels, a 4x8 v128 micro-kernel (float32 accumulation), bias + ReLU in the module; GELU
- *          runs the fast TS GELU on the result. M = 1 (GEMV) and K = 0 take the fast kernel.
- *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed once per call as A
- *          [O, C*kH*kW], each sample's receptive fields written by im2col straight into the packed-B
- *          layout, then the same micro-kernel (any kernel size, stride and padding). `scratch` unused.
- *   add    out = act(a + b) with act none|relu, and relu: in the module only when every operand
- *          already lives in the table's memory (a copy would cost as much as the op); else fast.
- * Memory: operands that are views of the table's memory (SimdKernels.allocate, or an Arena built on
- * it) are used in place; any other operand is copied into per-call scratch and the output copied
- * back. A call whose scratch does not fit the fixed memory runs the fast kernel instead (the memory is
- * never grown). Tolerance: float32 accumulation, within the conformance bound
- * |out - ref| <= 1e-5 * sum |terms| for K up to a few thousand (see conformance.test.ts).
+ *          panels, a 4x8 v128 micro-kernel (float32 accumulation), bias, ReLU and GELU in the module.
+ *          packedB (packGemmB, made once by a layer at build) skips packing B. M = 1 (GEMV) and K = 0
+ *          take the fast kernel.
+ *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed as A [O, C*kH*kW] (once, at
+ *          build, when the layer passes packedW from packConvWeights; else per call), each sample's
+ *          receptive fields written by im2col straight into the packed-B layout, then the same
+ *          micro-kernel (any kernel size, stride and padding). `scratch` unused.
+ *   layerNorm, softmax, gelu, attention: simd-rows.ts.  add (act none|relu), relu: addAct/biasRelu.
+ *          These run in the module only when every operand already lives in the table's memory (a copy
+ *          would cost as much as the op); else the fast kernel.
+ * Memory: operands that are views of the table's memory (SimdKernels.allocate: a network built on the
+ * table keeps its weights, packs and arenas there, src/layers/table-memory.ts) are used in place; any
+ * other operand of gemm/conv2d is copied into per-call scratch and the output copied back (counted by
+ * `copies`). A call whose scratch does not fit the fixed memory runs the fast kernel instead (the memory
+ * is never grown). Packs belong to the layer that asked for them: two networks on one table never share
+ * one. Tolerance: float32 accumulation, within the conformance bound |out - ref| <= 1e-5 * sum |terms|
+ * for K up to a few thousand (see conformance.test.ts).
  */
 import { createFastKernels, type Kernels } from './tables.js';
 import { checkGemmBuffers, type GemmPlan } from './gemm.js';
