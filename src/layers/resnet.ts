@@ -67,7 +67,7 @@ export class ResNetModel implements MultiExitNetwork {
     });
   }
 
-  /** ArrayBuffers ever allocated by this model's arenas (constant in steady state). */
+  /** Chunks ever allocated by this model's arenas (constant in steady state). */
   get allocations(): number {
     return this.arenas.allocations;
   }

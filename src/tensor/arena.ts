@@ -9,7 +9,7 @@
  * Memory comes from a list of chunks. A take that does not fit in the current chunk moves to the
  * next chunk, allocating one (at least double the previous) only when none is left. reset() rewinds
  * to the first chunk, so a second forward that takes the same sizes in the same order allocates
- * nothing: `allocations` (the count of ArrayBuffers ever created) stays constant.
+ * nothing: `allocations` (the count of chunks ever created) stays constant.
  * Views stay valid until the next reset(); mark()/release() rewind inside a forward, for
  * temporaries of one layer. Nothing is freed until the Arena itself is dropped.
  * `alloc` (optional): where chunks come from, e.g. a kernel table's fixed memory (Kernels.allocate),
@@ -42,7 +42,7 @@ export class Arena {
     return false;
   }
 
-  /** Number of ArrayBuffers this arena has allocated since it was created. */
+  /** Number of chunks this arena has allocated since it was created (each a new ArrayBuffer unless `alloc` carves it from a table memory). */
   get allocations(): number {
     return this.allocs;
   }

@@ -53,4 +53,30 @@ test('views do not overlap within a forward; mark/release rewinds; a bad mark is
   assert.equal([...arena.takeZeroed(3)], [0, 0, 0]);
 });
 
+test('alloc: chunks come from the given allocator (e.g. a table memory); holds tells which arena a view is in', () => {
+  const memory = new Float32Array(1000);
+  let top = 0;
+  const carve = (n: number) => {
+    const v = memory.subarray(top, top + n);
+    top += n;
+    return v;
+  };
+  const a = new Arena(100, carve);
+  const b = new Arena(100, carve);
+  const x = a.take(60);
+  const y = b.take(30);
+  const z = a.take(70); // does not fit a's first chunk: a second one, carved after b's
+  assert.is(x.buffer, memory.buffer);
+  assert.is(z.buffer, memory.buffer);
+  assert.is(a.allocations, 2);
+  assert.is(top, 100 + 100 + 200);
+  assert.ok(a.holds(x) && a.holds(z) && !a.holds(y));
+  assert.ok(b.holds(y) && !b.holds(x) && !b.holds(z));
+  assert.not.ok(a.holds(new Float32Array(4)));
+  a.reset();
+  a.take(60);
+  a.take(70);
+  assert.is(a.allocations, 2, 'steady state carves nothing more');
+});
+
 test.run();
