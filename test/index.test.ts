@@ -30,7 +30,7 @@ const PUBLIC = [
   'parseResumeResponse', 'parseSafetensors', 'parseTrace', 'pool2dPlan', 'quantizeInt8', 'referenceKernels',
   'replay', 'replayReference', 'replayStage', 'requireLabels', 'resolveAction', 'restorePolicy', 'resume',
   'rewardModel', 'roundCost', 'roundReward', 'rowMajorStrides', 'sendsToCloud', 'settle', 'settleInto', 'sha256Hex',
-  'shapeText', 'simdValidates', 'sizeOf', 'softmaxPlan', 'stageCost', 'syntheticTrace', 'tensorAsFloat32',
+  'shapeText', 'simdMemoryFor', 'simdValidates', 'sizeOf', 'softmaxPlan', 'stageCost', 'syntheticTrace', 'tensorAsFloat32',
   'toCloudRequestError', 'traceHeader', 'validateTrace', 'writeSafetensors',
 ];
 
