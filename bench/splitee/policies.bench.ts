@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { paperCosts } from '../../src/splitee/cost.js';
-import { createPolicy, POLICY_NAMES, type Observation } from '../../src/splitee/policy.js';
+import { createPolicy, isStagePolicyName, POLICY_NAMES, type Observation } from '../../src/splitee/policy.js';
 import { syntheticTrace } from '../../src/splitee/synthetic.js';
 
 const L = 12;
@@ -39,7 +39,7 @@ export async function run(): Promise<void> {
   const costsNoCloud = paperCosts({ numExits: L, lambda: 0.1, offload: 0.5 });
   const rounds = 2_000_000;
   console.log(`policies: decisions + updates per second, L = ${L}, ${rounds / 1e6}M rounds, median of 5`);
-  for (const spec of POLICY_NAMES) {
+  for (const spec of POLICY_NAMES.filter((n) => !isStagePolicyName(n))) { // stage policies: layerwise.bench.ts
     const name = spec === 'fixed:K' ? 'fixed:4' : spec;
     const c = name === 'cloud' ? costs : costsNoCloud;
     const times: number[] = [];

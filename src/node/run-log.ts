@@ -23,13 +23,16 @@
  * Resume: restore the policy from the last snapshot, then replay every later round through
  * choose(t) (which must give the logged split: this also advances a random policy's stream) and
  * update(observationOf(round)), so the policy is exactly where it was after the last logged round;
- * the run continues at t = last + 1.
+ * the run continues at t = last + 1. A stage policy (execution 'stage') replays each later round
+ * through decide(t, s, C_1..C_s) for s = 1..stop (which must say continue before the logged stop and
+ * the logged decision at it) and update(stageObservationOf(round)).
  */
 import { closeSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { FormatError, StateError, describeValue } from '../tensor/errors.js';
 import { parseJson, JsonError, MAX_JSON_DEPTH } from '../tensor/io/json.js';
-import { restorePolicy, type PolicyState, type SplitPolicy } from '../splitee/policy.js';
-import { observationOf, type Outcome, type RoundRecord } from '../splitee/runner.js';
+import { restoreAnyPolicy, type AnyPolicy, type PolicyState } from '../splitee/policy.js';
+import { observationOf, stageObservationOf, type Outcome, type RoundRecord } from '../splitee/runner.js';
+import type { StagePolicy, StagePolicyState } from '../splitee/stage.js';
 import { IoError } from './datasets/idx-file.js';
 
 export const RUN_LOG_FORMAT = 'splitee-run-log';
@@ -52,7 +55,7 @@ export interface RunLogHeader extends RunLogHeaderInput {
   /** ISO 8601 time the run started. */
   started: string;
   /** The policy before round 1. */
-  policyState: PolicyState;
+  policyState: PolicyState | StagePolicyState;
 }
 
 export type RoundLine = RoundRecord & { kind: 'round' };
@@ -60,7 +63,7 @@ export interface SnapshotLine {
   kind: 'snapshot';
   /** The last round the state includes. */
   t: number;
-  policyState: PolicyState;
+  policyState: PolicyState | StagePolicyState;
 }
 
 export interface RunLogWriterOptions {
@@ -94,7 +97,7 @@ export class RunLogWriter {
   }
 
   /** Starts a new log at `path` (refuses to overwrite an existing file) and writes its header. */
-  static create(path: string, header: RunLogHeaderInput, policy: SplitPolicy, opts: RunLogWriterOptions = {}): RunLogWriter {
+  static create(path: string, header: RunLogHeaderInput, policy: AnyPolicy, opts: RunLogWriterOptions = {}): RunLogWriter {
     let fd: number;
     try {
       fd = openSync(path, 'wx');
@@ -141,7 +144,7 @@ export class RunLogWriter {
   }
 
   /** Appends a round (and a snapshot of `policy`, already updated with it, every K rounds). */
-  write(record: RoundRecord, policy: SplitPolicy): void {
+  write(record: RoundRecord, policy: AnyPolicy): void {
     if (record.t !== this.lastT + 1) throw new StateError(`run log ${this.path}: rounds out of order: got t = ${record.t}, expected ${this.lastT + 1}`);
     this.writeLine({ kind: 'round', ...record });
     this.lastT = record.t;
@@ -149,14 +152,14 @@ export class RunLogWriter {
   }
 
   /** Appends a snapshot line of `policy` after the last round written. */
-  snapshot(policy: SplitPolicy): void {
+  snapshot(policy: AnyPolicy): void {
     const line: SnapshotLine = { kind: 'snapshot', t: this.lastT, policyState: policy.snapshot() };
     this.writeLine(line);
     this.lastSnapshotT = this.lastT;
   }
 
   /** Snapshots the policy (if rounds were written since the last snapshot), fsyncs and closes. */
-  close(policy?: SplitPolicy): void {
+  close(policy?: AnyPolicy): void {
     if (this.fd === null) return;
     let failure: unknown = null;
     try {
@@ -295,20 +298,42 @@ export function parseRunLog(bytes: Uint8Array, path: string): RunLog {
 export interface ResumedRun {
   log: RunLog;
   /** The policy as it was after the last logged round. */
-  policy: SplitPolicy;
+  policy: AnyPolicy;
   /** The round to run next (last logged t + 1). */
   nextT: number;
   /** Appends to the same file (a torn last line was cut off first). */
   writer: RunLogWriter;
 }
 
+/** Replays one logged round through a stage policy: its decisions must be the logged ones. */
+function replayStageRound(policy: StagePolicy, r: RoundLine, path: string): void {
+  const L = policy.numExits;
+  const stop = r.split;
+  if (!(stop >= 1 && stop <= L && r.confidences.length === stop)) {
+    throw new FormatError(`run log ${path}: round ${r.t} is not a stage round: got split ${stop} with ${r.confidences.length} confidences, expected a stage in 1..${L} and C_1..C_stop`);
+  }
+  const want = r.outcome === 'fallback' ? 'offload' : r.outcome;
+  for (let s = 1; s <= stop; s++) {
+    const a = policy.decide(r.t, s, r.confidences);
+    const expected = s < stop ? 'continue' : want;
+    if (a !== expected && !(s === L && want === 'final')) {
+      throw new FormatError(`run log ${path}: round ${r.t} does not replay: got '${String(a).slice(0, 20)}' at stage ${s} from the restored policy, expected '${expected}' as logged; the log and the policy code disagree`);
+    }
+  }
+  policy.update(stageObservationOf(r));
+}
+
 /** Restores a run from its log and opens the log for appending. */
 export function resumeRunLog(path: string, opts: RunLogWriterOptions = {}): ResumedRun {
   const log = readRunLog(path);
   const snap = log.snapshots.length > 0 ? log.snapshots[log.snapshots.length - 1] : { t: 0, policyState: log.header.policyState };
-  const policy = restorePolicy(snap.policyState);
+  const policy = restoreAnyPolicy(snap.policyState);
   for (const r of log.rounds) {
     if (r.t <= snap.t) continue;
+    if (policy.execution === 'stage') {
+      replayStageRound(policy, r, path);
+      continue;
+    }
     const chosen = policy.choose(r.t);
     if (chosen !== r.chosen) {
       throw new FormatError(`run log ${path}: round ${r.t} does not replay: got split ${chosen} from the restored policy, expected ${r.chosen} as logged; the log and the policy code disagree`);

@@ -6,6 +6,7 @@
 import { FormatError } from '../tensor/errors.js';
 import { describe, isRecord } from './describe.js';
 import type { PolicyState } from './policy-types.js';
+import type { StagePolicyState } from './stage.js';
 
 const NUMBER_OPTIONS = ['alpha', 'mu', 'c', 'gamma', 'window', 'epsilon', 'sigma', 'split', 'seed'] as const;
 const ENUM_OPTIONS: Record<string, readonly string[]> = { side: ['observable', 'full'], stats: ['plain', 'discounted', 'windowed'] };
@@ -59,4 +60,32 @@ export function checkPolicyState(state: unknown): asserts state is PolicyState {
   }
   if (!(state.stats === null || isRecord(state.stats))) bad('stats', state.stats, 'null or an ArmStats snapshot object');
   checkRng(state.rng);
+}
+
+/** Bounds a stage snapshot's arrays (L * B * B numbers: 12 exits, 128 bins). */
+const MAX_STAGE_VALUES = 1 << 20;
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * Throws a FormatError unless `state` has the types of a StagePolicyState: the envelope, a name, options
+ * whose values are finite numbers, strings or (costs) an object, and a state of finite numbers or arrays
+ * of them (the policy checks the lengths and ranges when it loads them).
+ */
+export function checkStagePolicyState(state: unknown): asserts state is StagePolicyState {
+  if (!isRecord(state)) notSnapshot('value', state, "an object {format: 'splitee-stage-policy', version: 1, name, options, state}");
+  if (state.format !== 'splitee-stage-policy') notSnapshot('format', state.format, "'splitee-stage-policy'");
+  if (state.version !== 1) notSnapshot('version', state.version, '1');
+  if (typeof state.name !== 'string' || state.name.length === 0 || state.name.length > 64) bad('name', state.name, 'a policy name (1..64 characters)');
+  const o = state.options;
+  if (!isRecord(o)) bad('options', o, 'an object of policy options');
+  if (!isRecord(o.costs)) bad('options.costs', o.costs, 'a cost table object');
+  for (const [k, v] of Object.entries(o)) {
+    if (k !== 'costs' && !isFiniteNumber(v) && !(typeof v === 'string' && v.length <= 40)) bad(`options.${k.slice(0, 40)}`, v, 'a finite number or a short string');
+  }
+  const st = state.state;
+  if (!isRecord(st)) bad('state', st, 'an object of numbers and arrays of numbers');
+  for (const [k, v] of Object.entries(st)) {
+    const ok = isFiniteNumber(v) || (Array.isArray(v) && v.length <= MAX_STAGE_VALUES && v.every(isFiniteNumber));
+    if (!ok) bad(`state.${k.slice(0, 40)}`, v, `a finite number or an array of at most ${MAX_STAGE_VALUES} finite numbers`);
+  }
 }

@@ -3,8 +3,13 @@
  * device and the cloud actually saw, and serialize what was learned as plain JSON.
  *
  * Arms are split layers 1..L, plus 0 (cloud only: the raw input is sent) when the cost table has
- * that arm. Every policy is built by `createPolicy(name, options)` and rebuilt from a snapshot by
+ * that arm. Every split policy is built by `createPolicy(name, options)` and rebuilt from a snapshot by
  * `restorePolicy(state)`; the registry of names is `POLICY_NAMES`.
+ *
+ * Stage policies (stage.ts: asked after every stage, e.g. `layerwise`) share the registry and its
+ * names: `createAnyPolicy` / `restoreAnyPolicy` build either kind (AnyPolicy, told apart by
+ * `isStagePolicy`); `createPolicy` / `restorePolicy` keep returning a SplitPolicy and refuse a stage
+ * policy's name with a hint.
  */
 import { ArgumentError, FormatError } from '../tensor/errors.js';
 import { costTableFromJSON, costTableToJSON } from './cost.js';
@@ -18,8 +23,44 @@ import { FixedPolicy } from './policies/fixed.js';
 import { RandomPolicy } from './policies/random.js';
 import { ThresholdPolicy } from './policies/threshold.js';
 import type { BasePolicy } from './policies/base.js';
+import { LayerwisePolicy, restoreLayerwise } from './policies/layerwise.js';
+import type { StagePolicy, StagePolicyState } from './stage.js';
+import { checkStagePolicyState } from './policy-state.js';
+import { isRecord } from './describe.js';
 
 export type { Observation, Execution, SplitPolicy, SideRule, PolicyOptions, PolicyOptionsJSON, PolicyState } from './policy-types.js';
+
+/** A split policy (chooses a split before the sample) or a stage policy (decides after every stage). */
+export type AnyPolicy = SplitPolicy | StagePolicy;
+
+export function isStagePolicy(p: AnyPolicy): p is StagePolicy {
+  return p.execution === 'stage';
+}
+
+interface StageEntry {
+  summary: string;
+  make(name: string, o: PolicyOptions): StagePolicy;
+  restore(state: StagePolicyState): StagePolicy;
+}
+
+/**
+ * The stage policies. Of PolicyOptions, layerwise reads costs, alpha, mu, seed and gamma (a discount
+ * for drifting streams; default 1); its exploration width is its own (layerwise.ts), not the bandits' c.
+ */
+const STAGE_REGISTRY: Record<string, StageEntry> = {
+  layerwise: {
+    summary: 'per sample, after every stage: exit, continue or offload, learned online (gamma)',
+    make: (n, o) => new LayerwisePolicy(n, { costs: o.costs, alpha: o.alpha, mu: o.mu, seed: o.seed, ...(o.gamma === undefined ? {} : { gamma: o.gamma }) }),
+    restore: restoreLayerwise,
+  },
+};
+
+const stageEntry = (name: string): StageEntry | undefined => (Object.prototype.hasOwnProperty.call(STAGE_REGISTRY, name) ? STAGE_REGISTRY[name] : undefined);
+
+/** Whether `name` is a stage policy's (asked after every stage, not for a split). */
+export function isStagePolicyName(name: string): boolean {
+  return stageEntry(name) !== undefined;
+}
 
 interface Entry {
   summary: string;
@@ -52,12 +93,13 @@ const REGISTRY: Record<string, Entry> = {
   oracle: { summary: 'baseline: the best fixed split in hindsight (replay only)', make: (n, o) => new FixedPolicy(n, o, requireSplit(n, o)) },
 };
 
-/** The names --policy accepts ('fixed' is written fixed:K). */
-export const POLICY_NAMES: readonly string[] = Object.keys(REGISTRY).map((n) => (n === 'fixed' ? 'fixed:K' : n));
+/** The names --policy accepts ('fixed' is written fixed:K), the stage policies last. */
+export const POLICY_NAMES: readonly string[] = [...Object.keys(REGISTRY).map((n) => (n === 'fixed' ? 'fixed:K' : n)), ...Object.keys(STAGE_REGISTRY)];
 
 /** One line per policy: name and summary. */
 export function describePolicies(): string[] {
-  return Object.entries(REGISTRY).map(([n, e]) => `${(n === 'fixed' ? 'fixed:K' : n).padEnd(13)} ${e.summary}`);
+  const all: [string, { summary: string }][] = [...Object.entries(REGISTRY), ...Object.entries(STAGE_REGISTRY)];
+  return all.map(([n, e]) => `${(n === 'fixed' ? 'fixed:K' : n).padEnd(13)} ${e.summary}`);
 }
 
 function requireSplit(name: string, o: PolicyOptions): number {
@@ -68,9 +110,16 @@ function requireSplit(name: string, o: PolicyOptions): number {
   return o.split;
 }
 
-/** Builds a policy by registry name ('fixed:3' sets options.split = 3). */
+/** Builds a split policy by registry name ('fixed:3' sets options.split = 3); a stage policy's name is refused (createAnyPolicy). */
 export function createPolicy(name: string, options: PolicyOptions): SplitPolicy {
+  if (stageEntry(name) !== undefined) throw new ArgumentError(`createPolicy: '${name}' is a stage policy: got a stage policy's name, expected a split policy; hint: createAnyPolicy builds either kind`);
   return make(name, options);
+}
+
+/** Builds any policy of the registry by name: a stage policy (layerwise) or a split policy. */
+export function createAnyPolicy(name: string, options: PolicyOptions): AnyPolicy {
+  const e = stageEntry(name);
+  return e === undefined ? make(name, options) : e.make(name, options);
 }
 
 function make(name: string, options: PolicyOptions): BasePolicy {
@@ -88,6 +137,23 @@ function make(name: string, options: PolicyOptions): BasePolicy {
 
 export function optionsToJSON(o: PolicyOptions): PolicyOptionsJSON {
   return { ...o, costs: costTableToJSON(o.costs) };
+}
+
+/**
+ * Rebuilds any policy from its snapshot (a split policy's PolicyState or a stage policy's
+ * StagePolicyState, told apart by `format`); untrusted, like restorePolicy's.
+ */
+export function restoreAnyPolicy(state: unknown): AnyPolicy {
+  if (!(isRecord(state) && state.format === 'splitee-stage-policy')) return restorePolicy(state);
+  checkStagePolicyState(state);
+  const e = stageEntry(state.name);
+  if (e === undefined) throw new FormatError(`restorePolicy: unknown stage policy: got '${state.name.slice(0, 40)}', expected one of ${Object.keys(STAGE_REGISTRY).join(', ')}`);
+  try {
+    return e.restore(state);
+  } catch (err) {
+    if (err instanceof ArgumentError) throw new FormatError(`restorePolicy: options rejected: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 /**

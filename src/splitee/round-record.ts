@@ -1,6 +1,7 @@
 /** The record of one live round (the run log's line) and the policy's view of it. */
 import type { Observation } from './policy-types.js';
 import type { Outcome } from './settle.js';
+import type { StageObservation } from './stage.js';
 
 export type { Outcome } from './settle.js';
 
@@ -10,9 +11,10 @@ export interface RoundRecord {
   t: number;
   /** The sample's index in its data set (or t - 1 when the sample has none). */
   index: number;
-  /** The split the policy chose. */
+  /** The split the policy chose (a stage policy: the stage it stopped at, = split). */
   chosen: number;
-  /** The split played: `chosen`, except under 'device-cascade' where it is the exit reached. */
+  /** The split played: `chosen`, except under 'device-cascade' where it is the exit reached; under a
+   *  stage policy, the stage where it exited, offloaded, or L (final). */
   split: number;
   outcome: Outcome;
   fallback: boolean;
@@ -47,4 +49,9 @@ export interface RoundRecord {
 /** The policy's view of a round: exactly what the device computed and the cloud returned. */
 export function observationOf(r: RoundRecord): Observation {
   return { split: r.split, confidences: r.confidences, offloaded: r.offloaded, finalConf: r.finalConf, cost: r.cost };
+}
+
+/** A stage policy's view of a round (stage.ts): a fallback is an offload that the device finished, at its real cost. */
+export function stageObservationOf(r: RoundRecord): StageObservation {
+  return { stop: r.split, outcome: r.outcome === 'fallback' ? 'offload' : r.outcome, confidences: r.confidences, finalConf: r.finalConf, cost: r.cost };
 }

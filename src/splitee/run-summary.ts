@@ -7,7 +7,8 @@
  *   regret:       mu_a = mean over the stream of arm a's full-information reward (reward.ts, the
  *                 paper's reward over the run's cost table), a* = argmax mu_a; after round T,
  *                 R_T = sum_{t<=T} (mu_{a*} - mu_{a_t}), with a_t the split played in round t
- *                 (for the device-cascade baseline, mu of the cascade replaces mu_{a_t}, as in replay).
+ *                 (for the device-cascade baseline, mu of the cascade replaces mu_{a_t}, as in replay;
+ *                 for a stage policy, which plays no fixed arm, the round's realized reward does).
  *   curves:       running means over rounds 1..t of cost and accuracy, for the run and for the final
  *                 layer, at `points` evenly spaced rounds.
  *
@@ -58,6 +59,8 @@ export interface ScoreOptions {
   mu: number;
   /** Whether the policy ran as a device cascade (threshold baseline). */
   cascade?: boolean;
+  /** Whether the policy was a stage policy (stage.ts): its regret is against its realized rewards. */
+  stage?: boolean;
   /** Points of the curves (default 200). */
   points?: number;
 }
@@ -115,7 +118,7 @@ export function scoreRun(records: readonly RoundRecord[], trace: Trace, o: Score
     }
     const expected = r.outcome === 'exit' ? seen.pred[b + r.split - 1] : seen.pred[b + L - 1];
     if (r.prediction !== expected) mismatches++;
-    regret += muStar - (o.cascade ? muCascade : mus[r.split - first]);
+    regret += muStar - (o.stage ? r.reward : o.cascade ? muCascade : mus[r.split - first]);
     if (marks.has(i + 1)) {
       curves.t.push(i + 1);
       curves.cost.push(cost / (i + 1));

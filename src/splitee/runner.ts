@@ -9,6 +9,9 @@
  *                           on the device                                             outcome 'fallback'
  *   i = 0 (cloud only)   -> x_0 is sent as is (no device stage runs)
  *   execution 'device-cascade' (threshold baseline): stop at the first C_j >= alpha, never offload.
+ *   execution 'stage' (a StagePolicy, stage.ts): after every stage s, policy.decide(t, s, C_1..C_s)
+ *                        says exit (only where C_s >= alpha) / continue / offload; offload sends x_s as
+ *                        a split at s would (same wire, same fallback); at L the round is 'final'.
  *
  * The outcome, cost and reward come from settle.ts (one settlement for the runner, replay and
  * scoring), with the reward/cost model of the policy (policy.model) plus the measured link, if any.
@@ -39,26 +42,28 @@ import { softmax, softmaxPlan, type SoftmaxPlan } from '../tensor/kernels/softma
 import type { MultiExitNetwork } from '../layers/network.js';
 import type { CostTable, Encoding } from './cost.js';
 import type { SplitPolicy } from './policy-types.js';
+import { resolveAction, type StageOutcome, type StagePolicy } from './stage.js';
 import { checkActivationShape } from './cloud.js';
 import { encodeResumeRequest } from './wire.js';
 import { CloudError, type CloudTransport } from './transport.js';
 import { RunTotals } from './run-totals.js';
 import { exits, rewardModel, type Link, type RewardModel } from './reward.js';
 import { settleInto, sendsToCloud, type Settlement } from './settle.js';
-import { observationOf, type RoundRecord } from './round-record.js';
+import { observationOf, stageObservationOf, type RoundRecord } from './round-record.js';
 import { StageBuffers, copyInto } from './stage-buffers.js';
 
 export { RunTotals } from './run-totals.js';
-export { observationOf, type Outcome, type RoundRecord } from './round-record.js';
+export { observationOf, stageObservationOf, type Outcome, type RoundRecord } from './round-record.js';
 
 export interface RunnerOptions<S> {
   network: MultiExitNetwork;
   /** sha256 hex of the weights; the cloud refuses other weights (409). */
   modelHash: string;
-  /** A built-in policy carries the run's reward/cost model (policy.model), which the runner uses. */
-  policy: SplitPolicy;
-  /** Only for a policy without a model (a user's SplitPolicy); with one, each given value must equal
-   *  the policy's (ArgumentError otherwise). */
+  /** A built-in split policy carries the run's reward/cost model (policy.model), which the runner uses;
+   *  a stage policy (execution 'stage') is asked after every stage. */
+  policy: SplitPolicy | StagePolicy;
+  /** Only for a policy without a model (a user's SplitPolicy, a stage policy); with one, each given
+   *  value must equal the policy's (ArgumentError otherwise). */
   costs?: CostTable;
   alpha?: number;
   mu?: number;
@@ -93,7 +98,7 @@ function sameTable(a: CostTable, b: CostTable): boolean {
 
 /** The run's model: the policy's, checked against what the options repeat; or built from the options. */
 function runModel(o: RunnerOptions<unknown>): RewardModel {
-  const pm = o.policy.model;
+  const pm = o.policy.execution === 'stage' ? undefined : o.policy.model;
   if (pm === undefined) {
     if (o.alpha === undefined || o.costs === undefined) {
       throw new ArgumentError(`SplitRunner: no reward model: got policy '${o.policy.name}' without one and alpha ${o.alpha}, costs ${o.costs === undefined ? 'none' : 'given'}, expected alpha and costs`);
@@ -173,9 +178,11 @@ export class SplitRunner<S = unknown> {
     const L = this.L;
     const t = this.t;
     const t0 = this.clock();
-    const chosen = policy.choose(t);
+    const stage = policy.execution === 'stage' ? policy : null;
+    let chosen = policy.execution === 'stage' ? L : policy.choose(t);
     if (!(Number.isInteger(chosen) && chosen >= 0 && chosen <= L)) throw new StateError(`SplitRunner: policy '${policy.name}' chose an invalid split: got ${chosen} at round ${t}, expected 0..${L}`);
     const cascade = policy.execution === 'device-cascade';
+    let decided: StageOutcome | undefined;
     const confidences: number[] = [];
     let flops = 0;
     let x = this.o.prepare(sample);
@@ -194,6 +201,14 @@ export class SplitRunner<S = unknown> {
         split = s;
         break;
       }
+      if (stage !== null) {
+        const a = resolveAction(model, s, conf, stage.decide(t, s, confidences), `SplitRunner: policy '${stage.name}'`);
+        if (a !== 'continue') {
+          chosen = split = s;
+          decided = a;
+          break;
+        }
+      }
     }
     let deviceMs = this.clock() - t0;
     let finalConf: number | null = split === L ? conf : null;
@@ -202,7 +217,7 @@ export class SplitRunner<S = unknown> {
     let attempts = 0;
     let cloudMs = 0;
     let error: string | null = null;
-    if (sendsToCloud(model, split, conf)) {
+    if (sendsToCloud(model, split, conf, decided)) {
       const c0 = this.clock();
       let body: Uint8Array | null = null;
       try {
@@ -231,7 +246,7 @@ export class SplitRunner<S = unknown> {
         deviceMs += this.clock() - d0;
       }
     }
-    const st = settleInto(model, { split, confidences, finalConf, cloudAnswered, bytesSent }, this.settled);
+    const st = settleInto(model, { split, confidences, finalConf, cloudAnswered, bytesSent, decided }, this.settled);
     const outcome = st.outcome;
     const labelFn = this.o.label;
     const label = labelFn ? labelFn(sample) : field(sample, 'label');
@@ -240,7 +255,8 @@ export class SplitRunner<S = unknown> {
       t, index: idx, chosen, split, outcome, fallback: outcome === 'fallback', offloaded: outcome === 'offload' || outcome === 'fallback', prediction: pred, confidences, finalConf,
       cost: st.cost, costUnit: model.costs.unit, reward: st.reward, deviceFlops: flops, deviceMs, cloudMs, latencyMs: 0, bytesSent, attempts, label, error,
     };
-    policy.update(observationOf(record));
+    if (policy.execution === 'stage') policy.update(stageObservationOf(record));
+    else policy.update(observationOf(record));
     record.latencyMs = this.clock() - t0;
     this.t = t + 1;
     return record;

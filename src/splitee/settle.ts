@@ -7,7 +7,9 @@
  *
  * With model m = {alpha, mu, costs, link?}, L = costs.numExits, C_k the confidences seen on the device:
  *
- *   outcome   split = L                                  'final'
+ *   outcome   decided by a stage policy (stage.ts)        'exit' / 'final' as decided; 'offload' as
+ *                                                        'offload' or 'fallback' (cloud answered or not)
+ *             split = L                                  'final'
  *             0 < split < L and exits(alpha, C_split)    'exit'     (reward.ts: alpha >= 1 never exits)
  *             otherwise, the cloud answered              'offload'
  *             otherwise (cloud failed after retries)     'fallback' (the device ran stages split+1..L)
@@ -21,6 +23,7 @@
  */
 import { exits, roundReward, type RewardModel } from './reward.js';
 import type { Observation } from './policy-types.js';
+import type { StageOutcome } from './stage.js';
 
 export type Outcome = 'exit' | 'final' | 'offload' | 'fallback';
 
@@ -36,6 +39,9 @@ export interface RoundFacts {
   cloudAnswered: boolean;
   /** Request bytes sent over every attempt (0 when nothing was sent). */
   bytesSent: number;
+  /** A stage policy's decision at `split` (stage.ts resolveAction): it, not alpha, says exit or send.
+   *  Absent for a split policy or a cascade. */
+  decided?: StageOutcome;
 }
 
 export interface Settlement {
@@ -45,16 +51,19 @@ export interface Settlement {
 }
 
 /** The outcome of a round before (cloudAnswered ignored) or after the cloud call. */
-export function outcomeOf(m: RewardModel, split: number, confSplit: number, cloudAnswered: boolean): Outcome {
+export function outcomeOf(m: RewardModel, split: number, confSplit: number, cloudAnswered: boolean, decided?: StageOutcome): Outcome {
   const L = m.costs.numExits;
   if (split === L) return 'final';
+  if (decided !== undefined) return decided === 'offload' ? (cloudAnswered ? 'offload' : 'fallback') : decided;
   if (split > 0 && exits(m.alpha, confSplit)) return 'exit';
   return cloudAnswered ? 'offload' : 'fallback';
 }
 
-/** Whether a round at `split` with split confidence `confSplit` goes to the cloud. */
-export function sendsToCloud(m: RewardModel, split: number, confSplit: number): boolean {
-  return split !== m.costs.numExits && !(split > 0 && exits(m.alpha, confSplit));
+/** Whether a round at `split` with split confidence `confSplit` (or a stage policy's decision) goes to the cloud. */
+export function sendsToCloud(m: RewardModel, split: number, confSplit: number, decided?: StageOutcome): boolean {
+  if (split === m.costs.numExits) return false;
+  if (decided !== undefined) return decided === 'offload';
+  return !(split > 0 && exits(m.alpha, confSplit));
 }
 
 /** The cost of sending split `split`'s activation: the table's, or the measured link's for `bytes`. */
@@ -68,7 +77,7 @@ export function settleInto(m: RewardModel, f: RoundFacts, out: Settlement): Sett
   const s = f.split;
   const c = m.costs;
   const confSplit = s > 0 ? f.confidences[s - 1] : NaN;
-  const outcome = outcomeOf(m, s, confSplit, f.cloudAnswered);
+  const outcome = outcomeOf(m, s, confSplit, f.cloudAnswered, f.decided);
   let cost: number;
   if (outcome === 'exit' || outcome === 'final') cost = c.device[s];
   else if (outcome === 'offload') cost = s === 0 ? offloadCost(m, 0, f.bytesSent) : c.device[s] + offloadCost(m, s, f.bytesSent);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paperCosts } from '../../src/splitee/cost.js';
-import { createPolicy, restorePolicy, POLICY_NAMES, type PolicyState, type SplitPolicy } from '../../src/splitee/policy.js';
+import { createAnyPolicy, createPolicy, isStagePolicyName, restoreAnyPolicy, restorePolicy, POLICY_NAMES, type PolicyState, type SplitPolicy } from '../../src/splitee/policy.js';
 import { CloudService } from '../../src/splitee/cloud.js';
 import { LocalCloud } from '../../src/splitee/transport.js';
 import { SplitRunner } from '../../src/splitee/runner.js';
@@ -18,7 +18,7 @@ import { campaign, corpus, mutatedBytes, mutatedJson, onlyNamed } from './fuzz-k
 
 const L = 3;
 const costs = paperCosts({ numExits: L, lambda: 0.1, offload: 0.2, cloudOnly: 0.5 });
-const names = POLICY_NAMES.map((n) => (n === 'fixed:K' ? 'fixed:2' : n));
+const names = POLICY_NAMES.filter((n) => !isStagePolicyName(n)).map((n) => (n === 'fixed:K' ? 'fixed:2' : n));
 const make = (n: string): SplitPolicy => createPolicy(n, { costs, alpha: 0.8, seed: 5, split: 2 });
 
 async function logBytes(policyName: string, rounds: number): Promise<Uint8Array> {
@@ -67,6 +67,14 @@ test('fuzz policy state: 10,000 mutated snapshots of every policy through restor
   });
   const arb = fc.constantFrom(...states).chain((s) => mutatedJson(s, 3));
   campaign(arb, (s) => onlyNamed(() => restorePolicy(s as PolicyState)), 1902);
+});
+
+test('fuzz stage policy state: 10,000 mutated layerwise snapshots through restoreAnyPolicy', () => {
+  const p = createAnyPolicy('layerwise', { costs, alpha: 0.8, seed: 5 });
+  if (p.execution !== 'stage') throw new Error('layerwise is a stage policy');
+  p.update({ stop: 2, outcome: 'offload', confidences: [0.4, 0.6], finalConf: 0.9, cost: 0.4 });
+  const state = JSON.parse(JSON.stringify(p.snapshot())) as unknown;
+  campaign(mutatedJson(state, 3), (s) => onlyNamed(() => restoreAnyPolicy(s)), 1903);
 });
 
 test.run();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { FormatError, StateError } from '../../src/tensor/errors.js';
 import { IoError } from '../../src/node/datasets/idx-file.js';
 import { paperCosts } from '../../src/splitee/cost.js';
-import { createPolicy, type SplitPolicy } from '../../src/splitee/policy.js';
+import { createAnyPolicy, type AnyPolicy } from '../../src/splitee/policy.js';
 import { CloudService } from '../../src/splitee/cloud.js';
 import { LocalCloud } from '../../src/splitee/transport.js';
 import { SplitRunner, type RoundRecord } from '../../src/splitee/runner.js';
@@ -21,21 +21,21 @@ const costs = paperCosts({ numExits: L, lambda: 0.1, offload: 0.2 });
 const header: RunLogHeaderInput = { model: { id: 'toy', hash: TOY_HASH }, policy: { name: 'thompson-s', params: { alpha: 0.8 } }, seed: 3, stream: { kind: 'toy', n: 40 }, extra: { encoding: 'f32' } };
 const samples = toySamples(40, L, 5, 9);
 
-function runner(policy: SplitPolicy, startT = 1) {
+function runner(policy: AnyPolicy, startT = 1) {
   const net = new ToyNetwork({ L });
   return new SplitRunner<ToySample>({
     network: net, modelHash: TOY_HASH, policy, costs, alpha: 0.8, prepare: (s) => net.input(s),
     cloud: new LocalCloud(new CloudService([{ network: net, hash: TOY_HASH }])), startT,
   });
 }
-const newPolicy = () => createPolicy('thompson-s', { costs, alpha: 0.8, seed: 5 }); // random: resume must also restore its stream
+const newPolicy = (name = 'thompson-s') => createAnyPolicy(name, { costs, alpha: 0.8, seed: 5 }); // random: resume must also restore its stream
 
 /** The records of an uninterrupted run over `samples`, and the final policy state. */
-async function reference() {
-  const p = newPolicy();
+async function reference(name = 'thompson-s') {
+  const p = newPolicy(name);
   const out: RoundRecord[] = [];
   await runner(p).runStream(samples, (r) => void out.push(r));
-  return { splits: out.map((r) => r.split), state: JSON.stringify(p.snapshot()) };
+  return { splits: out.map((r) => r.split), outcomes: out.map((r) => r.outcome), state: JSON.stringify(p.snapshot()) };
 }
 
 test('writes a header, one line per round and snapshots; reads them back', async () => {
@@ -92,6 +92,32 @@ test('resume with no snapshot yet uses the header state; an empty run resumes at
   assert.equal(r.policy.snapshot(), p.snapshot());
   r.writer.close();
   w.close();
+});
+
+test('layerwise (a stage policy): a crashed run resumes and continues identically; a changed decision is refused', async () => {
+  const ref = await reference('layerwise');
+  assert.ok(new Set(ref.outcomes).size >= 2, ref.outcomes.join(' '));
+  const path = fresh();
+  const p = newPolicy('layerwise');
+  const w = RunLogWriter.create(path, { ...header, policy: { name: 'layerwise', params: {} } }, p, { snapshotEvery: 7 });
+  await runner(p).runStream(samples.slice(0, 17), (r) => w.write(r, p)); // no close: 15..17 replay through decide()
+  const resumed = resumeRunLog(path, { snapshotEvery: 7 });
+  assert.is(resumed.policy.execution, 'stage');
+  await runner(resumed.policy, resumed.nextT).runStream(samples.slice(17), (r) => resumed.writer.write(r, resumed.policy));
+  resumed.writer.close(resumed.policy);
+  const log = readRunLog(path);
+  assert.equal(log.rounds.map((r) => r.split), ref.splits);
+  assert.equal(log.rounds.map((r) => r.outcome), ref.outcomes);
+  assert.is(JSON.stringify(resumed.policy.snapshot()), ref.state);
+  // a round after the last snapshot whose logged decision the policy would not make
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const k = lines.findIndex((l) => l.includes('"kind":"snapshot","t":35'));
+  const j = lines.findIndex((l, i) => i > k && JSON.parse(l).split < L);
+  const round = JSON.parse(lines[j]);
+  round.outcome = round.outcome === 'exit' ? 'offload' : 'exit';
+  lines[j] = JSON.stringify(round);
+  writeFileSync(path, lines.slice(0, j + 1).join('\n') + '\n');
+  assert.throws(() => resumeRunLog(path), (e: unknown) => e instanceof FormatError && new RegExp(`round ${round.t} does not replay`).test((e as Error).message));
 });
 
 test('a log that does not replay is refused', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { createPolicy, restorePolicy, POLICY_NAMES, type Observation, type SplitPolicy } from '../../src/splitee/policy.js';
+import { createAnyPolicy, createPolicy, isStagePolicy, isStagePolicyName, restoreAnyPolicy, restorePolicy, POLICY_NAMES, type Observation, type SplitPolicy } from '../../src/splitee/policy.js';
 import { paperCosts } from '../../src/splitee/cost.js';
 import { ArmStats } from '../../src/splitee/stats.js';
 import { ArgumentError, FormatError, StateError } from '../../src/tensor/errors.js';
@@ -27,7 +27,29 @@ function observe(p: SplitPolicy, s: number, conf: number[], alpha = 0.8): Observ
 }
 
 test('the registry lists every policy', () => {
-  assert.equal([...POLICY_NAMES], ['splitee', 'splitee-s', 'd-ucb', 'd-ucb-s', 'sw-ucb', 'sw-ucb-s', 'thompson', 'thompson-s', 'eps-greedy', 'eps-greedy-s', 'final', 'cloud', 'fixed:K', 'random', 'threshold', 'oracle']);
+  assert.equal([...POLICY_NAMES], ['splitee', 'splitee-s', 'd-ucb', 'd-ucb-s', 'sw-ucb', 'sw-ucb-s', 'thompson', 'thompson-s', 'eps-greedy', 'eps-greedy-s', 'final', 'cloud', 'fixed:K', 'random', 'threshold', 'oracle', 'layerwise']);
+});
+
+test('layerwise is registered: createAnyPolicy builds it, createPolicy refuses it, its snapshot restores; a bad one is a FormatError', () => {
+  const c = costs(4);
+  assert.ok(isStagePolicyName('layerwise') && !isStagePolicyName('splitee-s'));
+  assert.throws(() => createPolicy('layerwise', { costs: c }), (e: unknown) => e instanceof ArgumentError && /stage policy.*createAnyPolicy/.test((e as Error).message));
+  const p = createAnyPolicy('layerwise', { costs: c, alpha: 0.7, mu: 1, seed: 2, c: 5 });
+  assert.is(p.execution, 'stage');
+  assert.ok(!isStagePolicy(createAnyPolicy('splitee-s', { costs: c })));
+  if (p.execution !== 'stage') return;
+  p.update({ stop: 2, outcome: 'offload', confidences: [0.3, 0.5], finalConf: 0.9, cost: 0.7 });
+  const snap = JSON.parse(JSON.stringify(p.snapshot()));
+  assert.is(snap.options.c, undefined); // the bandits' c is not layerwise's width
+  const q = restoreAnyPolicy(snap);
+  assert.is(JSON.stringify(q.snapshot()), JSON.stringify(p.snapshot()));
+  assert.throws(() => restorePolicy(snap), (e: unknown) => e instanceof FormatError);
+  const isFmt = (re: RegExp) => (e: unknown) => e instanceof FormatError && re.test((e as Error).message);
+  assert.throws(() => restoreAnyPolicy({ ...snap, name: 'nope' }), isFmt(/unknown stage policy/));
+  assert.throws(() => restoreAnyPolicy({ ...snap, state: { ...snap.state, visits: [NaN] } }), isFmt(/state.visits/));
+  assert.throws(() => restoreAnyPolicy({ ...snap, state: { ...snap.state, visits: [1, 2] } }), isFmt(/visits/));
+  assert.throws(() => restoreAnyPolicy({ ...snap, options: { ...snap.options, alpha: 7 } }), isFmt(/options rejected/));
+  assert.throws(() => restoreAnyPolicy({ ...snap, options: { ...snap.options, alpha: {} } }), isFmt(/options.alpha/));
 });
 
 test('UCB plays each arm once first, shallowest first (fast-check)', () => {

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ArgumentError, StateError } from '../../src/tensor/errors.js';
 import { paperCosts, type CostTable } from '../../src/splitee/cost.js';
-import { createPolicy, type Observation, type SplitPolicy } from '../../src/splitee/policy.js';
+import { createAnyPolicy, createPolicy, restoreAnyPolicy, type AnyPolicy, type Observation, type SplitPolicy } from '../../src/splitee/policy.js';
+import type { StageAction, StageObservation, StagePolicy, StagePolicyState } from '../../src/splitee/stage.js';
 import { CloudService } from '../../src/splitee/cloud.js';
 import { LocalCloud, HttpCloud, CloudError, type CloudTransport, type FetchLike } from '../../src/splitee/transport.js';
 import { SplitRunner, observationOf, type RoundRecord, type RunnerOptions } from '../../src/splitee/runner.js';
@@ -273,6 +274,94 @@ test('alpha = 1 means no early exit, even when float32 softmax saturates to exac
   const cascade = setup('threshold', { alpha: 1, policy: createPolicy('threshold', { costs, alpha: 1 }), network: new SaturatingToy({ L }) }).runner;
   const c = await cascade.step(s([0.9999999, 0.9999999, 0.9999999, 0.95], 4));
   assert.equal([c.split, c.outcome], [L, 'final']);
+});
+
+
+// ---- stage policies (stage.ts): asked after every stage
+
+/** A scripted stage policy: answers from `script`, records what it was asked and what it learned. */
+class ScriptedStage implements StagePolicy {
+  readonly name = 'scripted';
+  readonly numExits = L;
+  readonly execution = 'stage' as const;
+  asked: [number, number, number][] = [];
+  seen: StageObservation[] = [];
+  constructor(private readonly script: (stage: number, c: number) => StageAction) {}
+  decide(t: number, stage: number, c: ArrayLike<number>): StageAction {
+    this.asked.push([t, stage, c.length]);
+    return this.script(stage, c[stage - 1]);
+  }
+  update(o: StageObservation): void {
+    this.seen.push({ ...o, confidences: Array.from(o.confidences) });
+  }
+  decisionCounts() { return { exits: [], offloads: [], finals: 0 }; }
+  snapshot(): StagePolicyState { return { format: 'splitee-stage-policy', version: 1, name: this.name, options: {}, state: {} }; }
+}
+
+test('stage policy: exit at the stage it chooses; asked once per stage it ran, with C_1..C_s only', async () => {
+  const policy = new ScriptedStage((stage, c) => (stage === 2 && c >= ALPHA ? 'exit' : 'continue'));
+  const { runner } = setup('', { policy });
+  const r = await runner.step(s([0.95, 0.9, 0.3, 0.95], 4));
+  assert.equal([r.chosen, r.split, r.outcome, r.prediction, r.bytesSent, r.confidences.length], [2, 2, 'exit', 4, 0, 2]);
+  close(r.cost, 0.2);
+  close(r.reward, 0.9 - 0.2);
+  assert.equal(policy.asked, [[1, 1, 1], [1, 2, 2]]);
+  assert.equal(policy.seen.map((o) => [o.stop, o.outcome, o.finalConf, o.confidences.length]), [[2, 'exit', null, 2]]);
+});
+
+test('stage policy: offload at stage s sends x_s on the wire of a split at s, even where C_s >= alpha', async () => {
+  const policy = new ScriptedStage((stage) => (stage === 2 ? 'offload' : 'continue'));
+  const { runner } = setup('', { policy });
+  const r = await runner.step(s([0.5, 0.9, 0.3, 0.93], 1));
+  const byFixed = await setup('fixed:2').runner.step(s([0.5, 0.6, 0.3, 0.93], 1));
+  assert.equal([r.split, r.outcome, r.offloaded, r.prediction, r.attempts, r.bytesSent], [2, 'offload', true, 1, 1, byFixed.bytesSent]);
+  close(r.finalConf!, 0.93);
+  close(r.cost, 0.2 + 0.5);
+  close(r.reward, 0.93 - 0.7);
+  assert.equal(policy.seen.map((o) => [o.stop, o.outcome, o.confidences.length]), [[2, 'offload', 2]]);
+  close(policy.seen[0].finalConf!, 0.93);
+});
+
+test('stage policy: continue to L is final; a dead cloud is an offload at its real cost (fallback)', async () => {
+  let policy = new ScriptedStage(() => 'continue');
+  let r = await setup('', { policy }).runner.step(s([0.1, 0.2, 0.3, 0.7], 3));
+  assert.equal([r.split, r.outcome, r.bytesSent], [4, 'final', 0]);
+  assert.equal(policy.asked.map((a) => a[1]), [1, 2, 3, 4]);
+  close(r.cost, 0.4);
+  policy = new ScriptedStage(() => 'offload');
+  r = await setup('', { policy, cloud: new FakeCloud(() => 'fail') }).runner.step(s([0.4, 0.5, 0.6, 0.91], 0));
+  assert.equal([r.split, r.outcome, r.fallback, r.prediction], [1, 'fallback', true, 0]);
+  close(r.cost, 0.4 + 0.5);
+  assert.equal(policy.seen.map((o) => [o.stop, o.outcome]), [[1, 'offload']]);
+  close(policy.seen[0].cost, 0.9);
+  close(policy.seen[0].finalConf!, 0.91);
+});
+
+test('stage policy: exit below alpha is refused and consumes no round; a stage policy needs alpha and costs', async () => {
+  const { runner } = setup('', { policy: new ScriptedStage(() => 'exit') });
+  const err = await runner.step(s([0.5, 0.9, 0.3, 0.95])).then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof ArgumentError && /exit below alpha at stage 1/.test(err.message), String(err));
+  assert.is(runner.t, 1);
+  const net = new ToyNetwork({ L });
+  assert.throws(() => new SplitRunner<ToySample>({ network: net, modelHash: TOY_HASH, policy: new ScriptedStage(() => 'continue'), prepare: (x) => net.input(x), cloud: new FakeCloud(() => 'fail') }), /no reward model/);
+});
+
+test('layerwise in the runner: deterministic given its seed, and a snapshot mid-stream continues exactly', async () => {
+  const samples = toySamples(80, L);
+  const mk = () => createAnyPolicy('layerwise', { costs, alpha: ALPHA, seed: 3 });
+  const go = async (policy: AnyPolicy, from: number, to: number) => {
+    const { runner } = setup('', { policy, startT: from + 1 });
+    const out: RoundRecord[] = [];
+    await runner.runStream(samples.slice(from, to), (r) => void out.push(r));
+    return out.map((r) => `${r.t}:${r.split}:${r.outcome}`);
+  };
+  const a = await go(mk(), 0, 80);
+  assert.equal(await go(mk(), 0, 80), a);
+  assert.ok(new Set(a.map((x) => x.split(':')[2])).size >= 2, a.join(' '));
+  const p = mk();
+  const head = await go(p, 0, 30);
+  const q = restoreAnyPolicy(JSON.parse(JSON.stringify(p.snapshot())));
+  assert.equal([...head, ...(await go(q, 30, 80))], a);
 });
 
 test.run();

@@ -11,7 +11,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { CostTable } from '../../splitee/cost.js';
-import type { SplitPolicy } from '../../splitee/policy.js';
+import type { AnyPolicy } from '../../splitee/policy.js';
 import { SplitRunner, type RoundRecord } from '../../splitee/runner.js';
 import { HttpCloud, type CloudEvent } from '../../splitee/transport.js';
 import { nodeFetch } from '../http-fetch.js';
@@ -29,7 +29,7 @@ export interface LiveRunParams {
   src: TraceSource;
   req: SourceRequest;
   costs: CostTable;
-  policy: SplitPolicy;
+  policy: AnyPolicy;
   /** Open; closed here once the stream ends or is interrupted. */
   writer: RunLogWriter;
   /** The log's path, for the resume hint. */

@@ -15,7 +15,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { createPolicy, type SplitPolicy } from '../../splitee/policy.js';
+import { createAnyPolicy, type AnyPolicy } from '../../splitee/policy.js';
 import type { RoundRecord } from '../../splitee/runner.js';
 import { formatTrace } from '../../splitee/trace.js';
 import { scoreRun, type RunScore } from '../../splitee/run-summary.js';
@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   const live = await runLive({ settings, model, src, req, costs, policy, writer, logPath, records, startT, quiet });
   if (live.interrupted) return 130; // the resume hint is printed
 
-  const score = scoreRun(records, live.trace.trace, { costs, alpha: settings.alpha, mu: settings.mu, cascade: policy.execution === 'device-cascade' });
+  const score = scoreRun(records, live.trace.trace, { costs, alpha: settings.alpha, mu: settings.mu, cascade: policy.execution === 'device-cascade', stage: policy.execution === 'stage' });
   const reportDir = v.report ?? join(DEFAULT_OUT, 'report');
   const seconds = { wall: (performance.now() - t0) / 1000, live: live.liveSeconds, trace: live.trace.seconds };
   const summary = runSummary(plan, score, records, { startT, baseUrl: live.baseUrl, seconds, reportDir });
@@ -66,14 +66,14 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** The policy and the open log: restored from a resumed log, or created (a bad --policy or --log fails here, before any worker or server). */
-function openLog(plan: RunPlan, info: (line: string) => void): { policy: SplitPolicy; writer: RunLogWriter; records: RoundRecord[]; startT: number } {
+function openLog(plan: RunPlan, info: (line: string) => void): { policy: AnyPolicy; writer: RunLogWriter; records: RoundRecord[]; startT: number } {
   const { settings: s, resumed, logPath } = plan;
   if (resumed !== null) {
     const records = resumed.log.rounds.map(({ kind: _k, ...rec }) => rec as RoundRecord);
     info(`run: resuming ${logPath} at round ${resumed.nextT} of ${plan.src.count}`);
     return { policy: resumed.policy, writer: resumed.writer, records, startT: resumed.nextT };
   }
-  const policy = createPolicy(s.policy, { costs: plan.costs, alpha: s.alpha, mu: s.mu, c: s.c, seed: s.seed });
+  const policy = createAnyPolicy(s.policy, { costs: plan.costs, alpha: s.alpha, mu: s.mu, c: s.c, seed: s.seed });
   ensureDir(dirname(resolve(logPath)), '--log');
   const header: RunLogHeaderInput = {
     model: { id: plan.model.id, hash: plan.model.hash },
