@@ -44,6 +44,9 @@ export interface ReplayResult {
   accuracyDropVsFinal: number;
   regret: RegretSummary;
   perRun: { accuracy: number[]; costPerSample: number[]; offloadFraction: number[]; regret: number[] };
+  /** A stage policy only (replay-stage.ts): rounds that ended at stage i by exit / offload at [i-1],
+   *  summed over runs; finals at L. Its armCounts are the rounds that stopped at each stage. */
+  stage?: { exits: number[]; offloads: number[]; finals: number };
   /** compat 'reference' only: what the published script reports. */
   reference?: {
     script: 'splitee.py' | 'splitee_s.py';

@@ -18,7 +18,7 @@ import { ArgumentError } from '../tensor/errors.js';
 import { Rng } from './rng.js';
 import { exits, rewardModel, type RewardModel } from './reward.js';
 import type { CostTable } from './cost.js';
-import { createPolicy, type Observation, type PolicyOptions, type SideRule, type SplitPolicy } from './policy.js';
+import { createPolicy, isStagePolicyName, type Observation, type PolicyOptions, type SideRule, type SplitPolicy } from './policy.js';
 import { requireLabels, validateTrace, type Trace } from './trace.js';
 import type { RowOrder, ReplayResult } from './replay-types.js';
 import { observeInto, settleInto, type RoundFacts, type Settlement } from './settle.js';
@@ -26,6 +26,7 @@ import { armMeanRewards, argmax, cascadeExit, checkRuns, checkpoints, rowOrder, 
 
 export { armMeanRewards, argmax, meanStd } from './replay-common.js';
 export { replayReference, type ReferenceOptions } from './replay-reference.js';
+import { replayStageNamed } from './replay-stage.js';
 
 export type { RowOrder, RegretSummary, ReplayResult } from './replay-types.js';
 
@@ -60,8 +61,13 @@ function cascadeMeanReward(trace: Trace, m: RewardModel): number {
   return s / trace.numRows;
 }
 
-/** Replays `policy` (a registry name, or a factory called once per run) over the trace. */
+/** Replays `policy` (a registry name, or a factory called once per run) over the trace; a stage
+ *  policy's name (layerwise) goes through replay-stage.ts with the same runs, seeds and permutations. */
 export function replay(trace: Trace, policy: string | PolicyFactory, options: ReplayOptions): ReplayResult {
+  if (typeof policy === 'string' && isStagePolicyName(policy)) {
+    const { side: _side, ...o } = options;
+    return replayStageNamed(trace, policy, o);
+  }
   validateTrace(trace, 'replay');
   requireLabels(trace, 'replay');
   const { costs } = options;

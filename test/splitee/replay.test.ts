@@ -6,6 +6,8 @@ import { armMeanRewards, replay } from '../../src/splitee/replay.js';
 import { rewardModel } from '../../src/splitee/reward.js';
 import { createPolicy, type Observation, type SplitPolicy } from '../../src/splitee/policy.js';
 import { syntheticTrace } from '../../src/splitee/synthetic.js';
+import { replayStage } from '../../src/splitee/replay-stage.js';
+import { LayerwisePolicy } from '../../src/splitee/policies/layerwise.js';
 
 const close = (a: number, b: number, tol = 1e-12): void => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -147,6 +149,22 @@ test('a shuffled replay is pinned for a seed: row order first, then the policy s
   assert.equal(seen.map((x) => x.seed), [1886857359, 670257686]);
   assert.equal(seen.map((x) => x.first.map((v) => Math.round(v * 1e6))), [[1000000, 857133, 967538, 1000000], [1000000, 949471, 1000000, 1000000]]);
   assert.equal(r.perRun.costPerSample, [0.4583333333333333, 0.4083333333333332]);
+});
+
+test('replay by name runs a stage policy (layerwise) as replayStage does, regret against the best fixed split', () => {
+  const tr = syntheticTrace({ rows: 300, exits: 5, seed: 4 });
+  const k = paperCosts({ numExits: 5, lambda: 0.1, offload: 0.3 });
+  const o = { costs: k, alpha: 0.75, runs: 3, seed: 9 };
+  const r = replay(tr, 'layerwise', o);
+  const mus = armMeanRewards(tr, rewardModel(0.75, 1, k));
+  const best = Math.max(...mus);
+  const ref = replayStage(tr, ({ seed }) => new LayerwisePolicy('layerwise', { costs: k, alpha: 0.75, seed }), { ...o, reference: best });
+  assert.equal([r.policy, r.accuracy, r.costPerSample, r.offloadFraction, r.meanReward], [ref.policy, ref.accuracy, ref.costPerSample, ref.offloadFraction, ref.meanReward]);
+  close(r.regret.total, ref.regret.total, 1e-9);
+  assert.is(r.regret.bestArm, 1 + mus.indexOf(best));
+  assert.equal(r.stage, { exits: ref.exits, offloads: ref.offloads, finals: ref.finals });
+  assert.is(r.armCounts.reduce((a, b) => a + b, 0), 300 * 3);
+  assert.is(r.perRun.accuracy.length, 3);
 });
 
 test.run();
