@@ -17,8 +17,11 @@ export const LAMBDA = DEFAULTS.lambda;
 export const HEADLINE_O = DEFAULTS.offload;
 export const TARGET_REDUCTION = 0.5;
 export const TARGET_DROP = 2;
-/** The bandit policies compared (the headline adds the device-only threshold baseline). */
-export const BANDITS = ['splitee', 'splitee-s'] as const;
+/** The learned policies compared: the two bandits and the per-layer stage policy (the headline adds
+ *  the device-only threshold baseline). */
+export const LEARNED = ['splitee', 'splitee-s', 'layerwise'] as const;
+/** The headline's policies, in the order of its rows and of its per-policy columns. */
+export const HEADLINE_POLICIES = [...LEARNED, 'threshold'] as const;
 
 export interface Cell {
   stream: string;
@@ -34,8 +37,10 @@ export interface Cell {
   offloadFraction: number;
   regret: number;
   bestArm: number;
-  /** Most played split over all runs. */
+  /** Most played split over all runs (a stage policy: the stage where most rounds stopped). */
   modeSplit: number;
+  /** A stage policy's decisions per stage over all runs (exits, offloads at [i-1]; finals at L), else absent. */
+  stage?: { exits: number[]; offloads: number[]; finals: number };
 }
 
 export type MeasuredCell = Cell & { encoding: Encoding; cloudOnlyCost: number };
@@ -75,7 +80,7 @@ export interface ClaimsResult {
   sweepO: Cell[];
   sweepA: Cell[];
   measured: MeasuredCell[];
-  /** Cumulative regret of each stream x bandit at the headline setting (from the headline replays). */
+  /** Cumulative regret of each stream x learned policy at the headline setting (from the headline replays). */
   regret: RegretCurve[];
 }
 
@@ -97,6 +102,7 @@ function cell(stream: string, policy: string, offload: number, alpha: number, r:
     regret: r.regret.total,
     bestArm: r.regret.bestArm,
     modeSplit: mode + 1,
+    ...(r.stage === undefined ? {} : { stage: r.stage }),
   };
 }
 
@@ -127,19 +133,19 @@ export function computeClaims(x: ClaimsInput): ClaimsResult {
   for (const s of x.streams) {
     const tr = x.traces.get(s)!;
     res.streamInfo.push(streamInfo(s, tr));
-    for (const p of ['splitee', 'splitee-s', 'threshold']) {
+    for (const p of HEADLINE_POLICIES) {
       const r = replay(tr, p, { ...base, costs: paper(HEADLINE_O), alpha: x.alpha });
       res.headline.push(cell(s, p, HEADLINE_O, x.alpha, r));
       if (p !== 'threshold') res.regret.push({ stream: s, policy: p, t: r.regret.curve.t, mean: r.regret.curve.mean });
     }
-    for (const p of BANDITS) for (const o of OFFLOADS) res.sweepO.push(cell(s, p, o, x.alpha, replay(tr, p, { ...base, costs: paper(o), alpha: x.alpha })));
+    for (const p of LEARNED) for (const o of OFFLOADS) res.sweepO.push(cell(s, p, o, x.alpha, replay(tr, p, { ...base, costs: paper(o), alpha: x.alpha })));
     for (const a of ALPHAS) res.sweepA.push(cell(s, 'splitee-s', HEADLINE_O, a, replay(tr, 'splitee-s', { ...base, costs: paper(HEADLINE_O), alpha: a })));
     for (const encoding of ['f32', 'int8'] as Encoding[]) {
       const link = { profile: x.profile, encoding, deviceGflops: x.deviceGflops, bandwidthMbps: x.bandwidthMbps, latencyMs: x.rttMs };
       const costs = measuredCosts({ ...link, exitHeads: 'path', cloudOnly: false, activationChannels: x.channels });
       const raw = measuredCosts({ ...link, cloudOnly: true }).offload[0];
       const mu = (LAMBDA * L) / costs.device[L];
-      for (const p of BANDITS) res.measured.push({ ...cell(s, p, NaN, x.alpha, replay(tr, p, { ...base, costs, alpha: x.alpha, mu })), encoding, cloudOnlyCost: raw });
+      for (const p of LEARNED) res.measured.push({ ...cell(s, p, NaN, x.alpha, replay(tr, p, { ...base, costs, alpha: x.alpha, mu })), encoding, cloudOnlyCost: raw });
     }
   }
   return res;

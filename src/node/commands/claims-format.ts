@@ -3,7 +3,7 @@
  * claims.json, from the numbers of claims-compute.ts.
  */
 import { lineChart } from '../report/plots.js';
-import { ALPHAS, BANDITS, HEADLINE_O, LAMBDA, OFFLOADS, TARGET_DROP, TARGET_REDUCTION, type Cell, type ClaimsResult } from './claims-compute.js';
+import { ALPHAS, HEADLINE_O, HEADLINE_POLICIES, LEARNED, LAMBDA, OFFLOADS, TARGET_DROP, TARGET_REDUCTION, type Cell, type ClaimsResult } from './claims-compute.js';
 
 /** What the report says about the run besides the numbers. */
 export interface ClaimsContext {
@@ -46,13 +46,34 @@ function headlineTable(r: ClaimsResult, x: ClaimsContext): string[] {
       (c) =>
         `| ${c.stream} | ${p2(c.finalLayerAccuracy)} | ${c.policy} | ${p2(c.accuracy)} | ${c.accuracyDrop.toFixed(2)} | ${c.costPerSample.toFixed(3)} | ${p1(c.costReduction)} | ${p1(c.offloadFraction)} | ${c.modeSplit} | ${c.bestArm} | ${c.policy === 'threshold' ? '(device only)' : verdict(c)} |`,
     ),
+    '',
+    `Side by side (o ${HEADLINE_O}): cost reduction % / accuracy drop (points); layerwise decides per sample after every stage (exit, continue or offload).`,
+    '',
+    `| stream | ${HEADLINE_POLICIES.join(' | ')} |`,
+    `|---|${HEADLINE_POLICIES.map(() => '---:').join('|')}|`,
+    ...x.streams.map((s) => `| ${s} | ${HEADLINE_POLICIES.map((p) => r.headline.find((c) => c.stream === s && c.policy === p)).map((c) => (c ? both(c) : '-')).join(' | ')} |`),
+    ...stageDecisions(r),
   ];
+}
+
+/** The stage policies' decisions per stage at the headline setting: % of rounds that exit / offload at each stage. */
+function stageDecisions(r: ClaimsResult): string[] {
+  const cells = r.headline.filter((c) => c.stage !== undefined);
+  if (cells.length === 0) return [];
+  const L = cells[0].stage!.exits.length;
+  const rows = cells.map((c) => {
+    const st = c.stage!;
+    const n = st.exits.reduce((a, b) => a + b, 0) + st.offloads.reduce((a, b) => a + b, 0) + st.finals;
+    const at = (i: number) => `${p1(st.exits[i] / n)} / ${p1(st.offloads[i] / n)}`;
+    return `| ${c.stream} | ${c.policy} | ${Array.from({ length: L - 1 }, (_, i) => at(i)).join(' | ')} | ${p1(st.finals / n)} |`;
+  });
+  return ['', `Decisions per stage (o ${HEADLINE_O}): % of rounds that exit / offload after stage i; final: ran to the last exit.`, '', `| stream | policy | ${Array.from({ length: L - 1 }, (_, i) => `stage ${i + 1}`).join(' | ')} | final |`, `|---|---|${Array.from({ length: L }, () => '---:').join('|')}|`, ...rows];
 }
 
 function sweepTables(r: ClaimsResult, x: ClaimsContext): string[] {
   const md = ['', `## Sweep over o (alpha ${x.alpha}): cost reduction % / accuracy drop (points)`, ''];
   md.push(`| stream | policy | ${OFFLOADS.map((o) => `o=${o}`).join(' | ')} |`, `|---|---|${OFFLOADS.map(() => '---:').join('|')}|`);
-  for (const s of x.streams) for (const p of BANDITS) md.push(`| ${s} | ${p} | ${r.sweepO.filter((c) => c.stream === s && c.policy === p).map(both).join(' | ')} |`);
+  for (const s of x.streams) for (const p of LEARNED) md.push(`| ${s} | ${p} | ${r.sweepO.filter((c) => c.stream === s && c.policy === p).map(both).join(' | ')} |`);
   md.push('', `## Sweep over alpha (SplitEE-S, o ${HEADLINE_O}): cost reduction % / accuracy drop (points)`, '');
   md.push(`| stream | ${ALPHAS.map((a) => `a=${a}`).join(' | ')} |`, `|---|${ALPHAS.map(() => '---:').join('|')}|`);
   for (const s of x.streams) md.push(`| ${s} | ${r.sweepA.filter((c) => c.stream === s).map(both).join(' | ')} |`);
@@ -90,7 +111,7 @@ export function claimsPlots(r: ClaimsResult, x: ClaimsContext): [string, string]
   const out: [string, string][] = [];
   const pct = { yLabel: 'cost reduction vs final layer (%)', yZero: true };
   const drop = { yLabel: 'accuracy drop (points)', yZero: true };
-  for (const p of BANDITS) {
+  for (const p of LEARNED) {
     const series = (f: (c: Cell) => number) => x.streams.map((s) => ({ name: s, x: OFFLOADS, y: r.sweepO.filter((c) => c.stream === s && c.policy === p).map(f) }));
     out.push([`${p}-reduction-vs-o.svg`, lineChart({ title: `${p}: cost reduction vs offload cost (alpha ${x.alpha})`, xLabel: 'offload cost o', ...pct, series: series((c) => 100 * c.costReduction) })]);
     out.push([`${p}-drop-vs-o.svg`, lineChart({ title: `${p}: accuracy drop vs offload cost (alpha ${x.alpha})`, xLabel: 'offload cost o', ...drop, series: series((c) => c.accuracyDrop) })]);

@@ -25,11 +25,16 @@ function trace(shift: number) {
 test('computeClaims: cells in table order, and the regret curves are those of the headline replays', () => {
   const traces = new Map([['a', trace(0)], ['b', trace(5)]]);
   const r = computeClaims({ streams: ['a', 'b'], traces, numExits: L, profile: model.network.profile, channels: activationChannels(model.network), alpha: 0.8, runs: 3, seed: 4, deviceGflops: 1, bandwidthMbps: 10, rttMs: 20 });
-  assert.equal(r.headline.map((c) => `${c.stream} ${c.policy}`), ['a splitee', 'a splitee-s', 'a threshold', 'b splitee', 'b splitee-s', 'b threshold']);
-  assert.equal(r.regret.map((c) => `${c.stream} ${c.policy}`), ['a splitee', 'a splitee-s', 'b splitee', 'b splitee-s']);
-  assert.is(r.sweepO.length, 2 * 2 * 11);
+  assert.equal(r.headline.map((c) => `${c.stream} ${c.policy}`), ['a splitee', 'a splitee-s', 'a layerwise', 'a threshold', 'b splitee', 'b splitee-s', 'b layerwise', 'b threshold']);
+  assert.equal(r.regret.map((c) => `${c.stream} ${c.policy}`), ['a splitee', 'a splitee-s', 'a layerwise', 'b splitee', 'b splitee-s', 'b layerwise']);
+  assert.is(r.sweepO.length, 2 * 3 * 11);
   assert.is(r.sweepA.length, 2 * 10);
-  assert.is(r.measured.length, 2 * 2 * 2);
+  assert.is(r.measured.length, 2 * 2 * 3);
+  // layerwise's cells carry its decisions per stage: every round of every run counted once
+  const lw = r.headline.find((c) => c.policy === 'layerwise')!;
+  const st = lw.stage!;
+  assert.is(st.exits.reduce((a, b) => a + b, 0) + st.offloads.reduce((a, b) => a + b, 0) + st.finals, 40 * 3);
+  assert.is(r.headline.find((c) => c.policy === 'splitee-s')!.stage, undefined);
   const costs = paperCosts({ numExits: L, lambda: LAMBDA, offload: HEADLINE_O });
   for (const c of r.regret) {
     const again = replay(traces.get(c.stream)!, c.policy, { runs: 3, seed: 4, order: 'shuffle', costs, alpha: 0.8 });

@@ -49,8 +49,8 @@ test('claims --model <text model> --streams A.jsonl,B.jsonl: one stream per data
   const args = ['--model', tinyBert, '--streams', `${source},${target}`, '--alpha', '0.8', '--device-gflops', '1', '--runs', '2', '--out', out, '--json'];
   const j = await claims(args);
   assert.equal(j.streams.map((s) => [s.stream, s.rows]), [[source, 6], [target, 4]]);
-  assert.equal(j.headline.map((c) => `${c.stream === source ? 'S' : 'T'} ${c.policy}`), ['S splitee', 'S splitee-s', 'S threshold', 'T splitee', 'T splitee-s', 'T threshold']);
-  assert.is(j.measured.length, 2 * 2 * 2); // streams x encodings x policies
+  assert.equal(j.headline.map((c) => `${c.stream === source ? 'S' : 'T'} ${c.policy}`), ['S splitee', 'S splitee-s', 'S layerwise', 'S threshold', 'T splitee', 'T splitee-s', 'T layerwise', 'T threshold']);
+  assert.is(j.measured.length, 2 * 2 * 3); // streams x encodings x policies
   for (const c of j.headline) assert.ok(Number.isFinite(c.costReduction) && Number.isFinite(c.accuracyDrop), `${c.stream} ${c.policy}`);
   const csv = join(out, 'traces', target.replace(/[^a-z0-9-]+/gi, '_') + '.csv');
   const tr = parseTrace(readFileSync(csv, 'utf8'));
@@ -65,6 +65,10 @@ test('claims --model <text model> --streams A.jsonl,B.jsonl: one stream per data
   const md = readFileSync(join(out, 'claims.md'), 'utf8');
   const repro = /^Reproduce: `([^`]*)`/m.exec(md)?.[1];
   assert.is(repro, `npx splitee claims --model ${tinyBert} --out ${out} --streams ${source},${target} --alpha 0.8 --runs 2 --device-gflops 1`);
+  // the side-by-side table has a layerwise column; its decisions per stage are tabulated
+  assert.match(md, /^\| stream \| splitee \| splitee-s \| layerwise \| threshold \|$/m);
+  assert.match(md, /^\| stream \| policy \| stage 1 \| stage 2 \| final \|$/m);
+  assert.match(md, new RegExp(`^\\| ${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\| layerwise \\| `, 'm'));
 });
 
 test('claims.md Reproduce: defaults are left out, other values are written as parsed and shell-quoted', async () => {
