@@ -36,6 +36,10 @@ export interface RunScore {
   offloadFraction: number;
   /** Rounds per played split 0..L, at [split]. */
   splitCounts: number[];
+  /** The decisions per stage (a stage policy's own; any policy's outcome by split): rounds that exited
+   *  on the device at split s, and that went to the cloud from s (offload or fallback), at [s], 0..L;
+   *  finals: rounds that ran to exit L. */
+  decisions: { exits: number[]; offloads: number[]; finals: number };
   outcomes: Record<RoundRecord['outcome'], number>;
   cloudFailures: number;
   bytesSent: number;
@@ -92,6 +96,7 @@ export function scoreRun(records: readonly RoundRecord[], trace: Trace, o: Score
   const curves: RunScore['curves'] = { t: [], cost: [], finalCost: [], accuracy: [], finalAccuracy: [], regret: [] };
   const finalCost = o.costs.device[L];
   const splitCounts = new Array<number>(L + 1).fill(0);
+  const decisions: RunScore['decisions'] = { exits: new Array<number>(L + 1).fill(0), offloads: new Array<number>(L + 1).fill(0), finals: 0 };
   const outcomes: RunScore['outcomes'] = { exit: 0, final: 0, offload: 0, fallback: 0 };
   let cost = 0;
   let correct = 0;
@@ -110,6 +115,9 @@ export function scoreRun(records: readonly RoundRecord[], trace: Trace, o: Score
     if (r.offloaded) offloads++;
     splitCounts[r.split]++;
     outcomes[r.outcome]++;
+    if (r.outcome === 'exit') decisions.exits[r.split]++;
+    else if (r.outcome === 'final') decisions.finals++;
+    else decisions.offloads[r.split]++;
     const label = r.label ?? seen.label[i];
     if (label >= 0) {
       labelled++;
@@ -141,6 +149,7 @@ export function scoreRun(records: readonly RoundRecord[], trace: Trace, o: Score
     accuracyDrop: tidy((finalAccuracy - accuracy) * 100),
     offloadFraction: offloads / n,
     splitCounts,
+    decisions,
     outcomes,
     cloudFailures: outcomes.fallback,
     bytesSent: bytes,

@@ -65,4 +65,16 @@ test('scoreRun: a trace built in code with a NaN confidence is refused before an
   assert.ok(Number.isFinite(scoreRun(records, bad, { costs, alpha: 0.8, mu: 1 }).regret.total));
 });
 
+test('scoreRun of a stage policy: decisions per stage, regret against its realized rewards', () => {
+  // row 0 exits at 1, row 1 offloads at 2, row 2 runs to the final exit
+  const records = [rec(1, 1, 'exit', 1, 0.1, 1), rec(2, 2, 'offload', 2, 0.7, 2), rec(3, 3, 'final', 0, 0.3, 1)];
+  records[0].reward = 0.8;
+  records[1].reward = 0.2;
+  records[2].reward = 0.3;
+  const s = scoreRun(records, trace, { costs, alpha: 0.8, mu: 1, points: 3, stage: true });
+  assert.equal(s.decisions, { exits: [0, 1, 0, 0], offloads: [0, 0, 1, 0], finals: 1 });
+  assert.equal(s.splitCounts, [0, 1, 1, 1]);
+  close(s.regret.total, 1.59 - (0.8 + 0.2 + 0.3)); // best arm 3 (mean 1.59/3) against the realized rewards
+});
+
 test.run();

@@ -23,6 +23,12 @@ export function splitHistogram(counts: number[], width = 30): string[] {
   return lines;
 }
 
+/** 'stage:exits/offloads' for every stage with a decision, then the finals. */
+export function decisionText(d: RunScore['decisions']): string {
+  const parts = d.exits.flatMap((e, i) => (e + d.offloads[i] > 0 ? [`${i}:${e}/${d.offloads[i]}`] : []));
+  return [...parts, `final ${d.finals}`].join(' ');
+}
+
 export function printTable(summary: { files: Record<string, string>; seconds: { wall: number; live: number; trace: number }; params: { cloud: string } }, score: RunScore, unit: string, s: RunSettings, model: LoadedModel, description: string): void {
   const rows = summaryRows(score, unit).filter(([k]) => k !== 'split histogram');
   const w0 = Math.max(...rows.map((r) => r[0].length));
@@ -36,6 +42,7 @@ export function printTable(summary: { files: Record<string, string>; seconds: { 
     '',
     'splits played:',
     ...splitHistogram(score.splitCounts),
+    `decisions per stage (exit/offload): ${decisionText(score.decisions)}`,
     '',
     `bytes sent ${bytesText(score.bytesSent)}; cloud failures ${score.cloudFailures}; wall time ${summary.seconds.wall.toFixed(1)} s (live ${summary.seconds.live.toFixed(1)} s, trace ${summary.seconds.trace.toFixed(1)} s in parallel)`,
     `report ${summary.files.report}; log ${summary.files.log}`,

@@ -4,7 +4,8 @@
  *
  * Plots: running mean of cost per sample and of accuracy over rounds (the policy against the final
  * layer on the same stream), cumulative pseudo-regret against the best fixed split in hindsight, and
- * the split histogram. Then the summary table, the parameters and a link to the model card.
+ * the split histogram, and the decisions per stage (rounds that exited on the device / went to the
+ * cloud after each stage, and ran to the final exit: a stage policy's per-layer choices). Then the summary table, the parameters and a link to the model card.
  */
 import { escapeXml, barChart, lineChart } from './plots.js';
 import type { RunScore } from '../../splitee/run-summary.js';
@@ -83,7 +84,25 @@ function runReportPlots(r: RunReportInput): string {
     vals.push(s.splitCounts[i]);
   }
   const histSvg = barChart({ title: 'Splits played', xLabel: 'split layer (stages on the device)', yLabel: 'rounds', categories: cats, series: [{ name: r.policy, values: vals }] });
-  return `${costSvg}${accSvg}${regretSvg}${histSvg}`;
+  return `${costSvg}${accSvg}${regretSvg}${histSvg}${decisionsSvg(s, first)}`;
+}
+
+/** Decisions per stage: rounds that exited / offloaded after stage s (s = first..L-1) and ran to L. */
+export function decisionsSvg(s: RunScore, first: number): string {
+  const d = s.decisions;
+  const L = d.exits.length - 1;
+  const stages = Array.from({ length: L - first + 1 }, (_, k) => first + k);
+  return barChart({
+    title: 'Decisions per stage',
+    xLabel: 'stage (0: cloud only; L: final exit)',
+    yLabel: 'rounds',
+    categories: stages.map(String),
+    series: [
+      { name: 'exit', values: stages.map((i) => d.exits[i]) },
+      { name: 'offload', values: stages.map((i) => d.offloads[i]) },
+      { name: 'final', values: stages.map((i) => (i === L ? d.finals : 0)) },
+    ],
+  });
 }
 
 export function runReportHtml(r: RunReportInput): string {
