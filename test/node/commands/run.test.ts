@@ -144,6 +144,83 @@ test('run: Ctrl-C between rounds exits 130 with the resume command, and --resume
   }
 });
 
+/** `splitee serve` as a child process on a loopback ephemeral port; resolves with its URL and a stop(). */
+async function serve(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'serve', '--model', dir, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+  const stop = async (): Promise<void> => {
+    clearTimeout(killer);
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.stderr.on('data', (c) => (out += c));
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  }).catch(async (e) => {
+    await stop();
+    throw e;
+  });
+  return { url, stop };
+}
+
+test('run --policy layerwise over HTTP against splitee serve: per-stage decisions logged and plotted; SIGKILL at round k, --resume reproduces the uninterrupted run', async () => {
+  const cloud = await serve(model.dir);
+  try {
+    const N = 80;
+    // a cheap offload (o 0.1) and alpha 0.9: layerwise both exits and offloads, after various stages
+    const base = ['--model', model.dir, '--samples', String(N), '--seed', '2', '--alpha', '0.9', '--offload', '0.1', '--policy', 'layerwise', '--cloud', cloud.url];
+    const logA = join(root, 'lw-a.jsonl');
+    const a = await cliAsync([...base, '--log', logA, '--report', join(root, 'lw-a'), '--json']);
+    assert.is(a.code, 0, a.err);
+    const s = JSON.parse(a.out);
+    assert.equal([s.policy, s.samples, s.cloudFailures, s.predictionMismatches], ['layerwise', N, 0, 0]);
+    assert.ok(s.outcomes.offload > 0 && s.bytesSent > 0, JSON.stringify(s.outcomes));
+    assert.ok(s.params.cloud === cloud.url, s.params.cloud);
+    const d = s.decisions as { exits: number[]; offloads: number[]; finals: number };
+    assert.is(d.exits.reduce((x, y) => x + y, 0) + d.offloads.reduce((x, y) => x + y, 0) + d.finals, N);
+    const rounds = readRunLog(logA).rounds;
+    for (const r of rounds) {
+      assert.is(r.chosen, r.split); // a stage policy: the stage it stopped at
+      assert.is(r.confidences.length, r.split);
+      if (r.outcome === 'exit') assert.ok(r.split < L && r.confidences[r.split - 1] >= 0.9);
+      if (r.outcome === 'final') assert.is(r.split, L);
+    }
+    assert.ok(new Set(rounds.map((r) => `${r.split}:${r.outcome}`)).size >= 3, 'decisions vary with the sample');
+    const html = readFileSync(join(root, 'lw-a', 'report.html'), 'utf8');
+    assert.match(html, /Decisions per stage/);
+    // the same run killed (SIGKILL, no clean close) once a few rounds are logged, then resumed
+    const logB = join(root, 'lw-b.jsonl');
+    const killed = await cliAsync([...base, '--log', logB, '--report', join(root, 'lw-b'), '--json'], (child) => {
+      const poll = setInterval(() => {
+        const n = existsSync(logB) ? readFileSync(logB, 'utf8').split('\n').filter((l) => l.includes('"kind":"round"')).length : 0;
+        if (n >= 5) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+        }
+      }, 10);
+      child.on('close', () => clearInterval(poll));
+    });
+    assert.is(killed.code, null, 'killed by a signal');
+    const k = readRunLog(logB).rounds.length;
+    assert.ok(k >= 5 && k < N, `killed after ${k} rounds`);
+    const b = await cliAsync(['--resume', '--log', logB, '--report', join(root, 'lw-b'), '--json']);
+    assert.is(b.code, 0, b.err);
+    assert.is(JSON.parse(b.out).resumedAt, k + 1);
+    const pick = (rs: typeof rounds) => rs.map((r) => [r.t, r.split, r.outcome, r.prediction, r.confidences, r.finalConf, r.cost, r.reward, r.bytesSent]);
+    assert.equal(pick(readRunLog(logB).rounds), pick(rounds));
+  } finally {
+    await cloud.stop();
+  }
+});
+
 test('run: bad flags are clear errors', () => {
   const r = cli(['--model', model.dir, '--encoding', 'f8', '--json']);
   assert.is(r.code, 1);
