@@ -48,7 +48,9 @@ options:
   --data SOURCE        the stream data (default: the shipped sample; text: ${DEFAULT_TEXT_SOURCE})
   --samples N          stream length (default: all of --data)
   --streams LIST       comma-separated. Image models: distortions of --data (default: clean and
-                       NAME:deploy for every distortion in the config). Text models: data sources
+                       NAME:deploy for every distortion in the config; a drifting stream
+                       'clean>gaussian-noise:2>gaussian-blur:3' as for run --distortion is
+                       replayed in its order, not shuffled). Text models: data sources
                        (default: --data), e.g. spam-assassin:target,spam-assassin:source-heldout
   --alpha A|auto       (default auto: held-out clean source data; see splitee run --help)
   --alpha-margin M     (default ${DEFAULT_ALPHA_MARGIN} point)

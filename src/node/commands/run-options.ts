@@ -34,7 +34,9 @@ options:
                        see \`splitee trace --help\` for the sources
   --labels FILE        IDX labels for --data FILE
   --distortion NAME:S  e.g. gaussian-noise:2, contrast:deploy, clean
-                       (default for the Fashion-MNIST ResNet: ${DEFAULT_DISTORTION['resnet-multi-exit']})
+                       (default for the Fashion-MNIST ResNet: ${DEFAULT_DISTORTION['resnet-multi-exit']}); a drifting
+                       stream: 'clean>gaussian-noise:2>gaussian-blur:3' (equal segments) or with
+                       the sample where each segment starts, 'clean>gaussian-noise:2@500>...'
   --policy NAME        (default splitee-s); see the list below
   --alpha A|auto       exit threshold (default auto: from held-out clean source data, see below)
   --alpha-margin M     auto: the accuracy drop allowed to any split, points (default ${DEFAULT_ALPHA_MARGIN})

@@ -32,7 +32,9 @@ options:
                          (one {"text": ..., "label": ...} per line; label an index or a class name)
   --labels FILE          IDX labels for --data FILE (omitted: label -1)
   --distortion NAME:S    e.g. gaussian-noise:2, contrast:deploy (the config's deployment severity);
-                         default clean
+                         default clean. A drifting stream: 'clean>gaussian-noise:2>gaussian-blur:3'
+                         (equal segments) or 'clean>gaussian-noise:2@500>gaussian-blur:3@1200'
+                         (the 0-based sample where each segment starts)
   --limit N              first N samples only
   --seed S               seed of the distortion's random numbers (default 0)
   --batch B              samples per forward pass (default 64)

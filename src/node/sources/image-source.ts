@@ -8,12 +8,16 @@
  *                                 heldout/h1k-*.gz, written by tools/resnet/heldout.py): alpha auto's data
  *   --data fashion-mnist:test     Debian's t10k files     --data fashion-mnist:train   the 60k training set
  *   --data FILE [--labels FILE]   any IDX image file of the model's input size (gz or raw)
+ *
+ * --distortion is one spec or a drifting schedule, 'clean>gaussian-noise:2>gaussian-blur:3' (equal
+ * segments over the --samples stream) or with starts 'clean>gaussian-noise:2@500>...' (schedule.ts).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgumentError, FormatError, formatShape } from '../../tensor/errors.js';
 import { buildImageStream } from '../../splitee/stream/image-stream.js';
-import { DISTORTION_NAMES, distortionSettingsFromConfig, formatDistortion, parseDistortion, type Distortion, type DistortionSettings } from '../../splitee/stream/distortions.js';
+import { DISTORTION_NAMES, distortionSettingsFromConfig, parseDistortion, type Distortion, type DistortionSettings } from '../../splitee/stream/distortions.js';
+import { formatSchedule, parseSchedule } from '../../splitee/stream/schedule.js';
 import type { ResNetModel } from '../../layers/resnet.js';
 import { RESNET_FAMILY } from '../../layers/families/resnet.js';
 import { loadFashionMnist, packageRoot, readIdxImages, readIdxLabels, type ImageSet } from '../datasets/fashion-mnist.js';
@@ -79,13 +83,15 @@ export function resolveImageSource(net: ResNetModel, config: unknown, req: Sourc
   }
   const count = Math.min(req.limit ?? set.count, set.count);
   const settings = distortionSettingsFromConfig(config);
-  const distortion = parseDistortionOf(req.distortion ?? 'clean', settings, modelDir);
+  // one distortion, or a drifting schedule 'clean>gaussian-noise:2>...' (schedule.ts)
+  const segs = parseSchedule(req.distortion ?? 'clean', count, (one) => parseDistortionOf(one, settings, modelDir));
+  const distortion = segs.map((x) => ({ from: x.from, spec: x.spec }));
   const stream = buildImageStream({ images: set.images, labels: set.labels, height: H, width: W, count: set.count, order: 'as-is', distortion, seed: req.seed, length: count, settings });
   const labels = new Int32Array(count).fill(-1);
   if (set.labels !== null) for (let i = 0; i < count; i++) labels[i] = set.labels[i];
   const ppi = H * W;
   let buf = new Float32Array(0);
-  const dname = formatDistortion(distortion);
+  const dname = formatSchedule(segs);
   return {
     description: `${name}${dname === 'none' ? '' : ` (${dname}, seed ${req.seed})`}`,
     count,

@@ -44,4 +44,16 @@ test('computeClaims: cells in table order, and the regret curves are those of th
   }
 });
 
+test('computeClaims: a drifting stream (a distortion schedule) is replayed in its order, the others shuffled', () => {
+  const traces = new Map([['clean>gaussian-noise:2', trace(0)], ['clean', trace(0)]]);
+  const r = computeClaims({ streams: ['clean>gaussian-noise:2', 'clean'], traces, numExits: L, profile: model.network.profile, channels: activationChannels(model.network), alpha: 0.8, runs: 2, seed: 4, deviceGflops: 1, bandwidthMbps: 10, rttMs: 20 });
+  const costs = paperCosts({ numExits: L, lambda: LAMBDA, offload: HEADLINE_O });
+  const cellOf = (s: string) => r.headline.find((c) => c.stream === s && c.policy === 'splitee-s')!;
+  for (const [s, order] of [['clean>gaussian-noise:2', 'asis'], ['clean', 'shuffle']] as const) {
+    const again = replay(traces.get(s)!, 'splitee-s', { runs: 2, seed: 4, order, costs, alpha: 0.8 });
+    assert.is(cellOf(s).regret, again.regret.total, s);
+  }
+  assert.is.not(cellOf('clean>gaussian-noise:2').regret, cellOf('clean').regret); // same rows, another order
+});
+
 test.run();

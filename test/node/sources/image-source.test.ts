@@ -11,6 +11,8 @@ import { ArgumentError } from '../../../src/tensor/errors.js';
 import { run } from '../../../src/node/commands/trace.js';
 import { tinyConfig } from '../../helpers/tiny-resnet.js';
 import { tmpRoot, writeTinyModel } from '../../helpers/tiny-model-dir.js';
+import { loadModel } from '../../../src/node/models/load.js';
+import { resolveSource } from '../../../src/node/data-sources.js';
 
 const root = tmpRoot('splitee-trace-images-');
 const withDeploy = writeTinyModel(root, 'deploy', { ...tinyConfig(), distortions: { contrast: { severities: [0.7, 0.5, 0.3], deployment: 2 }, rotation: [5, 10] } });
@@ -45,6 +47,20 @@ test("NAME:deploy without a deployment severity in the model's config: which sev
   assert.is(await trace(withDeploy, 'contrast:deploy'), 'ok');
   assert.is(await trace(withDeploy, 'rotation:2'), 'ok');
   assert.match(await trace(withDeploy, 'rotation:3'), /severity out of range for rotation: got '3', expected an integer in 1\.\.2/);
+});
+
+test('a drifting --distortion: the segments of the stream get their distortions (as each alone would), described with their starts; same seed, same stream', () => {
+  const model = loadModel(withDeploy);
+  const req = (distortion: string, seed = 1) => resolveSource(model, { data: imgs, labels: undefined, distortion, seed, limit: undefined });
+  const drift = req('clean>contrast:deploy>rotation:2');
+  assert.is(drift.count, 3);
+  assert.match(drift.description, /\(none@0>contrast:2@1>rotation:2@2, seed 1\)$/);
+  const rows = (src: ReturnType<typeof req>, t: number) => Array.from(src.batch(t, 1).flat());
+  for (const [t, one] of [[0, 'clean'], [1, 'contrast:2'], [2, 'rotation:2']] as const) assert.equal(rows(drift, t), rows(req(one), t), `sample ${t}`);
+  assert.equal(Array.from(req('clean>contrast:deploy>rotation:2').batch(0, 3).flat()), Array.from(drift.batch(0, 3).flat()));
+  assert.match(drift.description, /seed 1/);
+  assert.throws(() => req('clean>rotation:deploy'), /no deployment severity for rotation/); // each segment checked against the config
+  assert.throws(() => resolveSource(model, { data: imgs, labels: undefined, distortion: 'clean>contrast:1>rotation:1>rotation:2', seed: 1, limit: undefined }), /stream too short: got 3 samples for 4 segments/);
 });
 
 test.run();
