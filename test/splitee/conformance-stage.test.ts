@@ -4,6 +4,22 @@ import { assertStagePolicyConformance } from '../../src/splitee/conformance-stag
 import { LayerwisePolicy, restoreLayerwise } from '../../src/splitee/policies/layerwise.js';
 import { costTableFromJSON, type CostTable, type CostTableJSON } from '../../src/splitee/cost.js';
 import type { StagePolicy } from '../../src/splitee/stage.js';
+import { createAnyPolicy, restoreAnyPolicy, POLICY_NAMES, isStagePolicyName } from '../../src/splitee/policy.js';
+
+/** A registry stage policy, built and restored as run / replay / resume do. */
+const fromRegistry = (name: string) => {
+  const asStage = (p: ReturnType<typeof createAnyPolicy>): StagePolicy => {
+    if (p.execution !== 'stage') throw new Error(`${name} is not a stage policy`);
+    return p;
+  };
+  return { name, make: ({ costs, alpha, seed }: { costs: CostTable; alpha: number; seed: number }) => asStage(createAnyPolicy(name, { costs, alpha, seed })), restore: (st: unknown) => asStage(restoreAnyPolicy(st)) };
+};
+
+test('every registered stage policy passes the kit as the registry builds and restores it (run, replay, --resume)', () => {
+  const names = POLICY_NAMES.filter(isStagePolicyName);
+  assert.ok(names.includes('layerwise'));
+  for (const n of names) assertStagePolicyConformance(fromRegistry(n));
+});
 
 test('layerwise passes the stage-policy conformance kit (observable only, legal, deterministic, round-trip)', () => {
   assertStagePolicyConformance({ name: 'layerwise', make: ({ costs, alpha, seed }) => new LayerwisePolicy('layerwise', { costs, alpha, seed }), restore: restoreLayerwise });
