@@ -20,7 +20,7 @@ import { parseSafetensors, tensorAsFloat32 } from '../tensor/io/safetensors.js';
 import { ResNetModel } from '../layers/resnet.js';
 import { buildModel } from '../layers/build-model.js';
 import { paperCosts, type CostTable } from '../splitee/cost.js';
-import { createPolicy } from '../splitee/policy.js';
+import { createAnyPolicy } from '../splitee/policy.js';
 import { SplitRunner, type RoundRecord } from '../splitee/runner.js';
 import { RunTotals } from '../splitee/run-totals.js';
 import { HttpCloud, type FetchLike } from '../splitee/transport.js';
@@ -204,7 +204,7 @@ export class DemoSession {
     this.length = Math.min(opts.samples ?? s.samples, device.count);
     if (!(this.length >= 1)) throw new ArgumentError(`DemoSession: no samples: got ${this.length}, expected >= 1`);
     this.costs = paperCosts({ numExits: L, lambda: s.lambda, offload: s.offload });
-    const policy = createPolicy(s.policy, { costs: this.costs, alpha: s.alpha, mu: s.mu, c: s.c, seed: s.seed });
+    const policy = createAnyPolicy(s.policy, { costs: this.costs, alpha: s.alpha, mu: s.mu, c: s.c, seed: s.seed });
     const { images, labels, height, width } = device;
     this.stream = buildImageStream({ images, labels, height, width, order: 'as-is', distortion: s.distortion, seed: s.seed, length: this.length, settings: distortionSettingsFromConfig(device.config) });
     this.px = new Float32Array(height * width);

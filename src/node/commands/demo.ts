@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { ArgumentError } from '../../tensor/errors.js';
-import { createPolicy } from '../../splitee/policy.js';
+import { createAnyPolicy } from '../../splitee/policy.js';
 import { paperCosts } from '../../splitee/cost.js';
 import { parseDistortion, distortionSettingsFromConfig } from '../../splitee/stream/distortions.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
@@ -59,7 +59,7 @@ export function demoOptions(argv: string[], info: (line: string) => void = () =>
   parseDistortion(distortion, distortionSettingsFromConfig(model.config)); // fails here, not in the page
   const policy = v.policy ?? 'splitee-s';
   const alpha = v.alpha === undefined || v.alpha === 'auto' ? autoAlpha(model, DEFAULT_ALPHA_MARGIN, undefined, info).alpha : num(v.alpha, 'alpha', 0.8, (x) => x >= 0 && x <= 1, "a threshold in [0, 1] or 'auto'");
-  createPolicy(policy, { costs: paperCosts({ numExits: model.network.numStages, lambda: 0.1, offload: 0.5 }), alpha }); // a bad name fails here
+  createAnyPolicy(policy, { costs: paperCosts({ numExits: model.network.numStages, lambda: 0.1, offload: 0.5 }), alpha }); // a bad name fails here
   return {
     modelDir,
     port,

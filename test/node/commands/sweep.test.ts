@@ -86,6 +86,14 @@ test('sweep --json: one row per (policy, o), hand-computed accuracy and cost', a
   assert.match(readFileSync(join(out, 'regret.svg'), 'utf8'), /Cumulative regret \(o = 0\.4\)/);
 });
 
+test('sweep --policies with layerwise: the stage policy gets its rows, replayed as replay() replays it', async () => {
+  const r = await sweep('--trace', trace, '--out', join(dir, 'lw'), '--policies', 'fixed:1,layerwise', '--offloads', '0.1,0.4', '--runs', '2', '--alpha', '0.8', '--json');
+  const rows = JSON.parse(r.out).rows as { policy: string; offload: number; costPerSample: number; accuracy: number }[];
+  assert.equal(rows.map((x) => [x.policy, x.offload]), [['fixed:1', 0.1], ['fixed:1', 0.4], ['layerwise', 0.1], ['layerwise', 0.4]]);
+  // every round costs at most the dearest option (run to L, or offload after stage 1)
+  for (const x of rows.slice(2)) assert.ok(x.costPerSample > 0 && x.costPerSample <= 0.2 + x.offload && x.accuracy >= 0.5, JSON.stringify(x));
+});
+
 test('sweep without --json prints the table and the files written; --help prints usage', async () => {
   const out = join(dir, 'human');
   const r = await sweep('--trace', trace, '--out', out, '--policies', 'final', '--offloads', '0.5', '--runs', '1');
