@@ -32,6 +32,8 @@ const PUBLIC = [
   'rewardModel', 'roundCost', 'roundReward', 'rowMajorStrides', 'sendsToCloud', 'settle', 'settleInto', 'sha256Hex',
   'shapeText', 'simdMemoryFor', 'simdValidates', 'sizeOf', 'softmaxPlan', 'stageCost', 'syntheticTrace', 'tensorAsFloat32',
   'toCloudRequestError', 'traceHeader', 'validateTrace', 'writeSafetensors',
+  // issue 14: stage policies (layerwise) in the registry, the live runner and replay
+  'createAnyPolicy', 'isStagePolicy', 'isStagePolicyName', 'replayStageNamed', 'restoreAnyPolicy', 'stageObservationOf',
 ];
 
 test('the core entry exports exactly the public names', () => {
