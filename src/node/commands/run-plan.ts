@@ -12,6 +12,7 @@ import { ArgumentError, FormatError } from '../../tensor/errors.js';
 import { costTableFromJSON, costTableToJSON, measuredCosts, paperCosts, type CostTable, type Encoding } from '../../splitee/cost.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
 import { DEFAULTS } from '../../splitee/defaults.js';
+import { isStagePolicyName } from '../../splitee/policy.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
 import { readRunLog, resumeRunLog, type ResumedRun } from '../run-log.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
@@ -76,6 +77,7 @@ function parseFixed(v: RunValues) {
   if (policy === 'cloud' && cloudCost === null) {
     throw new ArgumentError(`--policy cloud: no cloud-only arm: got no --cloud-cost, expected --cloud-cost X (the cost of sending the raw input, paper units) or, with --cost measured, --cloud-cost auto`);
   }
+  if (isStagePolicyName(policy) && str(v, 'c') !== undefined) throw new ArgumentError(`--c: not an option of --policy ${policy}: got --c ${str(v, 'c')}, expected no --c (the UCB width of the bandits; ${policy} explores by its own rule)`);
   const lambda = num(str(v, 'lambda'), 'lambda', DEFAULTS.lambda, nonNeg, 'a finite number >= 0');
   const margin = num(str(v, 'alpha-margin'), 'alpha-margin', DEFAULT_ALPHA_MARGIN, nonNeg, 'a number of points >= 0');
   return { policy, cost, encoding, cloud, cloudCost, lambda, margin } as const;

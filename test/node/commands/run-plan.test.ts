@@ -31,6 +31,13 @@ test('planRun (fresh, measured costs): mu = lambda * L / device[L], the device s
 test('planRun: option errors are ArgumentErrors', () => {
   assert.throws(() => planRun({ model: model.dir, cost: 'free' }, quiet), (e: unknown) => e instanceof ArgumentError && /--cost: invalid model/.test((e as Error).message));
   assert.throws(() => planRun({ model: model.dir, alpha: '0.8', mu: '-1', samples: '2' }, quiet), (e: unknown) => e instanceof ArgumentError && /mu/.test((e as Error).message));
+  assert.throws(() => planRun({ model: model.dir, policy: 'layerwise', c: '2' }, quiet), (e: unknown) => e instanceof ArgumentError && /--c: not an option of --policy layerwise/.test((e as Error).message));
+});
+
+test('planRun with a drifting --distortion: the stream is described with every segment start', () => {
+  const p = planRun({ model: model.dir, samples: '9', alpha: '0.8', distortion: 'clean>gaussian-noise:2>gaussian-blur:3', policy: 'layerwise', log: '/nonexistent/d.jsonl' }, quiet);
+  assert.match(p.src.description, /\(none@0>gaussian-noise:2@3>gaussian-blur:3@6, seed 1\)$/);
+  assert.is(p.settings.distortion, 'clean>gaussian-noise:2>gaussian-blur:3'); // as given: --resume resolves it again over the same samples
 });
 
 test.run();
