@@ -2,7 +2,7 @@
  * The outputs of `splitee claims` (claims.ts), pure: claims.md (tables), the SVG plots and
  * claims.json, from the numbers of claims-compute.ts.
  */
-import { lineChart } from '../report/plots.js';
+import { barChart, lineChart } from '../report/plots.js';
 import { ALPHAS, HEADLINE_O, HEADLINE_POLICIES, LEARNED, LAMBDA, OFFLOADS, TARGET_DROP, TARGET_REDUCTION, type Cell, type ClaimsResult } from './claims-compute.js';
 
 /** What the report says about the run besides the numbers. */
@@ -119,9 +119,29 @@ export function claimsPlots(r: ClaimsResult, x: ClaimsContext): [string, string]
   const seriesA = (f: (c: Cell) => number) => x.streams.map((s) => ({ name: s, x: ALPHAS, y: r.sweepA.filter((c) => c.stream === s).map(f) }));
   out.push(['splitee-s-reduction-vs-alpha.svg', lineChart({ title: `splitee-s: cost reduction vs alpha (o ${HEADLINE_O})`, xLabel: 'alpha', ...pct, series: seriesA((c) => 100 * c.costReduction) })]);
   out.push(['splitee-s-drop-vs-alpha.svg', lineChart({ title: `splitee-s: accuracy drop vs alpha (o ${HEADLINE_O})`, xLabel: 'alpha', ...drop, series: seriesA((c) => c.accuracyDrop) })]);
+  for (const c of r.headline.filter((h) => h.stage !== undefined)) out.push([`${c.policy}-decisions-${c.stream.replace(/[^a-z0-9-]+/gi, '_')}.svg`, decisionsChart(c)]);
   const regretSeries = r.regret.map((c) => ({ name: `${c.stream} ${c.policy}`, x: c.t, y: c.mean, dashed: c.policy === 'splitee' }));
   out.push(['regret.svg', lineChart({ title: `Cumulative regret (o ${HEADLINE_O}, alpha ${x.alpha}; dashed: SplitEE)`, xLabel: 'round t', yLabel: 'cumulative pseudo-regret', series: regretSeries, yZero: true, width: 760 })]);
   return out;
+}
+
+/** A stage policy's decisions per stage at the headline setting, % of rounds: exit / offload bars per stage, final at L. */
+function decisionsChart(c: Cell): string {
+  const st = c.stage!;
+  const L = st.exits.length;
+  const n = st.exits.reduce((a, b) => a + b, 0) + st.offloads.reduce((a, b) => a + b, 0) + st.finals;
+  const pc = (v: number): number => (100 * v) / n;
+  return barChart({
+    title: `${c.policy} on ${c.stream}: decisions per stage (o ${c.offload}, alpha ${c.alpha})`,
+    xLabel: 'stage',
+    yLabel: 'rounds (%)',
+    categories: Array.from({ length: L }, (_, i) => String(i + 1)),
+    series: [
+      { name: 'exit', values: st.exits.map(pc) },
+      { name: 'offload', values: st.offloads.map(pc) },
+      { name: 'final', values: st.exits.map((_, i) => (i === L - 1 ? pc(st.finals) : 0)) },
+    ],
+  });
 }
 
 /** claims.md (without its final newline): the tables, the command that reproduces them, and the plots (by file name). */

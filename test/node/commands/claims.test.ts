@@ -68,6 +68,9 @@ test('claims --model <text model> --streams A.jsonl,B.jsonl: one stream per data
   // the side-by-side table has a layerwise column; its decisions per stage are tabulated
   assert.match(md, /^\| stream \| splitee \| splitee-s \| layerwise \| threshold \|$/m);
   assert.match(md, /^\| stream \| policy \| stage 1 \| stage 2 \| final \|$/m);
+  const chart = `layerwise-decisions-${target.replace(/[^a-z0-9-]+/gi, '_')}.svg`;
+  assert.ok(md.includes(`](${chart})`), chart);
+  assert.match(readFileSync(join(out, chart), 'utf8'), /decisions per stage/);
   assert.match(md, new RegExp(`^\\| ${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\| layerwise \\| `, 'm'));
 });
 
