@@ -123,6 +123,8 @@ export class SplitRunner<S = unknown> {
   private readonly settled: Settlement = { outcome: 'final', cost: 0, reward: 0 };
   private readonly clock: () => number;
   private busy = false;
+  /** Where a stage policy's illegal answer is reported (built once: no string per stage). */
+  private readonly who: string;
   /** Max softmax probability and argmax of the last confidence() call (fields: no allocation). */
   private conf = NaN;
   private pred = -1;
@@ -149,6 +151,7 @@ export class SplitRunner<S = unknown> {
     this.plan = softmaxPlan([1, network.numClasses]);
     this.buffers = new StageBuffers(network);
     this.clock = options.clock ?? (() => performance.now());
+    this.who = `SplitRunner: policy '${policy.name}'`;
   }
 
   /** Max softmax probability (this.conf) and argmax (this.pred) of one row of logits. */
@@ -202,7 +205,7 @@ export class SplitRunner<S = unknown> {
         break;
       }
       if (stage !== null) {
-        const a = resolveAction(model, s, conf, stage.decide(t, s, confidences), `SplitRunner: policy '${stage.name}'`);
+        const a = resolveAction(model, s, conf, stage.decide(t, s, confidences), this.who);
         if (a !== 'continue') {
           chosen = split = s;
           decided = a;
