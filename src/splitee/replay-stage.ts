@@ -83,6 +83,7 @@ function runStage(trace: Trace, make: (ctx: { run: number; seed: number }) => St
     const rows = rowOrder(N, o.order ?? 'shuffle', rng);
     const p = make({ run, seed: rng.int(2 ** 31) });
     out.name = p.name;
+    const who = `replayStage: policy '${p.name}'`;
     if (p.numExits !== L) throw new ArgumentError(`replayStage: policy and trace disagree: got a policy over ${p.numExits} exits, expected ${L}`);
     let correct = 0;
     let c = 0;
@@ -98,7 +99,7 @@ function runStage(trace: Trace, make: (ctx: { run: number; seed: number }) => St
       while (outcome === 'continue') {
         stop++;
         buf[stop - 1] = conf[base + stop - 1];
-        outcome = resolveAction(m, stop, buf[stop - 1], p.decide(t, stop, buf), `replayStage: policy '${p.name}'`);
+        outcome = resolveAction(m, stop, buf[stop - 1], p.decide(t, stop, buf), who);
       }
       facts.split = stop;
       facts.decided = outcome;
