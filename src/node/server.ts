@@ -22,7 +22,11 @@
  *
  * Admission: at most `maxConnections` open connections (default 1024; past it a raw 503 and close) and
  * `maxInFlight` resume requests admitted at once (default 64; past it 503 + Retry-After at once, the body
- * discarded): a burst is answered quickly and retried by the client rather than queued without bound.
+ * discarded); and a resume waits for compute at most `maxQueueWaitMs` (default 500): one predicted to wait
+ * longer (queued ahead x mean compute time), or that waited longer when its turn came, is answered 503 +
+ * Retry-After without computing (src/node/server-queue.ts). A burst is answered quickly and retried by the
+ * client rather than queued without bound, and an admitted request's latency stays near the budget plus
+ * one compute whatever the number of clients.
  *
  * Body limit: a Content-Length above it is refused before a byte is read; a body streamed without
  * one is counted as it arrives and refused (connection closed) as soon as it passes the limit.
@@ -31,8 +35,9 @@
  * close(): graceful. Stops accepting, answers /readyz 503, refuses new requests on kept-alive connections
  * with 503 + connection: close, lets admitted requests finish (up to `drainMs`, default 10 s), then closes.
  *
- * Concurrency: each request's compute runs synchronously to completion (the models share scratch arenas,
- * so requests never interleave inside a model). Throughput per process is one core's; the server is
+ * Concurrency: computes run one at a time, one per turn of the event loop (the queue), each synchronously to
+ * completion (the models share scratch arenas, so requests never interleave inside a model); between two
+ * computes the server reads every waiting socket, so queued requests are seen. Throughput per process is one core's; the server is
  * stateless (models loaded at start, nothing per client), so replicas behind any load balancer (deploy/)
  * or `splitee serve --workers N` scale it out.
  */
@@ -43,6 +48,7 @@ import { CloudRequestError, CloudService, toCloudRequestError, type ServedModel 
 import { encodeResumeResponse, type WireLimits } from '../splitee/wire.js';
 import { corsHeaders, corsPolicy, readBody, send, sendError, type Extra } from './server-io.js';
 import { ServerMetrics, type Route } from './server-metrics.js';
+import { ComputeQueue } from './server-queue.js';
 
 export interface ServerTimeouts {
   /** Request headers complete within, ms (default 10000); else 408. */
@@ -58,6 +64,7 @@ export interface ServerTimeouts {
 export const DEFAULT_TIMEOUTS: Readonly<Required<ServerTimeouts>> = { headersMs: 10_000, bodyIdleMs: 10_000, requestMs: 60_000, keepAliveMs: 5_000 };
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_MAX_IN_FLIGHT = 64;
+export const DEFAULT_MAX_QUEUE_WAIT_MS = 500;
 
 export interface ServerOptions {
   models: readonly ServedModel[];
@@ -75,6 +82,10 @@ export interface ServerOptions {
   timeouts?: ServerTimeouts;
   maxConnections?: number;
   maxInFlight?: number;
+  /** Longest wait for compute, ms (default 500): a resume predicted to wait longer, or that waited longer, gets 503 + Retry-After. */
+  maxQueueWaitMs?: number;
+  /** Clock for queue waits and compute times, ms (default performance.now; tests pass a fake). */
+  clock?: () => number;
   /** Retry-After sent with 503, seconds (default 1). */
   retryAfterS?: number;
   /** How long close() waits for admitted requests, ms (default 10000). */
@@ -90,6 +101,8 @@ export interface RunningServer {
   /** Graceful: stops accepting, finishes admitted requests (up to drainMs), closes every connection. */
   close(): Promise<void>;
 }
+
+type Computed = { ok: true; text: string; split: number } | { ok: false; err: CloudRequestError; split: number | undefined };
 
 const RESUME_RE = /^\/v1\/models\/([^/]+)\/resume$/;
 const ROUTES: Record<string, Route> = { '/v1/models': 'models', '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics' };
@@ -114,6 +127,7 @@ function settingsOf(opts: ServerOptions, service: CloudService) {
     timeouts: t,
     maxConnections: positiveInt(w, 'maxConnections', opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
     maxInFlight: positiveInt(w, 'maxInFlight', opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
+    maxQueueWaitMs: positiveInt(w, 'maxQueueWaitMs', opts.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS),
     retryAfter: String(positiveInt(w, 'retryAfterS', opts.retryAfterS ?? 1)),
     drainMs: positiveInt(w, 'drainMs', opts.drainMs ?? 10_000),
   };
@@ -130,6 +144,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let draining = false;
   const refused = new WeakSet<Socket>();
   const drained: (() => void)[] = [];
+
+  const clock = opts.clock ?? (() => performance.now());
+  const queue = new ComputeQueue(s.maxQueueWaitMs, clock);
+
+  /** The resume computation itself (synchronous; run by the queue at the request's turn). */
+  function compute(id: string, body: Uint8Array): Computed {
+    const info: { split?: number } = {};
+    try {
+      return { ok: true, text: encodeResumeResponse(service.resume(id, body, info)), split: info.split ?? -1 };
+    } catch (e) {
+      return { ok: false, err: e instanceof CloudRequestError ? e : toCloudRequestError(e), split: info.split };
+    }
+  }
 
   /** Answers one request; returns the model and split labels for the metrics. */
   async function handle(req: IncomingMessage, res: ServerResponse, extra: Extra): Promise<{ route: Route; model: string; split: string }> {
@@ -168,17 +195,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const got = await readBody(req, res, s.bodyLimit, s.timeouts.bodyIdleMs, extra);
       if (!got.ok) return out;
       metrics.bodyBytes.inc({ model: out.model }, got.body.byteLength);
-      const info: { split?: number } = {};
-      let text: string;
-      try {
-        text = encodeResumeResponse(service.resume(id, got.body, info));
-      } catch (e) {
-        const err = e instanceof CloudRequestError ? e : toCloudRequestError(e);
-        if (served && info.split !== undefined) out.split = info.split < served.network.numStages ? String(info.split) : 'out_of_range';
-        return (sendError(res, err.apiCode, err.status, err.message, extra), out);
-      }
-      out.split = String(info.split);
-      return (send(res, 200, text, extra), out);
+      const overloaded = (reason: 'predicted_wait' | 'waited', what: string): typeof out => {
+        metrics.rejected.inc({ reason });
+        sendError(res, 'overloaded', 503, `overloaded: got ${what}, expected at most ${s.maxQueueWaitMs} ms; retry after ${s.retryAfter} s`, { ...extra, 'retry-after': s.retryAfter });
+        return out;
+      };
+      if (!queue.admits()) return overloaded('predicted_wait', `a predicted wait of ${queue.predictedWaitMs().toFixed(0)} ms (${queue.length} requests queued)`);
+      const done = await new Promise<Computed | { waitedMs: number }>((resolve) =>
+        queue.push({ at: clock(), gone: () => res.destroyed, run: () => resolve(compute(id, got.body)), shed: (waitedMs) => resolve({ waitedMs }) }),
+      );
+      if ('waitedMs' in done) return overloaded('waited', `a wait of ${done.waitedMs.toFixed(0)} ms in the compute queue`);
+      if (done.ok) return ((out.split = String(done.split)), send(res, 200, done.text, extra), out);
+      if (served && done.split !== undefined) out.split = done.split < served.network.numStages ? String(done.split) : 'out_of_range';
+      return (sendError(res, done.err.apiCode, done.err.status, done.err.message, extra), out);
     }
     if (route !== 'other') {
       if (method !== 'GET' && method !== 'HEAD') return (sendError(res, 'method_not_allowed', 405, `method not allowed: got ${method.slice(0, 20)} ${path}, expected GET`, { ...extra, allow: 'GET, HEAD' }), out);

@@ -4,6 +4,7 @@ import { startServer } from '../../src/node/server.js';
 import { encodeResumeRequest } from '../../src/splitee/wire.js';
 import { ToyNetwork, TOY_HASH } from '../helpers/toy-network.js';
 import { rawConnect, statusOf } from '../helpers/raw-http.js';
+import { HttpCloud } from '../../src/splitee/transport.js';
 
 const toy = new ToyNetwork({ L: 4 });
 const models = [{ network: toy, hash: TOY_HASH }];
@@ -27,6 +28,85 @@ test('requests in flight past maxInFlight are answered 503 with Retry-After at o
     assert.is((await fetch(`${server.url}/v1/models/toy/resume`, { method: 'POST', body })).status, 200);
     const m = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(m, /splitee_rejected_total\{reason="in_flight"\} 1/);
+  } finally {
+    await server.close();
+  }
+});
+
+/** A model whose every compute takes `stepMs` on the server's fake clock (fake time: no sleeping, no timed assertion). */
+function slowModel(stepMs: number | ((call: number) => number)) {
+  const clock = { t: 0 };
+  let calls = 0;
+  class Slow extends ToyNetwork {
+    override runStages(...a: Parameters<ToyNetwork['runStages']>) {
+      clock.t += typeof stepMs === 'number' ? stepMs : stepMs(calls++);
+      return super.runStages(...a);
+    }
+  }
+  return { models: [{ network: new Slow({ L: 4 }), hash: TOY_HASH }], clock: () => clock.t };
+}
+
+/**
+ * `n` requests pipelined on one connection in one write: the server parses them all in one read, so they
+ * reach the queue together however loaded the machine (separate connections may be read in separate turns).
+ * Returns the statuses and the answers' texts, in order.
+ */
+async function burst(port: number, n: number): Promise<{ codes: number[]; answers: string[] }> {
+  const body = good();
+  const c = await rawConnect(port);
+  c.write(Buffer.concat(Array.from({ length: n }, (_, i) => [Buffer.from(head(body.length, i === n - 1 ? 'connection: close\r\n' : '')), body]).flat()));
+  const answers = (await c.closed).split(/(?=HTTP\/1\.1 \d{3} )/);
+  return { codes: answers.map(statusOf), answers };
+}
+
+test('queue wait budget: N+k requests at once on a slow model give k 503s with Retry-After at once, the rest 200', async () => {
+  const slow = slowModel(100); // 100 ms per compute; budget 250 ms: queued ahead 0, 1, 2 are admitted, 3 x 100 > 250 is not
+  const server = await startServer({ models: slow.models, clock: slow.clock, maxQueueWaitMs: 250, retryAfterS: 3 });
+  try {
+    assert.is((await fetch(`${server.url}/v1/models/toy/resume`, { method: 'POST', body: good() })).status, 200); // measures the compute time
+    const { codes, answers } = await burst(server.port, 8);
+    assert.equal(codes, [200, 200, 200, 503, 503, 503, 503, 503]);
+    for (const t of answers.slice(3)) {
+      assert.match(t, /retry-after: 3\r\n/i);
+      assert.match(t, /"code":"overloaded".*predicted wait of \d+ ms \(\d requests queued\), expected at most 250 ms/);
+    }
+    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /splitee_rejected_total\{reason="predicted_wait"\} 5/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('queue wait budget: a request that waited longer than the budget when its turn comes gets 503 without computing', async () => {
+  const slow = slowModel((call) => (call === 0 ? 400 : 1)); // the first compute takes 400 ms > the 250 ms budget
+  const server = await startServer({ models: slow.models, clock: slow.clock, maxQueueWaitMs: 250 });
+  try {
+    const { codes, answers } = await burst(server.port, 3); // no compute measured yet: all three admitted
+    assert.equal(codes, [200, 503, 503]);
+    for (const t of answers.slice(1)) assert.match(t, /retry-after: 1\r\n[\s\S]*wait of 400 ms in the compute queue, expected at most 250 ms/i);
+    assert.is(slow.models[0].network.calls.runStages, 1, 'the shed requests were not computed');
+    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /splitee_rejected_total\{reason="waited"\} 2/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('queue wait budget: HttpCloud devices retry the 503s after Retry-After and every sample gets its answer', async () => {
+  const slow = slowModel(100);
+  const server = await startServer({ models: slow.models, clock: slow.clock, maxQueueWaitMs: 250 });
+  try {
+    const waits: number[] = [];
+    const devices = Array.from({ length: 8 }, () => new HttpCloud({ baseUrl: server.url, retries: 10, breakerThreshold: 0, sleep: async (ms) => void waits.push(ms) }));
+    for (let round = 0; round < 3; round++) {
+      const replies = await Promise.all(devices.map((d) => d.resume('toy', good())));
+      assert.ok(replies.every((r) => r.response.prediction === 3), 'every sample answered');
+    }
+    const retries = devices.reduce((n, d) => n + d.stats.retries, 0);
+    assert.ok(retries > 0, 'some were refused and retried');
+    assert.is(waits.length, retries);
+    assert.ok(waits.every((ms) => ms >= 1000), 'each retry waited at least Retry-After');
+    const m = await (await fetch(`${server.url}/metrics`)).text();
+    assert.not.match(m, /splitee_requests_total\{[^}]*code="5(?!03)\d\d"/, 'no 5xx but 503');
+    assert.match(m, new RegExp(`splitee_requests_total\\{route="resume",model="toy",split="",code="503"\\} ${retries}\\n`));
   } finally {
     await server.close();
   }
@@ -90,7 +170,7 @@ test('/healthz is alive, /readyz ready; both GET only', async () => {
 });
 
 test('options are checked', async () => {
-  for (const bad of [{ maxInFlight: 0 }, { maxConnections: 1.5 }, { timeouts: { headersMs: -1 } }, { timeouts: { headersMs: 5000, requestMs: 1000 } }]) {
+  for (const bad of [{ maxInFlight: 0 }, { maxQueueWaitMs: 0 }, { maxConnections: 1.5 }, { timeouts: { headersMs: -1 } }, { timeouts: { headersMs: 5000, requestMs: 1000 } }]) {
     let err: unknown = null;
     await startServer({ models, ...bad }).catch((e) => (err = e));
     assert.instance(err, Error);

@@ -33,6 +33,7 @@ test('usage errors', async () => {
   await rejects(run(['--model', 'x', '--cors', 'https://a.example/path']), /--cors/);
   await rejects(run(['--model', 'x', '--workers', '0']), /workers/);
   await rejects(run(['--model', 'x', '--max-in-flight', '-3']), /max-in-flight/);
+  await rejects(run(['--model', 'x', '--max-queue-wait', '0']), /max-queue-wait/);
 });
 
 test('serve --workers 2 --cors: both workers answer on one port with CORS; SIGTERM stops them all, exit 0', async () => {
