@@ -1,17 +1,21 @@
 /**
  * The cloud under load, loopback only, with autocannon: throughput and p50/p99 latency of
  * POST /v1/models/fmnist-resnet/resume (a real split-1 f32 body of the shipped ResNet) at 1, 10, 50 and
- * 200 concurrent devices (connections), for 1 replica, `splitee serve --workers 2`, and 2 replicas
- * behind nginx (deploy/nginx.conf; skipped without nginx); then a single replica's RSS (its /metrics)
- * every 2,000 requests over 20,000.
+ * 200 concurrent connections, for 1 replica, `splitee serve --workers 2`, and 2 replicas behind nginx
+ * (deploy/nginx.conf; skipped without nginx). autocannon does not retry, so its 503s are admission
+ * (`--max-queue-wait`, `--max-in-flight`) answered at once; p50/p99 are given over every answer and over
+ * the 2xx alone. Then the same levels as devices (HttpCloud, which retries 503s after Retry-After and
+ * falls back to local compute; bench/cloud/devices.ts): samples offloaded, fallen back, lost (target 0).
+ * Last, one replica's RSS (its /metrics) every 2,000 requests over 20,000, on the cheapest body (split 11).
  *
  * Servers are separate processes (`splitee serve`), so the load generator does not share their event loop.
- * Bounded: SECONDS per level, 12 levels, 20,000 requests for RSS. Run under `flock /tmp/bench.lock`.
+ * Bounded: SECONDS per level, 24 levels, 20,000 requests for RSS (~3.5 min in all on an idle 2-core
+ * machine). Run under `flock /tmp/bench.lock`.
  * `npm run bench -- cloud`, or node --import tsx bench/cloud/load.bench.ts
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
@@ -19,12 +23,19 @@ import { loadModel } from '../../src/node/models/load.js';
 import { encodeResumeRequest } from '../../src/splitee/wire.js';
 import { goldenBatch } from '../models/resnet.bench.js';
 import { freePort } from '../../test/helpers/free-port.js';
+import { devices, type DeviceRow } from './devices.js';
 
 /** Bounds, overridable for a loaded machine: SPLITEE_LOAD_SECONDS (per level), SPLITEE_LOAD_RSS (requests for the RSS series). */
-const SECONDS = Number(process.env.SPLITEE_LOAD_SECONDS ?? 4);
+const SECONDS = Number(process.env.SPLITEE_LOAD_SECONDS ?? 3);
 const LEVELS = [1, 10, 50, 200];
 const RSS_TOTAL = Number(process.env.SPLITEE_LOAD_RSS ?? 20_000);
 const RSS_STEP = RSS_TOTAL / 10;
+/** The split of the load bodies, and the cheap one of the RSS series (only the last stage left to compute). */
+const SPLIT = 1;
+const RSS_SPLIT = 11;
+/** A device that falls back finishes the sample locally: modelled as this wait, ms (about one split-1 compute). */
+const LOCAL_MS = 30;
+const MODEL = 'fmnist-resnet';
 const DIR = 'weights/fmnist-resnet';
 const ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../..' : '../../..', import.meta.url));
 const CLI = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', join(ROOT, 'src/node/cli.ts')] : [fileURLToPath(new URL('../../src/node/cli.js', import.meta.url))];
@@ -42,44 +53,72 @@ function serve(port: number, extra: string[] = []): Promise<ChildProcess> {
   });
 }
 
-function body(): Buffer {
+function body(split: number): Buffer {
   const m = loadModel(join(ROOT, DIR));
-  const x = m.network.runStages(0, 1, goldenBatch(join(ROOT, DIR), 1));
-  return Buffer.from(encodeResumeRequest({ modelHash: m.hash, split: 1, activation: x, encoding: 'f32' }));
+  const x = m.network.runStages(0, split, goldenBatch(join(ROOT, DIR), 1));
+  return Buffer.from(encodeResumeRequest({ modelHash: m.hash, split, activation: x, encoding: 'f32' }));
 }
 
 interface Row {
   setup: string;
   c: number;
+  /** Answers per second (2xx and 503), and 2xx per second. */
   rps: number;
+  okps: number;
+  /** Over every answer. */
   p50: number;
   p99: number;
+  /** Over the 2xx answers. */
+  p50ok: number;
+  p99ok: number;
   ok: number;
   s503: number;
   errors: number;
 }
 
+const quantile = (sorted: number[], q: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+const opts = (url: string, b: Buffer) => ({ url: `${url}/v1/models/${MODEL}/resume`, method: 'POST', body: b, headers: { 'content-type': 'application/octet-stream' } });
+
 async function level(setup: string, url: string, b: Buffer, c: number): Promise<Row> {
-  const r = await autocannon({ url: `${url}/v1/models/fmnist-resnet/resume`, method: 'POST', body: b, headers: { 'content-type': 'application/octet-stream' }, connections: c, duration: SECONDS, timeout: 10 });
+  const ok: number[] = [];
+  const r = await autocannon({ ...opts(url, b), connections: c, duration: SECONDS, timeout: 10 }).on('response', (_c, status, _b, ms) => void (status < 300 && ok.push(ms)));
+  ok.sort((x, y) => x - y);
   const s503 = r.statusCodeStats['503']?.count ?? 0;
-  return { setup, c, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ok: r['2xx'], s503, errors: r.errors + r.timeouts + (r.non2xx - s503) };
+  const rnd = (x: number) => Math.round(x);
+  return { setup, c, rps: r.requests.average, okps: r['2xx'] / SECONDS, p50: r.latency.p50, p99: r.latency.p99, p50ok: rnd(quantile(ok, 0.5)), p99ok: rnd(quantile(ok, 0.99)), ok: r['2xx'], s503, errors: r.errors + r.timeouts + (r.non2xx - s503) };
 }
 
-const fmt = (r: Row): string =>
-  `${r.setup.padEnd(20)} ${String(r.c).padStart(4)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)} ${String(r.ok).padStart(7)} ${String(r.s503).padStart(6)} ${String(r.errors).padStart(6)}`;
+const cols = (xs: (string | number)[], w: number[]): string => xs.map((x, i) => (i === 0 ? String(x).padEnd(w[i]) : String(x).padStart(w[i]))).join(' ');
+const W_LOAD = [19, 5, 7, 6, 7, 7, 8, 8, 7, 6, 6];
+const W_DEV = [19, 7, 7, 8, 9, 5, 7, 7];
+const fmt = (r: Row): string => cols([r.setup, r.c, r.rps.toFixed(0), r.okps.toFixed(0), r.p50, r.p99, r.p50ok, r.p99ok, r.ok, r.s503, r.errors], W_LOAD);
+const fmtDev = (setup: string, d: DeviceRow): string =>
+  `${cols([setup, d.devices, d.samples, d.offloads, d.fallbacks, d.lost, d.p50, d.p99], W_DEV)}  ${Object.entries(d.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}`;
 
-async function levels(setup: string, url: string, b: Buffer): Promise<Row[]> {
-  await autocannon({ url: `${url}/v1/models/fmnist-resnet/resume`, method: 'POST', body: b, headers: { 'content-type': 'application/octet-stream' }, connections: 4, amount: 400 }); // warm-up
+/** Waits until the server answers /healthz (what it still had queued is done), so levels do not overlap; notes a wait over 100 ms. */
+async function settle(url: string): Promise<string> {
+  const t0 = performance.now();
+  await fetch(`${url}/healthz`).then((r) => r.text());
+  const ms = performance.now() - t0;
+  return ms > 100 ? `  (backlog ${ms.toFixed(0)} ms)` : '';
+}
+
+async function levels(setup: string, url: string, b: Buffer): Promise<void> {
+  await autocannon({ ...opts(url, b), connections: 4, amount: 400 }); // warm-up
   const rows: Row[] = [];
   for (const c of LEVELS) {
-    const r = await level(setup, url, b, c);
-    console.log(fmt(r));
-    rows.push(r);
+    rows.push(await level(setup, url, b, c));
+    console.log(`${fmt(rows[rows.length - 1])}${await settle(url)}`);
   }
-  const at10 = rows.find((r) => r.c === 10)!;
-  const at200 = rows.find((r) => r.c === 200)!;
-  console.log(`${setup}: p99 at 200 / p99 at 10 = ${(at200.p99 / Math.max(1, at10.p99)).toFixed(2)} (target <= 4)`);
-  return rows;
+  const devs: DeviceRow[] = [];
+  for (const n of LEVELS) {
+    devs.push(await devices(url, MODEL, b, n, SECONDS, LOCAL_MS));
+    console.log(`${fmtDev(setup + ' (devices)', devs[devs.length - 1])}${await settle(url)}`);
+  }
+  const ratio = (at200: number, at10: number) => (at200 / Math.max(1, at10)).toFixed(2);
+  const [r10, r200] = [rows[LEVELS.indexOf(10)], rows[LEVELS.indexOf(200)]];
+  const [d10, d200] = [devs[LEVELS.indexOf(10)], devs[LEVELS.indexOf(200)]];
+  console.log(`${setup}: p99 at 200 / p99 at 10 (target <= 4): every answer ${ratio(r200.p99, r10.p99)}, 2xx ${ratio(r200.p99ok, r10.p99ok)}, devices' offloaded samples ${ratio(d200.p99, d10.p99)}; errors ${rows.reduce((n, r) => n + r.errors, 0)}, lost samples ${devs.reduce((n, d) => n + d.lost, 0)}, fallbacks ${devs.map((d) => d.fallbacks).join('/')}`);
 }
 
 async function stop(children: ChildProcess[]): Promise<void> {
@@ -89,22 +128,29 @@ async function stop(children: ChildProcess[]): Promise<void> {
 async function rss(url: string, b: Buffer): Promise<void> {
   const read = async (): Promise<number> => Number(/^splitee_process_resident_memory_bytes (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? NaN) / 2 ** 20;
   const seen: string[] = [`0:${(await read()).toFixed(0)}`];
-  for (let n = RSS_STEP; n <= RSS_TOTAL; n += RSS_STEP) {
-    const r = await autocannon({ url: `${url}/v1/models/fmnist-resnet/resume`, method: 'POST', body: b, headers: { 'content-type': 'application/octet-stream' }, connections: 50, amount: RSS_STEP, timeout: 10 });
-    seen.push(`${n}:${(await read()).toFixed(0)}${r.non2xx + r.errors ? `(!${r.non2xx + r.errors})` : ''}`);
+  let done = 0;
+  let refused = 0;
+  while (done < RSS_TOTAL) {
+    const r = await autocannon({ ...opts(url, b), connections: 10, amount: RSS_STEP, timeout: 10 });
+    done += r['2xx'];
+    refused += r.non2xx + r.errors + r.timeouts;
+    seen.push(`${done}:${(await read()).toFixed(0)}`);
   }
-  console.log(`RSS MiB after N requests (1 replica, 50 connections): ${seen.join(' ')}`);
+  console.log(`RSS MiB after N 2xx requests (1 replica, split ${RSS_SPLIT} body of ${b.length} bytes, 10 connections; ${refused} non-2xx/errors): ${seen.join(' ')}`);
 }
 
 export async function run(): Promise<void> {
-  const b = body();
-  console.log(`body ${b.length} bytes (split 1, f32); ${SECONDS} s per level; loopback`);
-  console.log(`${'setup'.padEnd(20)} conc   req/s p50(ms) p99(ms)     2xx    503 errors`);
+  const b = body(SPLIT);
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}; load average at start ${load()}`);
+  console.log(`body ${b.length} bytes (split ${SPLIT}, f32); ${SECONDS} s per level; loopback; serve defaults (--max-queue-wait, --max-in-flight)`);
+  console.log(cols(['autocannon', 'conc', 'req/s', '2xx/s', 'p50', 'p99', 'p50 2xx', 'p99 2xx', '2xx', '503', 'errors'], W_LOAD));
+  console.log(cols(['devices', 'devices', 'samples', 'offloads', 'fallbacks', 'lost', 'p50', 'p99'], W_DEV) + '  (latency of offloaded samples, ms)');
   // 1 replica
   let port = await freePort();
   let kids = [await serve(port)];
   await levels('1 replica', `http://127.0.0.1:${port}`, b);
-  await rss(`http://127.0.0.1:${port}`, b);
+  await rss(`http://127.0.0.1:${port}`, body(RSS_SPLIT));
   await stop(kids);
   // 2 workers
   port = await freePort();
@@ -115,6 +161,7 @@ export async function run(): Promise<void> {
   const nginx = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).stdout.trim();
   if (!nginx) {
     console.log('2 replicas + nginx: skipped (nginx not installed; apt-get install -y nginx)');
+    console.log(`load average at end ${load()}`);
     return;
   }
   const ports = [await freePort(), await freePort()];
@@ -136,6 +183,7 @@ export async function run(): Promise<void> {
     await stop([ng, ...kids]);
     rmSync(tmp, { recursive: true, force: true });
   }
+  console.log(`load average at end ${load()}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
