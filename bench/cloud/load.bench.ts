@@ -95,12 +95,16 @@ const fmt = (r: Row): string => cols([r.setup, r.c, r.rps.toFixed(0), r.okps.toF
 const fmtDev = (setup: string, d: DeviceRow): string =>
   `${cols([setup, d.devices, d.samples, d.offloads, d.fallbacks, d.lost, d.p50, d.p99], W_DEV)}  ${Object.entries(d.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}`;
 
-/** Waits until the server answers /healthz (what it still had queued is done), so levels do not overlap; notes a wait over 100 ms. */
+/**
+ * Waits until the server has no request in flight but this one (its /metrics; at most 15 s), so levels do
+ * not overlap: a load generator stopped mid-request can leave requests open on the server. Notes a wait over 100 ms.
+ */
 async function settle(url: string): Promise<string> {
   const t0 = performance.now();
-  await fetch(`${url}/healthz`).then((r) => r.text());
+  const inFlight = async () => Number(/^splitee_requests_in_flight (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+  while ((await inFlight()) > 1 && performance.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 100));
   const ms = performance.now() - t0;
-  return ms > 100 ? `  (backlog ${ms.toFixed(0)} ms)` : '';
+  return ms > 100 ? `  (settled in ${ms.toFixed(0)} ms)` : '';
 }
 
 async function levels(setup: string, url: string, b: Buffer): Promise<void> {

@@ -1,4 +1,4 @@
-// deploy/nginx.conf as shipped (ports and fail_timeout rewritten for loopback ephemeral ports): nginx
+// deploy/nginx.conf as shipped (ports rewritten for loopback ephemeral ports): nginx
 // + 3 `splitee serve` replicas; `splitee run --cloud` streams 500 samples through nginx; one replica is
 // killed with SIGKILL mid-stream and restarted on its port. Every sample has exactly one outcome, none
 // falls back, and the restarted replica serves resume calls again (its /metrics).
@@ -29,13 +29,12 @@ function replica(port: number, dir: string): Promise<ChildProcess> {
   });
 }
 
-/** The shipped config with its ports (8080, 8081..8083) and fail_timeout rewritten. */
+/** The shipped config with its ports (8080, 8081..8083) rewritten. */
 function config(lb: number, ports: number[]): string {
   let i = 0;
   return readFileSync('deploy/nginx.conf', 'utf8')
     .replace('listen 127.0.0.1:8080;', `listen 127.0.0.1:${lb};`)
-    .replace(/server 127\.0\.0\.1:808[1-3] /g, () => `server 127.0.0.1:${ports[i++]} `)
-    .replace(/fail_timeout=5s/g, 'fail_timeout=1s'); // so the restarted replica is probed again within the run
+    .replace(/server 127\.0\.0\.1:808[1-3] /g, () => `server 127.0.0.1:${ports[i++]} `);
 }
 
 const rounds = (log: string): { t: number; outcome: string; attempts: number }[] =>
