@@ -53,6 +53,8 @@ export interface BuiltModel<N extends MultiExitNetwork = MultiExitNetwork> {
   /** The config as given. */
   readonly config: Record<string, unknown>;
   readonly network: N;
+  /** The kernel table the network's layers run on. */
+  readonly kernels: Kernels;
   /** A text model built with a tokenizer: its input encoder (maxLength = the model's T_max). */
   readonly textInput: TextInput | undefined;
 }
@@ -76,9 +78,10 @@ export function buildModel(parts: ModelParts, options: BuildOptions = {}): Built
     if (e instanceof FormatError) throw new FormatError(`${where}: ${weightsName}: ${e.message}`, { cause: e });
     throw e;
   }
-  const network = family.build(cfg, tensors, options.kernels ?? fastKernels, weightsName, parts.name);
+  const kernels = options.kernels ?? fastKernels;
+  const network = family.build(cfg, tensors, kernels, weightsName, parts.name);
   const textInput = parts.tokenizer === undefined ? undefined : TextInput.fromJson(parts.tokenizer.json, parts.tokenizer.config ?? {}, textMaxLength(network));
-  return { id: network.id, hash: sha256Hex(parts.weights), architecture: family.architecture, family, config: cfg, network, textInput };
+  return { id: network.id, hash: sha256Hex(parts.weights), architecture: family.architecture, family, config: cfg, network, kernels, textInput };
 }
 
 /** T_max of a text network (its activationShape(0) along the sequence axis); undefined for others. */

@@ -14,6 +14,23 @@ export const KERNEL_KINDS = ['auto', 'simd', 'fast', 'reference'] as const;
 export type KernelsKind = (typeof KERNEL_KINDS)[number];
 export type CreateKernelsOptions = SimdInstanceOptions;
 
+/** Which table runs, for reports, `--json` and run logs: its name and whether the relaxed-SIMD build runs. */
+export interface KernelsInfo {
+  readonly name: string;
+  readonly relaxed: boolean;
+}
+
+/** The KernelsInfo of a table (relaxed is the simd table's own flag; false for the others). */
+export function kernelsInfo(k: Kernels): KernelsInfo {
+  return { name: k.name, relaxed: (k as { relaxed?: unknown }).relaxed === true };
+}
+
+/** A KernelsKind from text (a flag or a config value), or an ArgumentError naming `where`. */
+export function parseKernelsKind(v: string, where: string): KernelsKind {
+  if ((KERNEL_KINDS as readonly string[]).includes(v)) return v as KernelsKind;
+  throw new ArgumentError(`${where}: unknown kernels: got '${v.slice(0, 40)}', expected one of ${KERNEL_KINDS.join('|')}`);
+}
+
 export function createKernels(kind: KernelsKind = 'auto', opts: CreateKernelsOptions = {}): Kernels {
   switch (kind) {
     case 'fast':
