@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { ArgumentError, ConfigError } from '../tensor/errors.js';
 import type { DemoSettings } from '../demo/device.js';
 import { loadModel } from './models/load.js';
+import { kernelsInfo, type KernelsInfo, type KernelsKind } from '../tensor/kernels/index.js';
 import { startServer, type RunningServer } from './server.js';
 import { packageRoot } from './datasets/fashion-mnist.js';
 import { IoError } from './datasets/idx-file.js';
@@ -42,6 +43,8 @@ export interface DemoServerOptions {
   offload?: number;
   mu?: number;
   c?: number;
+  /** The kernel table of this process's cloud (default 'auto'). */
+  kernels?: KernelsKind;
   /** One line per request to the page server; default none. */
   log?: (line: string) => void;
 }
@@ -53,6 +56,8 @@ export interface RunningDemo {
   readonly cloudUrl: string;
   readonly settings: DemoSettings;
   readonly csp: string;
+  /** The kernel table the cloud runs. */
+  readonly kernels: KernelsInfo;
   close(): Promise<void>;
 }
 
@@ -95,7 +100,7 @@ function proxy(req: IncomingMessage, res: ServerResponse, target: URL): void {
 
 export async function startDemoServer(opts: DemoServerOptions): Promise<RunningDemo> {
   const modelDir = resolve(opts.modelDir);
-  const model = loadModel(modelDir);
+  const model = loadModel(modelDir, { kernels: opts.kernels ?? 'auto' });
   if (model.architecture !== 'resnet-multi-exit') {
     throw new ConfigError(`demo: model architecture: got '${model.architecture}' (${modelDir}), expected resnet-multi-exit (the page streams images)`);
   }
@@ -166,6 +171,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<RunningD
     cloudUrl: cloud.url,
     settings,
     csp,
+    kernels: kernelsInfo(model.kernels),
     close: async () => {
       await new Promise<void>((ok) => {
         server.close(() => ok());

@@ -1,10 +1,13 @@
 /**
  * Command-line parsing shared by the commands: parseOptions (node:util parseArgs, its errors as
  * ArgumentError), and numeric flags: a bad value throws
- * `--NAME: invalid value: got 'V', expected EXPECTED` (an ArgumentError); an absent one gives the default.
+ * `--NAME: invalid value: got 'V', expected EXPECTED` (an ArgumentError); an absent one gives the default;
+ * and the compute options (--kernels, --workers) of the commands that run a network.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ArgumentError } from '../../tensor/errors.js';
+import { parseKernelsKind, type KernelsKind } from '../../tensor/kernels/index.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 /** parseArgs' typed values for `options` (strict, no positionals). */
@@ -115,3 +118,40 @@ export function int(v: string | undefined, name: string, dflt: number, min: numb
 
 export const nonNeg = (x: number): boolean => Number.isFinite(x) && x >= 0;
 export const pos = (x: number): boolean => Number.isFinite(x) && x > 0;
+
+/**
+ * The compute options of every command that runs a network: which kernel table (--kernels) and, for
+ * the commands that trace, how many worker threads (--workers). One place for their parsing, defaults
+ * and usage lines.
+ */
+export const COMPUTE_OPTIONS = { kernels: { type: 'string' }, workers: { type: 'string' } } as const;
+
+/** Usage lines of an option: `  FLAG` padded to column `col`, then the text lines, each further one indented to `col`. */
+function usageLines(flag: string, text: string[], col: number): string {
+  return text.map((t, i) => `${i === 0 ? `  ${flag}`.padEnd(col) : ''.padEnd(col)}${t}`).join('\n');
+}
+
+/** The usage lines of --kernels, the text at column `col` (23 in most commands' usage). */
+export function kernelsUsage(col = 23): string {
+  return usageLines('--kernels K', ['auto (default: simd where WebAssembly SIMD validates and compiles,', 'else fast) | simd | fast | reference (the float64 oracle, slow)'], col);
+}
+
+/** The usage line of --workers (worker threads of the traces). */
+export function workersUsage(col = 23): string {
+  return usageLines('--workers N', [`worker threads of the traces (default ${defaultWorkers()}: os.availableParallelism())`], col);
+}
+
+/** --kernels: a KernelsKind, default 'auto'. */
+export function kernelsFlag(v: string | undefined): KernelsKind {
+  return v === undefined ? 'auto' : parseKernelsKind(v, '--kernels');
+}
+
+/** The default size of a worker pool: os.availableParallelism(). */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** --workers: an integer in [1, 256], default defaultWorkers(). */
+export function workersFlag(v: string | undefined): number {
+  return num(v, 'workers', defaultWorkers(), (x) => Number.isInteger(x) && x >= 1 && x <= 256, 'an integer in [1, 256]');
+}

@@ -3,6 +3,7 @@
  * claims.json, from the numbers of claims-compute.ts.
  */
 import { barChart, lineChart } from '../report/plots.js';
+import { formatKernelsInfo, type KernelsInfo } from '../../tensor/kernels/index.js';
 import { ALPHAS, HEADLINE_O, HEADLINE_POLICIES, LEARNED, LAMBDA, OFFLOADS, TARGET_DROP, TARGET_REDUCTION, type Cell, type ClaimsResult } from './claims-compute.js';
 
 /** What the report says about the run besides the numbers. */
@@ -17,6 +18,8 @@ export interface ClaimsContext {
   bandwidthMbps: number;
   rttMs: number;
   seconds: number;
+  /** The kernel table this process ran (alpha auto, device speed, new traces). */
+  kernels: KernelsInfo;
   /** The command that reproduces this run, and where the traces are cached. */
   command: string;
   tracesDir: string;
@@ -147,12 +150,12 @@ function decisionsChart(c: Cell): string {
 /** claims.md (without its final newline): the tables, the command that reproduces them, and the plots (by file name). */
 export function claimsMarkdown(r: ClaimsResult, x: ClaimsContext, plotNames: string[]): string {
   const md = [...headlineTable(r, x), ...sweepTables(r, x), ...measuredTable(r, x), ...exitTable(r, x)];
-  md.push('', `Reproduce: \`${x.command}\` (${x.seconds.toFixed(0)} s here, traces cached in ${x.tracesDir}; the device speed given, so that the measured cost model repeats exactly).`);
+  md.push('', `Reproduce: \`${x.command}\` (${x.seconds.toFixed(0)} s here, kernels ${formatKernelsInfo(x.kernels)}; traces cached in ${x.tracesDir}; the device speed given, so that the measured cost model repeats exactly).`);
   md.push('', ...plotNames.map((f) => `![${f.replace(/\.svg$/, '')}](${f})`));
   return md.join('\n');
 }
 
 /** claims.json (`files`: the plots' paths). */
 export function claimsJson(r: ClaimsResult, x: ClaimsContext, files: string[]) {
-  return { model: { id: x.model.id, hash: x.model.hash }, alpha: x.alpha, alphaNote: x.alphaNote, lambda: LAMBDA, offload: HEADLINE_O, runs: x.runs, seed: x.seed, deviceGflops: x.deviceGflops, bandwidthMbps: x.bandwidthMbps, rttMs: x.rttMs, streams: r.streamInfo, headline: r.headline, sweepOffload: r.sweepO, sweepAlpha: r.sweepA, measured: r.measured, seconds: x.seconds, files };
+  return { model: { id: x.model.id, hash: x.model.hash }, alpha: x.alpha, alphaNote: x.alphaNote, lambda: LAMBDA, offload: HEADLINE_O, runs: x.runs, seed: x.seed, deviceGflops: x.deviceGflops, bandwidthMbps: x.bandwidthMbps, rttMs: x.rttMs, streams: r.streamInfo, headline: r.headline, sweepOffload: r.sweepO, sweepAlpha: r.sweepA, measured: r.measured, kernels: x.kernels, seconds: x.seconds, files };
 }

@@ -1,8 +1,8 @@
 /**
  * The streams of `splitee claims` and their traces. A stream is a distortion of --data for an image
  * model (clean, NAME:SEVERITY, NAME:deploy) and a data source for a text model (the paper's own
- * setting: spam-assassin:target, FILE.jsonl, ...). Each stream is traced once, two at a time in worker
- * threads, and cached in DIR/<stream>.csv + .json keyed by the model hash, data and sample count.
+ * setting: spam-assassin:target, FILE.jsonl, ...). Each stream is traced once, one stream at a time
+ * split over a pool of worker threads (run-trace.ts traceInPool), and cached in DIR/<stream>.csv + .json keyed by the model hash, data and sample count.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import type { Trace } from '../../splitee/trace.js';
 import type { LoadedModel } from '../models/load.js';
 import type { SourceRequest } from './trace.js';
 import { DEFAULT_TEXT_SOURCE } from '../sources/text-source.js';
-import { traceInWorker } from './run-trace.js';
+import type { KernelsKind } from '../../tensor/kernels/index.js';
+import { resolveSource, traceInPool } from './run-trace.js';
 import { readCachedTrace, writeCachedTrace } from './trace-file.js';
 
 /** Whether the model's samples are texts (its family's input). */
@@ -34,8 +35,14 @@ function streamFile(stream: string): string {
   return stream.replace(/[^a-z0-9-]+/gi, '_') + '.csv';
 }
 
-/** Traces of every stream: cached ones read, the others computed two at a time in worker threads. */
-export async function traceStreams(model: LoadedModel, streams: string[], dir: string, data: string | undefined, samples: number | undefined, bar: SingleBar | null): Promise<Map<string, Trace>> {
+/** How the streams are traced: the kernel table and the worker threads. */
+export interface TraceCompute {
+  kernels: KernelsKind;
+  workers: number;
+}
+
+/** Traces of every stream: cached ones read, the others computed one after another, each on `compute.workers` worker threads. */
+export async function traceStreams(model: LoadedModel, streams: string[], dir: string, data: string | undefined, samples: number | undefined, bar: SingleBar | null, compute: TraceCompute): Promise<Map<string, Trace>> {
   mkdirSync(dir, { recursive: true });
   const out = new Map<string, Trace>();
   const todo: string[] = [];
@@ -49,30 +56,21 @@ export async function traceStreams(model: LoadedModel, streams: string[], dir: s
     }
     todo.push(s);
   }
-  // progress: each worker reports (done, total) of its stream; the bar's total grows as streams start
-  const done = new Map<string, number>();
-  const totals = new Map<string, number>();
-  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  // progress: the bar's total grows as streams start
+  let before = 0;
+  let total = 0;
   if (todo.length > 0) bar?.start(1, 0, { task: 'tracing streams' });
-  const one = async (s: string): Promise<void> => {
-    const req = streamRequest(model, s, data, samples);
-    const r = await traceInWorker({ modelDir: model.dir, req }, (d, n) => {
-      done.set(s, d);
-      if (totals.get(s) !== n) {
-        totals.set(s, n);
-        bar?.setTotal(Math.max(1, sum(totals)));
-      }
-      bar?.update(sum(done), { task: `tracing ${s}` });
-    }).result;
-    writeCachedTrace(join(dir, streamFile(s)), r.trace, { model_id: model.id, model_sha256: model.hash, stream: s, description: r.description, data: req.data ?? null, samples: samples ?? null, seed: 1 });
-    out.set(s, r.trace);
-  };
-  const queue = [...todo];
-  const lanes = Array.from({ length: Math.min(2, queue.length) }, async () => {
-    for (let s = queue.shift(); s !== undefined; s = queue.shift()) await one(s);
-  });
   try {
-    await Promise.all(lanes);
+    for (const s of todo) {
+      const req = streamRequest(model, s, data, samples);
+      const count = resolveSource(model, req, 'claims').count;
+      total += count;
+      bar?.setTotal(Math.max(1, total));
+      const r = await traceInPool({ modelDir: model.dir, req, kernels: compute.kernels }, count, compute.workers, (d) => bar?.update(before + d, { task: `tracing ${s}` })).result;
+      before += count;
+      writeCachedTrace(join(dir, streamFile(s)), r.trace, { model_id: model.id, model_sha256: model.hash, stream: s, description: r.description, data: req.data ?? null, samples: samples ?? null, seed: 1, kernels: r.kernels.name, relaxed: r.kernels.relaxed });
+      out.set(s, r.trace);
+    }
   } finally {
     bar?.stop(); // a running bar's timer would keep the process alive after an error
   }

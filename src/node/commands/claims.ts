@@ -32,7 +32,8 @@ import { autoAlpha } from './run-alpha.js';
 import { resolveSource } from './run-trace.js';
 import { DEFAULT_MODEL, DEFAULT_OUT } from './run-options.js';
 import { activationChannels, measureGflops } from './device-speed.js';
-import { num, parseOptions } from './args.js';
+import { COMPUTE_OPTIONS, kernelsUsage, kernelsFlag, num, parseOptions, workersUsage, workersFlag } from './args.js';
+import { kernelsInfo } from '../../tensor/kernels/index.js';
 
 const USAGE = `usage: splitee claims [options]
 
@@ -59,6 +60,8 @@ options:
   --device-gflops G    measured model: device speed (default auto: timed here)
   --bandwidth MBPS     measured model: uplink (default ${DEFAULTS.bandwidthMbps})
   --rtt MS             measured model: round trip (default ${DEFAULTS.rttMs})
+${kernelsUsage()}
+${workersUsage()}
   --json               print claims.json instead of claims.md
   --help               this text`;
 
@@ -76,6 +79,7 @@ const OPTIONS = {
   bandwidth: { type: 'string' },
   rtt: { type: 'string' },
   json: { type: 'boolean' },
+  ...COMPUTE_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -131,6 +135,7 @@ function reproduce(v: Values, model: LoadedModel, p: Parsed, alpha: number, gflo
     ['alpha-margin', p.margin !== DEFAULT_ALPHA_MARGIN && p.margin],
     ['runs', p.runs !== DEFAULTS.runs && p.runs],
     ['seed', p.seed !== DEFAULTS.seed && p.seed],
+    ['kernels', v.kernels !== undefined && v.kernels !== 'auto' && v.kernels],
     ['device-gflops', gflops],
     ['bandwidth', p.bandwidth !== DEFAULTS.bandwidthMbps && p.bandwidth],
     ['rtt', p.rtt !== DEFAULTS.rttMs && p.rtt],
@@ -144,7 +149,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const model = loadModel(resolve(v.model ?? join(packageRoot(), DEFAULT_MODEL)));
+  const compute = { kernels: kernelsFlag(v.kernels), workers: workersFlag(v.workers) };
+  const model = loadModel(resolve(v.model ?? join(packageRoot(), DEFAULT_MODEL)), { kernels: compute.kernels });
   const p = parse(v, model);
   const bar = process.stderr.isTTY && !v.json ? new cliProgress.SingleBar({ format: 'claims [{bar}] {value}/{total} | {task}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   const t0 = performance.now();
@@ -154,13 +160,13 @@ export async function run(argv: string[]): Promise<number> {
     ? Number(measureGflops(model, resolveSource(model, { data: v.data, labels: undefined, distortion: undefined, seed: 1, limit: 1 }, 'claims'), 10).toFixed(3))
     : num(v['device-gflops'], 'device-gflops', 1, (y) => y > 0, 'GFLOP/s > 0');
   const tracesDir = join(p.out, 'traces');
-  const traces = await traceStreams(model, p.streams, tracesDir, v.data, p.samples, bar);
+  const traces = await traceStreams(model, p.streams, tracesDir, v.data, p.samples, bar, compute);
   const net = model.network;
   const result = computeClaims({ streams: p.streams, traces, numExits: net.numStages, profile: net.profile, channels: activationChannels(net), alpha, runs: p.runs, seed: p.seed, deviceGflops: gflops, bandwidthMbps: p.bandwidth, rttMs: p.rtt });
   const ctx: ClaimsContext = {
     model: { id: model.id, hash: model.hash, rawInputBytes: net.profile.rawInputBytes, numExits: net.numStages },
     streams: p.streams, alpha, alphaNote, runs: p.runs, seed: p.seed, deviceGflops: gflops, bandwidthMbps: p.bandwidth, rttMs: p.rtt,
-    seconds: (performance.now() - t0) / 1000, command: reproduce(v, model, p, alpha, gflops), tracesDir,
+    seconds: (performance.now() - t0) / 1000, kernels: kernelsInfo(model.kernels), command: reproduce(v, model, p, alpha, gflops), tracesDir,
   };
   const plots = claimsPlots(result, ctx);
   const files = writeFiles(p.out, plots, 'claims');

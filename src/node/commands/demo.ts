@@ -10,11 +10,12 @@ import { paperCosts } from '../../splitee/cost.js';
 import { parseDistortion, distortionSettingsFromConfig } from '../../splitee/stream/distortions.js';
 import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
 import { loadModel } from '../models/load.js';
+import { formatKernelsInfo } from '../../tensor/kernels/index.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
 import { startDemoServer, type DemoServerOptions } from '../demo-server.js';
 import { autoAlpha } from './run-alpha.js';
 import { DEFAULT_DISTORTION, DEFAULT_MODEL } from './run-options.js';
-import { int, num, parseOptions } from './args.js';
+import { COMPUTE_OPTIONS, int, kernelsFlag, kernelsUsage, num, parseOptions } from './args.js';
 
 const USAGE = `usage: splitee demo [options]
 
@@ -31,6 +32,8 @@ options:
   --samples N          stream length (default 2000: the whole shipped sample)
   --seed S             seeds the distortion and the policy (default 1)
   --cors               serve the cloud on its own port (another origin), allowed by CORS for the page
+${kernelsUsage()}
+                       (this process: the cloud, and alpha auto; the page builds its own)
   --quiet              no per-request log lines
   --help               this text`;
 
@@ -43,6 +46,7 @@ const OPTIONS = {
   samples: { type: 'string' },
   seed: { type: 'string' },
   cors: { type: 'boolean' },
+  kernels: COMPUTE_OPTIONS.kernels,
   quiet: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -54,7 +58,8 @@ export function demoOptions(argv: string[], info: (line: string) => void = () =>
   const port = int(v.port, 'port', 8080, 0);
   if (port > 65535) throw new ArgumentError(`--port: out of range: got ${port}, expected 0..65535`);
   const modelDir = resolve(v.model ?? join(packageRoot(), DEFAULT_MODEL));
-  const model = loadModel(modelDir);
+  const kernels = kernelsFlag(v.kernels);
+  const model = loadModel(modelDir, { kernels });
   const distortion = v.distortion ?? DEFAULT_DISTORTION[model.architecture] ?? 'clean';
   parseDistortion(distortion, distortionSettingsFromConfig(model.config)); // fails here, not in the page
   const policy = v.policy ?? 'splitee-s';
@@ -69,6 +74,7 @@ export function demoOptions(argv: string[], info: (line: string) => void = () =>
     samples: int(v.samples, 'samples', 2000, 1),
     seed: num(v.seed, 'seed', 1, Number.isInteger, 'an integer'),
     cors: v.cors === true,
+    kernels,
     log: v.quiet ? undefined : (line) => console.log(line),
   };
 }
@@ -80,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const demo = await startDemoServer(opts);
-  console.log(`splitee demo: open ${demo.url} (cloud ${opts.cors ? demo.cloudUrl : `${demo.cloudUrl}, proxied same-origin`}; policy ${opts.policy}, alpha ${opts.alpha}, ${opts.distortion})`);
+  console.log(`splitee demo: open ${demo.url} (cloud ${opts.cors ? demo.cloudUrl : `${demo.cloudUrl}, proxied same-origin`}; policy ${opts.policy}, alpha ${opts.alpha}, ${opts.distortion}; cloud kernels ${formatKernelsInfo(demo.kernels)})`);
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

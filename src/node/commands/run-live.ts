@@ -1,6 +1,6 @@
 /**
  * The live part of `splitee run` (run.ts has the options, settings, costs, policy and log): the
- * stream's trace started in a worker (run-trace.ts), the cloud (by default a server this command
+ * stream's trace started in worker threads (run-trace.ts traceInPool), the cloud (by default a server this command
  * starts on a 127.0.0.1 ephemeral port), then every sample split between this process and the cloud,
  * each round appended to the run log as it happens, with a progress bar on a TTY and Ctrl-C stopping
  * the run between rounds (it resumes with --resume).
@@ -18,9 +18,9 @@ import { nodeFetch } from '../http-fetch.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
 import { startServer, type RunningServer } from '../server.js';
 import type { RunLogWriter } from '../run-log.js';
-import { traceInWorker, type TraceResult } from './run-trace.js';
+import { traceInPool, type TraceResult } from './run-trace.js';
 import type { SourceRequest, TraceSource } from './trace.js';
-import type { RunSettings } from './run-options.js';
+import { kernelsOf, type RunSettings } from './run-options.js';
 
 export interface LiveRunParams {
   settings: RunSettings;
@@ -40,6 +40,8 @@ export interface LiveRunParams {
   startT: number;
   /** --json: no progress bar. */
   quiet: boolean;
+  /** Worker threads of the stream's trace (--workers). */
+  workers: number;
 }
 
 /** interrupted: Ctrl-C; the resume hint is printed and the log closed, nothing to score. */
@@ -50,7 +52,7 @@ export async function runLive(p: LiveRunParams): Promise<LiveRunResult> {
   const N = src.count;
   const net = model.network;
   let traceDone = 0;
-  const tracer = traceInWorker({ modelDir: settings.modelDir, req }, (done) => {
+  const tracer = traceInPool({ modelDir: settings.modelDir, req, kernels: kernelsOf(settings) }, N, p.workers, (done) => {
     traceDone = done;
   });
   tracer.result.catch(() => {}); // awaited below; avoid an unhandled rejection while the live run goes
@@ -64,7 +66,7 @@ export async function runLive(p: LiveRunParams): Promise<LiveRunResult> {
   try {
     // ---- the cloud
     if (settings.cloud === 'local') {
-      server = await startServer({ models: [loadModel(settings.modelDir)] });
+      server = await startServer({ models: [loadModel(settings.modelDir, { kernels: kernelsOf(settings) })] });
       baseUrl = server.url;
     }
     const cloud = new HttpCloud({ baseUrl, timeoutMs: settings.timeoutMs, retries: settings.retries, numClasses: net.numClasses, fetch: nodeFetch, onEvent: (e) => loudCloudEvent(e, baseUrl) });

@@ -11,6 +11,8 @@ import { DEFAULT_ALPHA_MARGIN } from '../../splitee/alpha.js';
 import { DEFAULTS } from '../../splitee/defaults.js';
 import type { AutoAlpha } from './run-alpha.js';
 import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
+import type { KernelsKind } from '../../tensor/kernels/index.js';
+import { kernelsUsage, workersUsage } from './args.js';
 
 /** The default model folder, relative to the package root (not the cwd). */
 export const DEFAULT_MODEL = 'weights/fmnist-resnet';
@@ -63,6 +65,9 @@ options:
   --resume             continue the run in --log FILE (default: the newest ${DEFAULT_OUT}/run-*.jsonl)
                        with its own settings; only the missing samples are run
   --report DIR         report folder (default ${DEFAULT_OUT}/report): report.html, summary.json, trace.csv
+${kernelsUsage()}
+${workersUsage()}
+                       (the final-layer trace computed beside the live run)
   --json               print one JSON object on stdout (no progress bar, no table)
   --help               this text
 
@@ -105,6 +110,8 @@ export const OPTIONS = {
   resume: { type: 'boolean' },
   report: { type: 'string' },
   json: { type: 'boolean' },
+  kernels: { type: 'string' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -135,6 +142,13 @@ export interface RunSettings {
   seed: number;
   /** The run's cost table (always set by run-plan.ts; null is refused on --resume). */
   costs: CostTableJSON | null;
+  /** --kernels as asked (auto | simd | fast | reference); absent in logs written before it existed (see kernelsOf). */
+  kernels?: KernelsKind;
+}
+
+/** The kernels a run asks for: its --kernels, or 'fast' for a log written before the option (those runs ran fast). */
+export function kernelsOf(s: Pick<RunSettings, 'kernels'>): KernelsKind {
+  return s.kernels ?? 'fast';
 }
 
 export function timestamp(): string {

@@ -6,6 +6,7 @@ import type { RunScore } from '../../splitee/run-summary.js';
 import type { LoadedModel } from '../models/load.js';
 import { summaryRows } from '../report/run-report.js';
 import type { RunSettings } from './run-options.js';
+import { formatKernelsInfo, type KernelsInfo } from '../../tensor/kernels/index.js';
 
 function bytesText(b: number): string {
   return b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(1)} kB` : `${b} B`;
@@ -29,13 +30,13 @@ export function decisionText(d: RunScore['decisions']): string {
   return [...parts, `final ${d.finals}`].join(' ');
 }
 
-export function printTable(summary: { files: Record<string, string>; seconds: { wall: number; live: number; trace: number }; params: { cloud: string } }, score: RunScore, unit: string, s: RunSettings, model: LoadedModel, description: string): void {
+export function printTable(summary: { files: Record<string, string>; seconds: { wall: number; live: number; trace: number }; params: { cloud: string }; kernels: KernelsInfo; traceWorkers: number }, score: RunScore, unit: string, s: RunSettings, model: LoadedModel, description: string): void {
   const rows = summaryRows(score, unit).filter(([k]) => k !== 'split histogram');
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(s.policy.length, ...rows.map((r) => r[1].length));
   const lines = [
     `${model.id} (${model.hash.slice(0, 12)}) on ${description}`,
-    `policy ${s.policy}, alpha ${s.alpha}${s.alphaAuto ? ' (auto)' : ''}, lambda ${s.lambda}, o ${s.offload}, mu ${Number(s.mu.toPrecision(4))}, cost ${s.cost}${s.deviceGflops ? ` (device ${s.deviceGflops} GFLOP/s, ${s.bandwidthMbps} Mbit/s, ${s.rttMs} ms)` : ''}, encoding ${s.encoding}, cloud ${summary.params.cloud}`,
+    `policy ${s.policy}, alpha ${s.alpha}${s.alphaAuto ? ' (auto)' : ''}, lambda ${s.lambda}, o ${s.offload}, mu ${Number(s.mu.toPrecision(4))}, cost ${s.cost}${s.deviceGflops ? ` (device ${s.deviceGflops} GFLOP/s, ${s.bandwidthMbps} Mbit/s, ${s.rttMs} ms)` : ''}, encoding ${s.encoding}, cloud ${summary.params.cloud}, kernels ${formatKernelsInfo(summary.kernels)}`,
     '',
     `${''.padEnd(w0)}  ${s.policy.padStart(w1)}  ${'final layer'.padStart(11)}`,
     ...rows.map(([k, a, b]) => `${k.padEnd(w0)}  ${a.padStart(w1)}  ${b.padStart(11)}`),
@@ -44,7 +45,7 @@ export function printTable(summary: { files: Record<string, string>; seconds: { 
     ...splitHistogram(score.splitCounts),
     `decisions per stage (exit/offload): ${decisionText(score.decisions)}`,
     '',
-    `bytes sent ${bytesText(score.bytesSent)}; cloud failures ${score.cloudFailures}; wall time ${summary.seconds.wall.toFixed(1)} s (live ${summary.seconds.live.toFixed(1)} s, trace ${summary.seconds.trace.toFixed(1)} s in parallel)`,
+    `bytes sent ${bytesText(score.bytesSent)}; cloud failures ${score.cloudFailures}; wall time ${summary.seconds.wall.toFixed(1)} s (live ${summary.seconds.live.toFixed(1)} s, trace ${summary.seconds.trace.toFixed(1)} s in parallel on ${summary.traceWorkers} worker${summary.traceWorkers === 1 ? '' : 's'})`,
     `report ${summary.files.report}; log ${summary.files.log}`,
   ];
   console.log(lines.join('\n'));

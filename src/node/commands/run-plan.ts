@@ -19,9 +19,9 @@ import { packageRoot } from '../datasets/fashion-mnist.js';
 import { autoAlpha } from './run-alpha.js';
 import { resolveSource } from './run-trace.js';
 import type { SourceRequest, TraceSource } from './trace.js';
-import { DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, newestLog, timestamp, type RunSettings } from './run-options.js';
+import { DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, kernelsOf, newestLog, timestamp, type RunSettings } from './run-options.js';
 import { activationChannels, measureGflops } from './device-speed.js';
-import { int, nonNeg, num, pos } from './args.js';
+import { int, kernelsFlag, nonNeg, num, pos } from './args.js';
 
 /** The parsed options of `splitee run` (args.ts parseOptions with run-options.ts OPTIONS). */
 export type RunValues = { [k: string]: string | boolean | undefined } & { resume?: boolean; json?: boolean; help?: boolean; log?: string; report?: string };
@@ -46,15 +46,15 @@ export function planRun(v: RunValues, info: (line: string) => void): RunPlan {
 
 const requestOf = (s: RunSettings): SourceRequest => ({ data: s.data, labels: s.labels, distortion: s.distortion, seed: s.seed, limit: s.samples });
 
-/** --resume: the settings, cost table and policy as logged; the options other than --log/--report/--json are ignored. */
+/** --resume: the settings (kernels included), cost table and policy as logged; the options other than --log/--report/--json/--workers are ignored. */
 function resumedPlan(v: RunValues, info: (line: string) => void): RunPlan {
   const logPath = v.log ?? newestLog(DEFAULT_OUT);
   const head = readRunLog(logPath).header;
   const s = (head.extra as { settings?: RunSettings } | undefined)?.settings;
   if (s === undefined) throw new ArgumentError(`--resume: ${logPath} was not written by splitee run: got no extra.settings in its header, expected a run log of this command`);
-  const model = loadModel(s.modelDir);
+  const model = loadModel(s.modelDir, { kernels: kernelsOf(s) });
   if (model.hash !== head.model.hash) throw new ArgumentError(`--resume: weights changed: got model hash ${model.hash.slice(0, 12)} in ${s.modelDir}, expected ${head.model.hash.slice(0, 12)} as logged`);
-  const given = Object.keys(v).filter((k) => !['resume', 'log', 'report', 'json'].includes(k));
+  const given = Object.keys(v).filter((k) => !['resume', 'log', 'report', 'json', 'workers'].includes(k));
   if (given.length > 0) info(`run: --resume uses the logged settings; ignoring --${given.join(', --')}`);
   const resumed = resumeRunLog(logPath);
   const req = requestOf(s);
@@ -111,7 +111,8 @@ function planCosts(v: RunValues, model: LoadedModel, src: TraceSource, f: Return
 
 function freshPlan(v: RunValues, info: (line: string) => void): RunPlan {
   const modelDir = resolve(str(v, 'model') ?? join(packageRoot(), DEFAULT_MODEL));
-  const model = loadModel(modelDir);
+  const kernels = kernelsFlag(str(v, 'kernels'));
+  const model = loadModel(modelDir, { kernels });
   const f = parseFixed(v);
   const { alpha, alphaAuto } = parseAlpha(v, model, f.margin, info);
   const offload = num(str(v, 'offload'), 'offload', DEFAULTS.offload, nonNeg, 'a finite number >= 0');
@@ -131,7 +132,7 @@ function freshPlan(v: RunValues, info: (line: string) => void): RunPlan {
   const settings = Object.freeze({
     modelDir, data: req.data, labels: req.labels, distortion, policy: f.policy, alpha, alphaAuto, lambda: f.lambda, offload, mu, c,
     cost: f.cost, cloudCost: f.cloudCost, deviceGflops, bandwidthMbps, rttMs, encoding: f.encoding, cloud: f.cloud, timeoutMs, retries,
-    samples: src.count, seed, costs: costTableToJSON(costs),
+    samples: src.count, seed, costs: costTableToJSON(costs), kernels,
   });
   return Object.freeze({ settings, model, req, src, costs, logPath, resumed: null });
 }

@@ -3,17 +3,19 @@
  * prediction on every sample, with batched forward passes (the family's forwardAll, batch 64), the
  * numbers `splitee trace` writes. The final-layer baseline and the regret of a live run are computed from it.
  *
- * traceInWorker runs computeTrace in a node:worker_threads worker that loads its own copy of the
- * model and resolves the same data source, so the trace and the live run use both cores and the
- * wall time is max(trace, live) rather than their sum. Under tsx (src/*.ts) the worker registers
- * tsx's loader itself (a worker does not inherit the --import hooks); from dist it loads the .js.
+ * traceInPool splits the rows into chunks of whole batches and traces each in a node:worker_threads
+ * worker (../worker-pool.ts) that loads its own copy of the model and resolves the same data source;
+ * the chunks are merged in order, so the trace is byte-identical to computeTrace's in one thread
+ * (every batch is the same batch). `splitee run` uses it beside the live run: the wall time is
+ * max(trace, live) rather than their sum.
  */
-import { Worker } from 'node:worker_threads';
-import { SpliteeError, StateError, type ErrorCode } from '../../tensor/errors.js';
+import { StateError } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { kernelsInfo, type KernelsInfo, type KernelsKind } from '../../tensor/kernels/index.js';
 import type { Trace } from '../../splitee/trace.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
 import { resolveSource, type SourceRequest, type TraceSource } from '../data-sources.js';
+import { chunkRanges, runInWorkers } from '../worker-pool.js';
 
 export { resolveSource } from '../data-sources.js';
 
@@ -43,73 +45,104 @@ export function writeExit(conf: Float64Array, pred: Int32Array, logits: Tensor, 
 
 /** The trace of `src` (conf rounded to 6 decimals, as in the CSV): batched model.family.forwardAll. */
 export function computeTrace(model: Pick<LoadedModel, 'family' | 'network'>, src: TraceSource, batch = TRACE_BATCH, onProgress?: (done: number, total: number) => void): Trace {
+  return computeTraceRows(model, src, 0, src.count, batch, onProgress);
+}
+
+/** The trace of rows [start, end) of `src`, batches of `batch` from `start`; onProgress(rows done in the range, end - start). */
+export function computeTraceRows(model: Pick<LoadedModel, 'family' | 'network'>, src: TraceSource, start: number, end: number, batch = TRACE_BATCH, onProgress?: (done: number, total: number) => void): Trace {
   const L = model.network.numStages;
-  const N = src.count;
+  const N = end - start;
   const conf = new Float64Array(N * L);
   const pred = new Int32Array(N * L);
   for (let r = 0; r < N; r += batch) {
     const n = Math.min(batch, N - r);
-    const logits = model.family.forwardAll(model.network, src.batch(r, n), src.mask?.(r, n));
+    const logits = model.family.forwardAll(model.network, src.batch(start + r, n), src.mask?.(start + r, n));
     for (let k = 1; k <= L; k++) writeExit(conf, pred, logits[k - 1], k, L, r);
     onProgress?.(r + n, N);
   }
-  return { numExits: L, numRows: N, conf, pred, label: Int32Array.from(src.labels) };
+  return { numExits: L, numRows: N, conf, pred, label: src.labels.slice(start, end) };
 }
 
 export interface TraceJob {
   modelDir: string;
   req: SourceRequest;
   batch?: number;
+  /** The kernel table each worker builds (default 'auto'). */
+  kernels?: KernelsKind;
+}
+
+/** One worker's part of a TraceJob: rows [start, end). */
+export interface TraceChunkJob extends TraceJob {
+  start: number;
+  end: number;
+}
+
+/** What a trace worker posts back. */
+export interface TraceChunk {
+  trace: Trace;
+  description: string;
+  kernels: KernelsInfo;
 }
 
 export interface TraceResult {
   trace: Trace;
   description: string;
+  /** Wall time of the trace. */
   seconds: number;
+  /** The table the workers ran. */
+  kernels: KernelsInfo;
+  /** Worker threads used. */
+  workers: number;
 }
 
-/** Messages from the worker. */
-export type WorkerMessage =
-  | { kind: 'progress'; done: number; total: number }
-  | { kind: 'done'; numExits: number; numRows: number; conf: Float64Array; pred: Int32Array; label: Int32Array; description: string; seconds: number }
-  | { kind: 'error'; name: string; code: string; message: string };
-
-/** Runs the job in this thread (the worker's body; also a fallback). */
-export function runTraceJob(job: TraceJob, onProgress?: (done: number, total: number) => void): TraceResult {
-  const t0 = performance.now();
-  const model = loadModel(job.modelDir);
+/** Rows [job.start, job.end) of the job's trace, in this thread (a trace worker's body). */
+export function runTraceChunk(job: TraceChunkJob, onProgress?: (done: number, total: number) => void): TraceChunk {
+  const model = loadModel(job.modelDir, { kernels: job.kernels ?? 'auto' });
   const src = resolveSource(model, job.req);
-  const trace = computeTrace(model, src, job.batch ?? TRACE_BATCH, onProgress);
-  return { trace, description: src.description, seconds: (performance.now() - t0) / 1000 };
+  if (job.end > src.count) throw new StateError(`trace worker: rows out of range: got [${job.start}, ${job.end}), expected rows within the ${src.count} samples of ${src.description}`);
+  const trace = computeTraceRows(model, src, job.start, job.end, job.batch ?? TRACE_BATCH, onProgress);
+  return { trace, description: src.description, kernels: kernelsInfo(model.kernels) };
 }
 
-/** Runs the job in a worker thread; resolves with the trace, rejects with the worker's error. */
-export function traceInWorker(job: TraceJob, onProgress?: (done: number, total: number) => void): { result: Promise<TraceResult>; terminate(): Promise<number> } {
+/** The chunks' traces (rows in order) as one trace. */
+export function mergeTraces(parts: readonly Trace[]): Trace {
+  const L = parts[0].numExits;
+  const N = parts.reduce((a, t) => a + t.numRows, 0);
+  const conf = new Float64Array(N * L);
+  const pred = new Int32Array(N * L);
+  const label = new Int32Array(N);
+  let r = 0;
+  for (const t of parts) {
+    if (t.numExits !== L) throw new StateError(`mergeTraces: exits differ between chunks: got ${t.numExits}, expected ${L}`);
+    conf.set(t.conf, r * L);
+    pred.set(t.pred, r * L);
+    label.set(t.label, r);
+    r += t.numRows;
+  }
+  return { numExits: L, numRows: N, conf, pred, label };
+}
+
+/**
+ * The job's trace over `count` rows (the source's count, known to the caller) on `workers` worker
+ * threads, each a contiguous chunk of whole batches; onProgress(rows done, count).
+ */
+export function traceInPool(job: TraceJob, count: number, workers: number, onProgress?: (done: number, total: number) => void): { result: Promise<TraceResult>; terminate(): Promise<void> } {
+  const t0 = performance.now();
+  const ranges = chunkRanges(count, workers, job.batch ?? TRACE_BATCH);
+  const done = new Array<number>(ranges.length).fill(0);
   const here = import.meta.url;
-  const ts = here.endsWith('.ts');
-  const entry = new URL(`./run-trace-worker.${ts ? 'ts' : 'js'}`, here);
-  const worker = ts
-    ? new Worker(`import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(entry.href)});`, { eval: true, workerData: job })
-    : new Worker(entry, { workerData: job });
-  const result = new Promise<TraceResult>((resolve, reject) => {
-    let settled = false;
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.kind === 'progress') onProgress?.(m.done, m.total);
-      else if (m.kind === 'done') {
-        settled = true;
-        resolve({ trace: { numExits: m.numExits, numRows: m.numRows, conf: m.conf, pred: m.pred, label: m.label }, description: m.description, seconds: m.seconds });
-      } else {
-        settled = true;
-        reject(m.code.startsWith('E_') && m.code !== 'E_INTERNAL' ? new SpliteeError(m.code as ErrorCode, `trace worker: ${m.message}`) : new Error(`trace worker: ${m.name}: ${m.message}`));
-      }
-    });
-    worker.on('error', (e) => {
-      settled = true;
-      reject(e);
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new StateError(`trace worker: exited early: got exit code ${code}, expected a trace`));
-    });
+  const entry = new URL(`./run-trace-worker.${here.endsWith('.ts') ? 'ts' : 'js'}`, here);
+  const datas: TraceChunkJob[] = ranges.map(([start, end]) => ({ ...job, start, end }));
+  const pool = runInWorkers<TraceChunk>(entry, datas, 'trace worker', (i, d) => {
+    done[i] = d;
+    onProgress?.(done.reduce((a, b) => a + b, 0), count);
   });
-  return { result, terminate: () => worker.terminate() };
+  const result = pool.results.then((chunks) => ({
+    trace: mergeTraces(chunks.map((c) => c.trace)),
+    description: chunks[0].description,
+    seconds: (performance.now() - t0) / 1000,
+    kernels: chunks[0].kernels,
+    workers: ranges.length,
+  }));
+  return { result, terminate: pool.terminate };
 }

@@ -27,7 +27,8 @@ import type { TraceResult } from './run-trace.js';
 import { DEFAULT_OUT, OPTIONS, USAGE } from './run-options.js';
 import { planRun, type RunPlan, type RunValues } from './run-plan.js';
 import { printTable } from './run-output.js';
-import { parseOptions } from './args.js';
+import { parseOptions, workersFlag } from './args.js';
+import { formatKernelsInfo, kernelsInfo } from '../../tensor/kernels/index.js';
 
 export { DEFAULT_DISTORTION, DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, type RunSettings } from './run-options.js';
 export { splitHistogram } from './run-output.js';
@@ -43,18 +44,19 @@ export async function run(argv: string[]): Promise<number> {
   const info = (line: string): void => {
     if (!quiet) console.error(line);
   };
+  const workers = workersFlag(v.workers);
   const plan = planRun(v as RunValues, info);
   const { policy, writer, records, startT } = openLog(plan, info);
 
   // from here on every exit path stops the worker and closes the server (run-live.ts)
   const { settings, model, src, req, costs, logPath } = plan;
-  const live = await runLive({ settings, model, src, req, costs, policy, writer, logPath, records, startT, quiet });
+  const live = await runLive({ settings, model, src, req, costs, policy, writer, logPath, records, startT, quiet, workers });
   if (live.interrupted) return 130; // the resume hint is printed
 
   const score = scoreRun(records, live.trace.trace, { costs, alpha: settings.alpha, mu: settings.mu, cascade: policy.execution === 'device-cascade', stage: policy.execution === 'stage' });
   const reportDir = v.report ?? join(DEFAULT_OUT, 'report');
   const seconds = { wall: (performance.now() - t0) / 1000, live: live.liveSeconds, trace: live.trace.seconds };
-  const summary = runSummary(plan, score, records, { startT, baseUrl: live.baseUrl, seconds, reportDir });
+  const summary = runSummary(plan, score, records, { startT, baseUrl: live.baseUrl, seconds, reportDir, traceWorkers: live.trace.workers });
   writeFiles(reportDir, [
     ['trace.csv', formatTrace(live.trace.trace)],
     ['summary.json', JSON.stringify({ ...summary, curves: score.curves }, null, 1) + '\n'],
@@ -80,7 +82,7 @@ function openLog(plan: RunPlan, info: (line: string) => void): { policy: AnyPoli
     policy: { name: s.policy, params: { alpha: s.alpha, mu: s.mu, c: s.c, lambda: s.lambda, offload: s.offload } },
     seed: s.seed,
     stream: { data: s.data ?? 'default', labels: s.labels ?? null, distortion: s.distortion ?? 'clean', samples: plan.src.count, description: plan.src.description },
-    extra: { settings: s },
+    extra: { settings: s, kernels: kernelsInfo(plan.model.kernels) },
   };
   return { policy, writer: RunLogWriter.create(logPath, header, policy), records: [], startT: 1 };
 }
@@ -90,6 +92,8 @@ interface SummaryContext {
   baseUrl: string;
   seconds: { wall: number; live: number; trace: TraceResult['seconds'] };
   reportDir: string;
+  /** Worker threads of the final-layer trace. */
+  traceWorkers: number;
 }
 
 /** summary.json (without the curves) and the --json output: pure, from the plan and the score. */
@@ -103,6 +107,8 @@ export function runSummary(plan: RunPlan, score: RunScore, records: readonly Rou
     model: { id: model.id, hash: model.hash, dir: s.modelDir },
     data: src.description,
     policy: s.policy,
+    kernels: kernelsInfo(model.kernels),
+    traceWorkers: ctx.traceWorkers,
     ...scoreNoCurves,
     unit: costs.unit,
     regret: score.regret.total,
@@ -143,11 +149,11 @@ export function reportHtml(plan: RunPlan, summary: RunSummary, score: RunScore, 
     s.alphaAuto
       ? `alpha ${s.alpha} chosen automatically from ${s.alphaAuto.rows} held-out clean source samples (${relative(process.cwd(), s.alphaAuto.source) || s.alphaAuto.source}): the lowest threshold at which no split loses more than ${s.alphaAuto.margin} accuracy points against the final exit${s.alphaAuto.met ? '' : ' (no threshold met the margin: alpha = 1, no early exit)'}.`
       : `alpha ${s.alpha} (given).`,
-    `Wall time ${wall.toFixed(1)} s (live run ${live.toFixed(1)} s, trace ${trace.toFixed(1)} s in a worker thread).`,
+    `Wall time ${wall.toFixed(1)} s (live run ${live.toFixed(1)} s, trace ${trace.toFixed(1)} s on ${summary.traceWorkers} worker thread${summary.traceWorkers === 1 ? '' : 's'}); kernels ${formatKernelsInfo(summary.kernels)}.`,
   ];
   return runReportHtml({
     policy: s.policy,
-    subtitle: `${model.id} (${model.hash.slice(0, 12)}) on ${src.description}; ${src.count} samples; cloud ${summary.params.cloud}; encoding ${s.encoding}; cost model ${s.cost} (${costs.unit}).`,
+    subtitle: `${model.id} (${model.hash.slice(0, 12)}) on ${src.description}; ${src.count} samples; cloud ${summary.params.cloud}; kernels ${formatKernelsInfo(summary.kernels)}; encoding ${s.encoding}; cost model ${s.cost} (${costs.unit}).`,
     unit: costs.unit,
     score,
     params: { ...summary.params, alpha: s.alpha, policy: s.policy, model: s.modelDir, log: logPath },

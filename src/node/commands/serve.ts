@@ -12,7 +12,8 @@ import cluster from 'node:cluster';
 import { ArgumentError } from '../../tensor/errors.js';
 import { loadModel } from '../models/load.js';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUE_WAIT_MS, DEFAULT_TIMEOUTS, startServer, type ServerOptions } from '../server.js';
-import { int, parseOptions } from './args.js';
+import { COMPUTE_OPTIONS, int, kernelsFlag, kernelsUsage, parseOptions } from './args.js';
+import { formatKernelsInfo, kernelsInfo } from '../../tensor/kernels/index.js';
 
 const USAGE = `usage: splitee serve --model DIR [--model DIR ...] [options]
 
@@ -34,6 +35,7 @@ options:
   --max-queue-wait MS      longest wait for compute: a resume predicted to wait longer, or that
                            waited longer, gets 503 + Retry-After without computing (default ${DEFAULT_MAX_QUEUE_WAIT_MS})
   --workers N              N processes on one port (node:cluster; default 1: this process)
+${kernelsUsage(27)}
   --quiet                  no per-request log lines
   --help                   this text`;
 
@@ -51,6 +53,7 @@ const OPTIONS = {
   'max-in-flight': { type: 'string' },
   'max-queue-wait': { type: 'string' },
   workers: { type: 'string' },
+  kernels: COMPUTE_OPTIONS.kernels,
   quiet: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -70,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
   const cors = values.cors ?? [];
   for (const o of cors) if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) throw new ArgumentError(`serve: invalid --cors: got '${o.slice(0, 100)}', expected '*' or an origin such as https://app.example:8443 (no path)`);
   const workers = int(values.workers, 'workers', 1, 1);
+  const kernels = kernelsFlag(values.kernels);
   const opts: Omit<ServerOptions, 'models'> = {
     host: values.host ?? '127.0.0.1',
     port,
@@ -86,9 +90,9 @@ export async function run(argv: string[]): Promise<number> {
     maxQueueWaitMs: int(values['max-queue-wait'], 'max-queue-wait', DEFAULT_MAX_QUEUE_WAIT_MS, 1),
   };
   if (workers > 1 && cluster.isPrimary) return primary(workers);
-  const models = dirs.map((d) => loadModel(d));
+  const models = dirs.map((d) => loadModel(d, { kernels }));
   const server = await startServer({ models, ...opts, log: values.quiet ? undefined : (line) => console.log(line) });
-  const line = `splitee serve: listening on ${server.url} (${models.map((m) => `${m.id} ${m.hash.slice(0, 12)}`).join(', ')})`;
+  const line = `splitee serve: listening on ${server.url} (${models.map((m) => `${m.id} ${m.hash.slice(0, 12)}`).join(', ')}; kernels ${formatKernelsInfo(kernelsInfo(models[0].kernels))})`;
   if (cluster.isWorker) process.send?.({ listening: line, pid: process.pid });
   else console.log(line);
   await untilSignal();

@@ -6,16 +6,18 @@
  *
  * Data sources are resolved through the model family's resolver (src/node/data-sources.ts): the image
  * models read IDX files or Fashion-MNIST, the text model SpamAssassin or JSONL (e.g. `spam-assassin:target`);
- * the trace itself is computeTrace (run-trace.ts), shared with run and claims.
+ * the trace itself is computed on a pool of worker threads (run-trace.ts traceInPool, --workers),
+ * shared with run and claims; the output is the same whatever the number of workers.
  */
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
-import { formatTrace, type Trace } from '../../splitee/trace.js';
+import { formatTrace } from '../../splitee/trace.js';
+import { formatKernelsInfo } from '../../tensor/kernels/index.js';
 import { loadModel } from '../models/load.js';
 import { resolveSource, type SourceRequest } from '../data-sources.js';
-import { computeTrace } from './run-trace.js';
-import { int, parseOptions } from './args.js';
+import { traceInPool } from './run-trace.js';
+import { COMPUTE_OPTIONS, int, kernelsUsage, kernelsFlag, parseOptions, workersUsage, workersFlag } from './args.js';
 
 const USAGE = `usage: splitee trace --model DIR [--data SOURCE] [options]
 
@@ -38,6 +40,8 @@ options:
   --limit N              first N samples only
   --seed S               seed of the distortion's random numbers (default 0)
   --batch B              samples per forward pass (default 64)
+${kernelsUsage(25)}
+${workersUsage(25)}
   --out FILE             the trace CSV (default - : stdout)
   --json                 print the summary as one JSON object on stdout (needs --out FILE)
   --help                 this text`;
@@ -62,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     batch: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    ...COMPUTE_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -74,19 +79,20 @@ export async function run(argv: string[]): Promise<number> {
   const batchSize = optionalInt(values.batch, 'batch', 1) ?? 64;
   const req: SourceRequest = { data: values.data, labels: values.labels, distortion: values.distortion, seed: optionalInt(values.seed, 'seed', 0) ?? 0, limit: optionalInt(values.limit, 'limit', 1) };
 
-  const model = loadModel(values.model);
+  const kernels = kernelsFlag(values.kernels);
+  const workers = workersFlag(values.workers);
+  const model = loadModel(values.model, { kernels });
   const src = resolveSource(model, req, 'trace');
   const N = src.count;
   const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'trace [{bar}] {value}/{total} samples', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   bar?.start(N, 0);
-  const t0 = performance.now();
-  let trace: Trace;
+  let r: Awaited<ReturnType<typeof traceInPool>['result']>;
   try {
-    trace = computeTrace(model, src, batchSize, (done) => bar?.update(done));
+    r = await traceInPool({ modelDir: model.dir, req, batch: batchSize, kernels }, N, workers, (done) => bar?.update(done)).result;
   } finally {
     bar?.stop(); // a running bar's timer would keep the process alive after an error
   }
-  const seconds = (performance.now() - t0) / 1000;
+  const { trace, seconds } = r;
   const L = trace.numExits;
   const pred = trace.pred;
 
@@ -100,11 +106,11 @@ export async function run(argv: string[]): Promise<number> {
     for (let r = 0; r < N; r++) if (pred[r * L + k] === src.labels[r]) c++;
     return c / N;
   }) : null;
-  const summary = { model: model.id, hash: model.hash, data: src.description, samples: N, seconds: Number(seconds.toFixed(2)), msPerSample: Number(((1000 * seconds) / N).toFixed(3)), accuracy, out };
+  const summary = { model: model.id, hash: model.hash, data: src.description, samples: N, seconds: Number(seconds.toFixed(2)), msPerSample: Number(((1000 * seconds) / N).toFixed(3)), accuracy, kernels: r.kernels, workers: r.workers, out };
   if (values.json) {
     console.log(JSON.stringify(summary));
   } else {
-    console.error(`trace: ${model.id} (${model.hash.slice(0, 12)}) on ${src.description}: ${N} samples in ${seconds.toFixed(1)} s (${summary.msPerSample} ms/sample)${out === '-' ? '' : ` -> ${out}`}`);
+    console.error(`trace: ${model.id} (${model.hash.slice(0, 12)}) on ${src.description}: ${N} samples in ${seconds.toFixed(1)} s (${summary.msPerSample} ms/sample; kernels ${formatKernelsInfo(r.kernels)}, ${r.workers} worker${r.workers === 1 ? '' : 's'})${out === '-' ? '' : ` -> ${out}`}`);
     if (accuracy === null) console.error('accuracy: no labels');
     else console.error(accuracy.map((a, k) => `  exit ${String(k + 1).padStart(2)}: ${(100 * a).toFixed(2)}%`).join('\n'));
   }

@@ -25,6 +25,11 @@ export function kernelsInfo(k: Kernels): KernelsInfo {
   return { name: k.name, relaxed: (k as { relaxed?: unknown }).relaxed === true };
 }
 
+/** A KernelsInfo in words, e.g. 'simd (relaxed SIMD)', 'simd (SIMD128)', 'fast'. */
+export function formatKernelsInfo(k: KernelsInfo): string {
+  return k.name === 'simd' ? `simd (${k.relaxed ? 'relaxed SIMD' : 'SIMD128'})` : k.name;
+}
+
 /** A KernelsKind from text (a flag or a config value), or an ArgumentError naming `where`. */
 export function parseKernelsKind(v: string, where: string): KernelsKind {
   if ((KERNEL_KINDS as readonly string[]).includes(v)) return v as KernelsKind;

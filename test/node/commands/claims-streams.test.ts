@@ -27,7 +27,7 @@ test('traceStreams: a cached trace whose metadata is not JSON is a FormatError n
   writeFileSync(join(dir, 'x_jsonl.csv'), 'exit_1_conf,exit_1_pred,label\n');
   writeFileSync(join(dir, 'x_jsonl.json'), '{"model_sha256": "ab'); // truncated
   try {
-    await traceStreams(tinyBert, ['x.jsonl'], dir, undefined, undefined, null);
+    await traceStreams(tinyBert, ['x.jsonl'], dir, undefined, undefined, null, { kernels: 'fast', workers: 1 });
     assert.unreachable('accepted');
   } catch (e) {
     assert.ok(e instanceof FormatError, String(e));
@@ -39,7 +39,7 @@ test('traceStreams: a stream that fails in its worker rejects with that error, a
   const calls: string[] = [];
   const bar = { start: () => calls.push('start'), update: () => calls.push('update'), setTotal: () => calls.push('setTotal'), stop: () => calls.push('stop'), increment: () => {} };
   try {
-    await traceStreams(tinyBert, [join(tmp, 'missing.jsonl')], join(tmp, 'traces-missing'), undefined, undefined, bar as never);
+    await traceStreams(tinyBert, [join(tmp, 'missing.jsonl')], join(tmp, 'traces-missing'), undefined, undefined, bar as never, { kernels: 'fast', workers: 1 });
     assert.unreachable('accepted');
   } catch (e) {
     assert.match((e as Error).message, /missing\.jsonl.*ENOENT/);
