@@ -12,7 +12,8 @@
  * Messages from a worker: { kind: 'progress', done } | { kind: 'done', result } | { kind: 'error', ... }.
  */
 import { parentPort, workerData, Worker } from 'node:worker_threads';
-import { ArgumentError, SpliteeError, StateError, type ErrorCode } from '../tensor/errors.js';
+import { ArgumentError, ConfigError, FormatError, ShapeError, SpliteeError, StateError, ValueError, type ErrorCode } from '../tensor/errors.js';
+import { IoError } from './datasets/idx-file.js';
 
 export type PoolMessage<R> = { kind: 'progress'; done: number } | { kind: 'done'; result: R } | { kind: 'error'; name: string; code: string; message: string };
 
@@ -49,9 +50,23 @@ export interface PoolRun<R> {
   terminate(): Promise<void>;
 }
 
-/** The error a worker's 'error' message stands for (the engine's own errors keep their code). */
+/** The engine's error classes by code, to rebuild a worker's error in the receiving thread. */
+const ERROR_CLASSES: Readonly<Partial<Record<ErrorCode, new (message: string) => SpliteeError>>> = {
+  E_SHAPE: ShapeError,
+  E_VALUE: ValueError,
+  E_FORMAT: FormatError,
+  E_CONFIG: ConfigError,
+  E_ARGUMENT: ArgumentError,
+  E_STATE: StateError,
+  E_IO: IoError,
+};
+
+/** The error a worker's 'error' message stands for (the engine's own errors keep their class). */
 function workerError(m: Extract<PoolMessage<unknown>, { kind: 'error' }>, where: string): Error {
-  return m.code.startsWith('E_') && m.code !== 'E_INTERNAL' ? new SpliteeError(m.code as ErrorCode, `${where}: ${m.message}`) : new Error(`${where}: ${m.name}: ${m.message}`);
+  const message = `${where}: ${m.message}`;
+  const cls = Object.hasOwn(ERROR_CLASSES, m.code) ? ERROR_CLASSES[m.code as ErrorCode] : undefined;
+  if (cls !== undefined) return new cls(message);
+  return m.code.startsWith('E_') && m.code !== 'E_INTERNAL' ? new SpliteeError(m.code as ErrorCode, message) : new Error(`${where}: ${m.name}: ${m.message}`);
 }
 
 /**

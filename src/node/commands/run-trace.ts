@@ -99,7 +99,7 @@ export interface TraceResult {
 export function runTraceChunk(job: TraceChunkJob, onProgress?: (done: number, total: number) => void): TraceChunk {
   const model = loadModel(job.modelDir, { kernels: job.kernels ?? 'auto' });
   const src = resolveSource(model, job.req);
-  if (job.end > src.count) throw new StateError(`trace worker: rows out of range: got [${job.start}, ${job.end}), expected rows within the ${src.count} samples of ${src.description}`);
+  if (job.end > src.count) throw new StateError(`runTraceChunk: rows out of range: got [${job.start}, ${job.end}), expected rows within the ${src.count} samples of ${src.description}`);
   const trace = computeTraceRows(model, src, job.start, job.end, job.batch ?? TRACE_BATCH, onProgress);
   return { trace, description: src.description, kernels: kernelsInfo(model.kernels) };
 }
