@@ -74,6 +74,13 @@ test('run --json: fields, invariants, one log record per sample, report files', 
   assert.ok((html.match(/<svg /g) ?? []).length >= 4);
   assert.ok(!/<script/i.test(html));
   assert.is(readFileSync(join(rep1, 'trace.csv'), 'utf8').trim().split('\n').length, SAMPLES + 1);
+  // which table ran: auto takes simd here; said in --json, the log header and the report
+  assert.is(s.kernels.name, 'simd');
+  assert.ok(s.traceWorkers >= 1);
+  const extra = log.header.extra as { settings: { kernels?: string }; kernels: { name: string; relaxed: boolean } };
+  assert.is(extra.settings.kernels, 'auto');
+  assert.equal(extra.kernels, s.kernels);
+  assert.match(html, /kernels simd \((relaxed SIMD|SIMD128)\)/);
 });
 
 test('run --resume after a crash mid-write: continues, one record per sample, same result', () => {
@@ -93,6 +100,22 @@ test('run --resume after a crash mid-write: continues, one record per sample, sa
   assert.equal(s.splitCounts, first.splitCounts);
   assert.is(s.accuracy, first.accuracy);
   close(s.costPerSample, first.costPerSample);
+});
+
+test('run --resume of a log written before --kernels (no kernels in its header): resumes on fast, as it ran', () => {
+  const lines = readFileSync(log1, 'utf8').split('\n');
+  const head = JSON.parse(lines[0]);
+  delete head.extra.kernels;
+  delete head.extra.settings.kernels;
+  const logOld = join(root, 'run-old.jsonl');
+  writeFileSync(logOld, [JSON.stringify(head), ...lines.slice(1, 1 + 25)].join('\n') + '\n');
+  const r = cli(['--resume', '--log', logOld, '--report', join(root, 'report-old'), '--json']);
+  assert.is(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.is(s.resumedAt, 26);
+  assert.is(s.samples, SAMPLES);
+  assert.equal(s.kernels, { name: 'fast', relaxed: false });
+  assert.equal(readRunLog(logOld).rounds.map((x) => x.t), Array.from({ length: SAMPLES }, (_, i) => i + 1));
 });
 
 /** `splitee run` as a child process; `onStderr` sees its stderr as it comes (for the interrupt test). */

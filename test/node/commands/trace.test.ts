@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -97,6 +98,36 @@ test('argument errors: no --model, --json without --out, bad --limit, --labels w
   await rejects(() => cli(['--model', modelDir, '--data', imgs, '--limit', '0']), (e: unknown) => e instanceof ArgumentError && /--limit/.test((e as Error).message));
   await rejects(() => cli(['--model', modelDir, '--data', 'fashion-mnist:test', '--labels', labs, '--out', join(root, 'x.csv')]), (e: unknown) => e instanceof ArgumentError);
   assert.is((await cli(['--help'])).code, 0);
+});
+
+test('--kernels and --workers: the summary names the table and the workers; the CSV is the same for every choice', async () => {
+  const csv = (name: string) => readFileSync(join(root, name), 'utf8');
+  const a = await cli(['--model', modelDir, '--data', imgs, '--labels', labs, '--batch', '2', '--out', join(root, 'k-auto.csv'), '--json']);
+  const sa = JSON.parse(a.out);
+  assert.is(sa.kernels.name, 'simd'); // auto, where WebAssembly SIMD runs
+  assert.is(sa.workers, Math.min(4, Math.max(1, (await import('node:os')).availableParallelism())));
+  const b = await cli(['--model', modelDir, '--data', imgs, '--labels', labs, '--batch', '2', '--kernels', 'fast', '--workers', '3', '--out', join(root, 'k-fast.csv'), '--json']);
+  const sb = JSON.parse(b.out);
+  assert.equal(sb.kernels, { name: 'fast', relaxed: false });
+  assert.is(sb.workers, 3);
+  assert.is(csv('k-fast.csv'), csv('k-auto.csv'));
+  const c = await cli(['--model', modelDir, '--data', imgs, '--labels', labs, '--kernels', 'reference', '--workers', '1', '--out', join(root, 'k-ref.csv')]);
+  assert.match(c.err, /kernels reference, 1 worker\)/);
+  await rejects(() => cli(['--model', modelDir, '--data', imgs, '--kernels', 'gpu']), (e: unknown) => e instanceof ArgumentError && /^--kernels: unknown kernels: got 'gpu'/.test((e as Error).message));
+  await rejects(() => cli(['--model', modelDir, '--data', imgs, '--workers', '0']), (e: unknown) => e instanceof ArgumentError && /^--workers: invalid value: got '0'/.test((e as Error).message));
+});
+
+test('a runtime without WebAssembly (node --noexpose-wasm): auto falls back to fast in every worker; --kernels simd is a clear error', () => {
+  const spawnTrace = (extra: string[]) => spawnSync(process.execPath, ['--noexpose-wasm', '--import', 'tsx', 'src/node/cli.ts', 'trace', '--model', modelDir, '--data', imgs, '--labels', labs, '--workers', '2', '--batch', '2', ...extra], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnTrace(['--out', join(root, 'nowasm.csv'), '--json']);
+  assert.is(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.kernels, { name: 'fast', relaxed: false });
+  assert.is(readFileSync(join(root, 'nowasm.csv'), 'utf8'), readFileSync(join(root, 'k-fast.csv'), 'utf8'));
+  const bad = spawnTrace(['--kernels', 'simd', '--out', join(root, 'nowasm-simd.csv')]);
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /WebAssembly is not available/);
+  assert.not.match(bad.stderr, /\n\s+at /); // one line, no stack
 });
 
 test.run();
