@@ -1,7 +1,9 @@
 /**
  * `splitee sweep`: replay several policies over a range of offload costs, many runs each, and write
  * the paper's figures: sweep.csv, sweep.md, accuracy.svg, cost.svg (against o) and regret.svg
- * (cumulative regret over rounds at one o).
+ * (cumulative regret over rounds at one o). The cells (policy, offload) are independent: with
+ * --workers N > 1 they are split over a pool of worker threads (sweep-worker.ts), each reading the
+ * trace itself, and the rows merged in order: the output is the same as in one thread.
  */
 import cliProgress from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
@@ -10,7 +12,8 @@ import type { Trace } from '../../splitee/trace.js';
 import { writeFiles } from '../report/write-files.js';
 import { PAPER_OFFLOADS } from '../../splitee/defaults.js';
 import { lineChart } from '../report/plots.js';
-import { num, parseOptions } from './args.js';
+import { num, parseOptions, workersFlag, workersUsage } from './args.js';
+import { chunkRanges, runInWorkers } from '../worker-pool.js';
 import { COMMON_OPTIONS, params, readTrace, runPolicy, settings, USAGE_OPTIONS, type Settings } from './replay.js';
 
 const DEFAULT_OFFLOADS = PAPER_OFFLOADS;
@@ -30,6 +33,7 @@ options:
 ${USAGE_OPTIONS.split('\n')
   .filter((l) => !l.includes('--offload O'))
   .join('\n')}
+${workersUsage(21)}
   --help             this text`;
 
 interface Row {
@@ -38,7 +42,7 @@ interface Row {
   r: ReplayResult;
 }
 
-const OPTIONS = { ...COMMON_OPTIONS, out: { type: 'string' }, policies: { type: 'string' }, offloads: { type: 'string' }, 'regret-offload': { type: 'string' } } as const;
+const OPTIONS = { ...COMMON_OPTIONS, workers: { type: 'string' }, out: { type: 'string' }, policies: { type: 'string' }, offloads: { type: 'string' }, 'regret-offload': { type: 'string' } } as const;
 type Values = ReturnType<typeof parseOptions<typeof OPTIONS>>;
 
 function list(v: string | undefined, dflt: string[]): string[] {
@@ -75,13 +79,40 @@ function plan(values: Values): SweepPlan {
   return { base, policies, offloads, regretO };
 }
 
+/** The sweep's cells in row order: every policy at every offload cost. */
+function cells(p: Pick<SweepPlan, 'policies' | 'offloads'>): Array<[string, number]> {
+  return p.policies.flatMap((policy) => p.offloads.map((offload): [string, number] => [policy, offload]));
+}
+
 /** Every policy at every offload cost; `onRun` after each replay run (progress). */
 export function computeSweep(trace: Trace, p: SweepPlan, onRun: (policy: string, offload: number) => void): Row[] {
-  const rows: Row[] = [];
-  for (const policy of p.policies) {
-    for (const offload of p.offloads) rows.push({ policy, offload, r: runPolicy(trace, policy, { ...p.base, offload }, () => onRun(policy, offload)) });
-  }
-  return rows;
+  return computeCells(trace, cells(p), p.base, onRun);
+}
+
+/** The rows of `list` (policy, offload) over `trace`. */
+export function computeCells(trace: Trace, list: ReadonlyArray<readonly [string, number]>, base: Settings, onRun: (policy: string, offload: number) => void): Row[] {
+  return list.map(([policy, offload]) => ({ policy, offload, r: runPolicy(trace, policy, { ...base, offload }, () => onRun(policy, offload)) }));
+}
+
+/** What a sweep worker is given: the trace file, the settings and its cells. */
+export interface SweepChunkJob {
+  traceFile: string;
+  base: Settings;
+  cells: Array<[string, number]>;
+}
+
+/** computeSweep with the cells split over `workers` worker threads (one thread: computeSweep here). */
+export async function computeSweepInPool(traceFile: string, trace: Trace, p: SweepPlan, workers: number, onRun: () => void): Promise<Row[]> {
+  const all = cells(p);
+  if (workers <= 1 || all.length <= 1) return computeSweep(trace, p, onRun);
+  const here = import.meta.url;
+  const entry = new URL(`./sweep-worker.${here.endsWith('.ts') ? 'ts' : 'js'}`, here);
+  const datas: SweepChunkJob[] = chunkRanges(all.length, workers, 1).map(([s, e]) => ({ traceFile, base: p.base, cells: all.slice(s, e) }));
+  const last = new Array<number>(datas.length).fill(0);
+  const parts = await runInWorkers<Row[]>(entry, datas, 'sweep worker', (i, done) => {
+    for (; last[i] < done; last[i]++) onRun();
+  }).results;
+  return parts.flat();
 }
 
 function sweepCsv(rows: Row[]): string {
@@ -128,12 +159,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const p = plan(values);
+  const workers = workersFlag(values.workers);
   const trace = readTrace(values.trace);
   const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'sweep [{bar}] {value}/{total} runs | {task}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   bar?.start(p.policies.length * p.offloads.length * p.base.runs, 0, { task: '' });
   let rows: Row[];
   try {
-    rows = computeSweep(trace, p, (policy, offload) => bar?.increment(1, { task: `${policy} o=${offload}` }));
+    rows = await computeSweepInPool(values.trace!, trace, p, workers, () => bar?.increment(1, { task: `${workers} workers` }));
   } finally {
     bar?.stop();
   }

@@ -126,4 +126,28 @@ test('invalid flags: one ArgumentError each, nothing written', async () => {
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
+test('--workers: the cells split over 1, 2 and 3 worker threads give the same files and rows', async () => {
+  // 120 rows, L = 3, pseudo-random but fixed
+  const rows = Array.from({ length: 120 }, (_, i) => {
+    const c = (k: number) => (0.3 + (((i * 37 + k * 11) % 70) / 100)).toFixed(2);
+    const label = i % 5;
+    return [c(1), (i * 7) % 5, c(2), (i * 3) % 4 === 0 ? (label + 1) % 5 : label, c(3), label, label].join(',');
+  });
+  const big = join(dir, 'big.csv');
+  writeFileSync(big, ['exit_1_conf,exit_1_pred,exit_2_conf,exit_2_pred,exit_3_conf,exit_3_pred,label', ...rows, ''].join('\n'));
+  const outs = [1, 2, 3].map((w) => join(dir, `workers-${w}`));
+  const results = [];
+  for (const [i, w] of [1, 2, 3].entries()) {
+    const r = await sweep('--trace', big, '--out', outs[i], '--runs', '3', '--offloads', '0.1,0.5,0.9', '--policies', 'splitee,splitee-s,threshold,final,random', '--workers', String(w), '--json');
+    assert.is(r.code, 0);
+    results.push(JSON.parse(r.out).rows);
+  }
+  assert.is(results[0].length, 15);
+  for (const i of [1, 2]) {
+    assert.equal(results[i], results[0]);
+    for (const f of ['sweep.csv', 'sweep.md', 'regret.svg']) assert.is(readFileSync(join(outs[i], f), 'utf8'), readFileSync(join(outs[0], f), 'utf8'), `${f}, ${i + 1} workers`);
+  }
+  await rejects(['--trace', big, '--out', join(dir, 'w0'), '--workers', '0'], /^--workers: invalid value: got '0'/);
+});
+
 test.run();
