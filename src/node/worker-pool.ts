@@ -82,7 +82,9 @@ export function runInWorkers<R>(entry: URL, datas: readonly unknown[], where: st
     new Promise<R>((resolve, reject) => {
       let settled = false;
       const settle = (f: () => void): void => {
-        if (!settled) (settled = true), f();
+        if (settled) return;
+        settled = true;
+        f();
       };
       w.on('message', (m: PoolMessage<R>) => {
         if (m.kind === 'progress') onProgress?.(i, m.done);

@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { int, nonNeg, num, parseOptions, pos } from '../../../src/node/commands/args.js';
+import { defaultWorkers, int, kernelsFlag, kernelsUsage, nonNeg, num, parseOptions, pos, workersFlag, workersUsage } from '../../../src/node/commands/args.js';
+import { availableParallelism } from 'node:os';
 import { main } from '../../../src/node/cli.js';
 import { ArgumentError } from '../../../src/tensor/errors.js';
 
@@ -160,6 +161,24 @@ test('the CLI: unknown options and negative values print one line, exit code 1, 
       console.error = error;
     }
     assert.is(err, want);
+  }
+});
+
+test('kernelsFlag / workersFlag: defaults auto and os.availableParallelism(); bad values name the flag', () => {
+  assert.is(kernelsFlag(undefined), 'auto');
+  for (const k of ['auto', 'simd', 'fast', 'reference'] as const) assert.is(kernelsFlag(k), k);
+  assert.throws(() => kernelsFlag('wasm'), (e: unknown) => e instanceof ArgumentError && /^--kernels: unknown kernels: got 'wasm', expected one of auto\|simd\|fast\|reference$/.test((e as Error).message));
+  assert.is(defaultWorkers(), Math.max(1, availableParallelism()));
+  assert.is(workersFlag(undefined), defaultWorkers());
+  assert.is(workersFlag('3'), 3);
+  for (const bad of ['0', '1.5', '257', 'two']) assert.throws(() => workersFlag(bad), (e: unknown) => e instanceof ArgumentError && (e as Error).message.startsWith(`--workers: invalid value: got '${bad}'`));
+});
+
+test('kernelsUsage / workersUsage: the option at column 2, its text at the given column', () => {
+  for (const col of [23, 27]) {
+    const lines = [...kernelsUsage(col).split('\n'), ...workersUsage(col).split('\n')];
+    assert.ok(lines[0].startsWith('  --kernels K ') && lines[2].startsWith('  --workers N '), lines.join('\n'));
+    for (const l of lines) assert.ok(l.length > col && l[col - 1] === ' ' && l[col] !== ' ', `column ${col}: ${l}`);
   }
 });
 
