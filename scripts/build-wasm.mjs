@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the `simd` kernel table's WebAssembly modules from asm/kernels.ts (AssemblyScript) — run by
+// Builds the `simd` kernel table's WebAssembly modules from asm/kernels.ts (AssemblyScript; it re-exports asm/gemm.ts and asm/conv.ts) — run by
 // `npm run prepare` before tsc. Two builds: SIMD128 (the portable default) and relaxed SIMD
 // (f32x4.relaxed_madd; chosen at run time where WebAssembly.validate accepts it). Writes
 //   wasm/kernels-simd.wasm, wasm/kernels-relaxed.wasm   (for runtimes that import precompiled modules)

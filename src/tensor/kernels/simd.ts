@@ -114,6 +114,17 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
   copyOut(s, c, cP, M * N);
 }
 
+/**
+ * Scratch of asm/conv.ts convShifted for one sample: the sH*sW stride phases of the padded input, each
+ * [C][Hq][Wq], plus the junk pixels' overrun (< kW + NR floats), and the GEMM output [ceil(O/MR)*MR][ldc].
+ */
+function shiftedLayout(p: Conv2dPlan): { Hq: number; Wq: number; phFloats: number; cbFloats: number } {
+  const Hq = Math.ceil((p.H + 2 * p.pH) / p.sH);
+  const Wq = Math.ceil((p.W + 2 * p.pW) / p.sW);
+  const ldc = Math.ceil((p.Ho * Wq) / NR) * NR;
+  return { Hq, Wq, phFloats: p.sH * p.sW * p.C * Hq * Wq + p.kW + NR, cbFloats: Math.ceil(p.O / MR) * MR * ldc };
+}
+
 function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null, packedW?: Float32Array | null): void {
   checkConvBuffers('simd.conv2d', out, x, w, bias, p);
   const { N, C, H, W, O, kH, kW, Ho, Wo } = p;
@@ -130,18 +141,15 @@ function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32A
   const oP = s.place(out, N * outSize, false);
   const bP = p.hasBias && bias !== null ? s.place(bias, O) : 0;
   const pa = packed >= 0 ? packed : s.take(packASize(O, K));
-  const pb = s.take(packBSize(L, K));
+  const q = shiftedLayout(p);
+  const ph = s.take(q.phFloats);
+  const offs = s.take(K);
+  const cb = s.take(q.cbFloats);
   if (!s.fits) return fb.conv2d(out, x, w, bias, p, scratch);
   const e = s.exports;
   if (packed < 0) e.packA(pa, wP, K, O, K, 0);
   const relu = p.activation === 'relu' ? 1 : 0;
-  const mode = p.hasBias ? 2 : 0;
-  for (let n = 0; n < N; n++) {
-    const o = oP + 4 * n * outSize;
-    e.im2colPacked(pb, xP + 4 * n * inSize, C, H, W, kH, kW, p.sH, p.sW, p.pH, p.pW, Ho, Wo);
-    e.gemmPacked(o, L, pa, pb, O, L, K, 1, 0, EDGE_PTR);
-    if (mode !== 0 || relu !== 0) e.biasRelu(o, L, O, L, bP, mode, relu);
-  }
+  e.convShifted(oP, xP, pa, bP, p.hasBias ? 2 : 0, relu, N, C, H, W, O, kH, kW, p.sH, p.sW, p.pH, p.pW, Ho, Wo, q.Hq, q.Wq, ph, offs, cb);
   if (p.activation === 'gelu') e.gelu(oP, oP, N * outSize);
   copyOut(s, out, oP, N * outSize);
 }

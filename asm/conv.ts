@@ -1,0 +1,168 @@
+// conv2d of the `simd` kernel table (re-exported by asm/kernels.ts; see there for the module's conventions).
+//
+// convShifted: out [N,O,Ho,Wo] = act(conv2d(x [N,C,H,W], w [O,C,kH,kW]) + bias [O]) as a "shifted GEMM",
+// with no im2col. Per sample, the zero-padded input is split into sH*sW stride phases
+//   ph [sH*sW][C][Hq][Wq],  ph[(a*sW + b)][c][i][j] = xpad[c][i*sH + a][j*sW + b]
+// (xpad: x with pH/pW zeros around; Hq = ceil(Hp/sH), Wq = ceil(Wp/sW), set by the caller). Then tap
+// k = (c, ky, kx) of output pixel (y, x) reads ph at phase (ky % sH, kx % sW), row y + ky/sH, column
+// x + kx/sW: at element offs[k] + l with l = y*Wq + x. So for every tap the pixels l, l+1, ... are
+// contiguous, and C' [O', Lq] = pa . B with B [k][l] = ph[offs[k] + l] runs the GEMM tile on plain v128
+// loads of the phases (Lq = Ho*Wq: each row carries Wq - Wo junk columns, computed and dropped). Then
+// out = act(C' + bias) on the valid columns.
+//   pa   the weights as packA makes them: [ceil(O/MR)][K][MR], K = C*kH*kW (stable: may be pre-packed)
+//   ph   scratch, sH*sW*C*Hq*Wq floats + the tail slack the caller adds (junk pixels read past the end)
+//   offs scratch, K i32 (byte offsets of each tap's first pixel in ph)
+//   cb   scratch, [ceil(O/MR)*MR][ceil(Lq/NR)*NR] floats (full tiles only)
+import { MR, NR, fma } from './gemm';
+
+/** The stride phases of one zero-padded sample (see the header). */
+function phases(ph: usize, x: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, Hq: i32, Wq: i32): void {
+  const plane = Hq * Wq;
+  memory.fill(ph, 0, <usize>(sH * sW * C * plane) * 4);
+  // phase (a, b) is read by a tap only when a < kH and b < kW (a 1x1 stride-2 conv reads phase (0, 0) alone)
+  for (let a = 0; a < min(sH, kH); a++) {
+    for (let b = 0; b < min(sW, kW); b++) {
+      const base = ph + <usize>((a * sW + b) * C * plane) * 4;
+      // input column ix = j*sW + b - pW for j in [j0, j1): the first and past-last j inside [0, W)
+      const j0 = max(0, (pW - b + sW - 1) / sW);
+      const j1 = min(Wq, (W + pW - b + sW - 1) / sW);
+      if (j1 <= j0) continue;
+      for (let c = 0; c < C; c++) {
+        const xc = x + <usize>(c * H * W) * 4;
+        const pc = base + <usize>(c * plane) * 4;
+        for (let i = 0; i < Hq; i++) {
+          const iy = i * sH + a - pH;
+          if (iy < 0 || iy >= H) continue;
+          const src = xc + <usize>(iy * W + j0 * sW + b - pW) * 4;
+          const dst = pc + <usize>(i * Wq + j0) * 4;
+          if (sW == 1) memory.copy(dst, src, <usize>(j1 - j0) * 4);
+          else for (let j = 0; j < j1 - j0; j++) store<f32>(dst + <usize>j * 4, load<f32>(src + <usize>(j * sW) * 4));
+        }
+      }
+    }
+  }
+}
+
+/** offs [K] <- byte offset in ph of tap (c, ky, kx)'s pixel 0. */
+function tapOffsets(offs: usize, C: i32, kH: i32, kW: i32, sH: i32, sW: i32, Hq: i32, Wq: i32): void {
+  const plane = Hq * Wq;
+  let k = 0;
+  for (let c = 0; c < C; c++) {
+    for (let ky = 0; ky < kH; ky++) {
+      for (let kx = 0; kx < kW; kx++) {
+        const phase = (ky % sH) * sW + kx % sW;
+        store<i32>(offs + <usize>k * 4, ((phase * C + c) * plane + (ky / sH) * Wq + kx / sW) * 4);
+        k++;
+      }
+    }
+  }
+}
+
+/** cb [MR rows, NR cols] (row stride ldc floats) = pa panel . B over K taps, B pixel 0 at xb. */
+@inline function tileShifted(cb: usize, ldc: i32, pa: usize, xb: usize, offs: usize, K: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const pb = xb + <usize>load<i32>(offs);
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
+    pa += 16;
+    offs += 4;
+  }
+  const row = <usize>ldc * 4;
+  v128.store(cb, c00); v128.store(cb, c01, 16); cb += row;
+  v128.store(cb, c10); v128.store(cb, c11, 16); cb += row;
+  v128.store(cb, c20); v128.store(cb, c21, 16); cb += row;
+  v128.store(cb, c30); v128.store(cb, c31, 16);
+}
+
+/** out [O,Ho,Wo] = act(cb [O, ldc] junk columns dropped + bias (mode 2: per row, 0: none)). */
+function storeValid(out: usize, cb: usize, ldc: i32, O: i32, Ho: i32, Wo: i32, Wq: i32, bias: usize, mode: i32, relu: bool): void {
+  const zero = f32x4.splat(0);
+  for (let o = 0; o < O; o++) {
+    const bo: f32 = mode == 2 ? load<f32>(bias + <usize>o * 4) : 0;
+    const vb = f32x4.splat(bo);
+    for (let y = 0; y < Ho; y++) {
+      const src = cb + <usize>(o * ldc + y * Wq) * 4;
+      const dst = out + <usize>((o * Ho + y) * Wo) * 4;
+      let x = 0;
+      for (; x + 4 <= Wo; x += 4) {
+        let v = f32x4.add(v128.load(src + <usize>x * 4), vb);
+        if (relu) v = f32x4.max(v, zero);
+        v128.store(dst + <usize>x * 4, v);
+      }
+      for (; x < Wo; x++) {
+        let v = load<f32>(src + <usize>x * 4) + bo;
+        if (relu && v < 0) v = 0;
+        store<f32>(dst + <usize>x * 4, v);
+      }
+    }
+  }
+}
+
+/** The im2col path (kept for callers of the first layout):
+ * pb [ceil(L/NR)][K][NR] <- the receptive fields of one sample x [C,H,W] (K = C*kH*kW rows, L = Ho*Wo
+ * columns), written straight in the packed-B layout; zeros in the padding and the last panel's tail. */
+export function im2colPacked(pb: usize, x: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, Ho: i32, Wo: i32): void {
+  const L = Ho * Wo;
+  const K = C * kH * kW;
+  const tail = L % NR;
+  if (tail != 0) {
+    const base = pb + <usize>((L - tail) * K) * 4;
+    for (let k = 0; k < K; k++) for (let r = tail; r < NR; r++) store<f32>(base + <usize>(k * NR + r) * 4, 0);
+  }
+  let k = 0;
+  for (let c = 0; c < C; c++) {
+    const xc = x + <usize>(c * H * W) * 4;
+    for (let i = 0; i < kH; i++) {
+      for (let j = 0; j < kW; j++) {
+        const kOff = pb + <usize>(k * NR) * 4;
+        for (let y = 0; y < Ho; y++) {
+          const iy = y * sH - pH + i;
+          const inside = iy >= 0 && iy < H;
+          const xr = xc + <usize>(iy * W) * 4;
+          let l = y * Wo;
+          for (let xo = 0; xo < Wo; xo++, l++) {
+            const ix = xo * sW - pW + j;
+            let v: f32 = 0;
+            if (inside && ix >= 0 && ix < W) v = load<f32>(xr + <usize>ix * 4);
+            store<f32>(kOff + <usize>(((l >> 3) * K) * NR + (l & 7)) * 4, v);
+          }
+        }
+        k++;
+      }
+    }
+  }
+}
+
+/** The whole conv2d over N samples (see the header; bias mode 2 = per output channel, 0 = none). */
+export function convShifted(
+  out: usize, x: usize, pa: usize, bias: usize, mode: i32, relu: bool,
+  N: i32, C: i32, H: i32, W: i32, O: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, Ho: i32, Wo: i32,
+  Hq: i32, Wq: i32, ph: usize, offs: usize, cb: usize,
+): void {
+  const K = C * kH * kW;
+  const Lq = Ho * Wq;
+  const ldc = (Lq + NR - 1) / NR * NR;
+  tapOffsets(offs, C, kH, kW, sH, sW, Hq, Wq);
+  for (let n = 0; n < N; n++) {
+    phases(ph, x + <usize>(n * C * H * W) * 4, C, H, W, kH, kW, sH, sW, pH, pW, Hq, Wq);
+    for (let l0 = 0; l0 < Lq; l0 += NR) {
+      const xb = ph + <usize>l0 * 4;
+      for (let o0 = 0; o0 < O; o0 += MR) {
+        tileShifted(cb + <usize>(o0 * ldc + l0) * 4, ldc, pa + <usize>(o0 * K) * 4, xb, offs, K);
+      }
+    }
+    storeValid(out + <usize>(n * O * Ho * Wo) * 4, cb, ldc, O, Ho, Wo, Wq, bias, mode, relu);
+  }
+}
