@@ -3,22 +3,24 @@
 // convShifted: out [N,O,Ho,Wo] = act(conv2d(x [N,C,H,W], w [O,C,kH,kW]) + bias [O]) as a "shifted GEMM",
 // with no im2col. Per sample, the zero-padded input is split into sH*sW stride phases
 //   ph [sH*sW][C][Hq][Wq],  ph[(a*sW + b)][c][i][j] = xpad[c][i*sH + a][j*sW + b]
-// (xpad: x with pH/pW zeros around; Hq = ceil(Hp/sH), Wq = ceil(Wp/sW), set by the caller). Then tap
+// (xpad: x with pH/pW zeros around; Hq = ceil(Hp/sH), Wq = ceil(Wp/sW), set by the caller; for stride 1
+// with pW < kW, Wq = W + pW: a row's right padding is then the next row's left padding). Then tap
 // k = (c, ky, kx) of output pixel (y, x) reads ph at phase (ky % sH, kx % sW), row y + ky/sH, column
 // x + kx/sW: at element offs[k] + l with l = y*Wq + x. So for every tap the pixels l, l+1, ... are
 // contiguous, and C' [O', Lq] = pa . B with B [k][l] = ph[offs[k] + l] runs the GEMM tile on plain v128
 // loads of the phases (Lq = Ho*Wq: each row carries Wq - Wo junk columns, computed and dropped). Then
 // out = act(C' + bias) on the valid columns.
 //   pa   the weights as packA makes them: [ceil(O/MR)][K][MR], K = C*kH*kW (stable: may be pre-packed)
-//   ph   scratch, sH*sW*C*Hq*Wq floats + the tail slack the caller adds (junk pixels read past the end)
+//   ph   scratch, phLen floats: sH*sW*C*Hq*Wq + a tail that junk pixels read (all zeroed here: a valid
+//        pixel whose row wraps reads zeros there, and junk never meets a stale denormal or NaN)
 //   offs scratch, K i32 (byte offsets of each tap's first pixel in ph)
 //   cb   scratch, [ceil(O/MR)*MR][ceil(Lq/NR)*NR] floats (full tiles only)
 import { MR, NR, fma } from './gemm';
 
 /** The stride phases of one zero-padded sample (see the header). */
-function phases(ph: usize, x: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, Hq: i32, Wq: i32): void {
+function phases(ph: usize, phLen: i32, x: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, Hq: i32, Wq: i32): void {
   const plane = Hq * Wq;
-  memory.fill(ph, 0, <usize>(sH * sW * C * plane) * 4);
+  memory.fill(ph, 0, <usize>phLen * 4);
   // phase (a, b) is read by a tap only when a < kH and b < kW (a 1x1 stride-2 conv reads phase (0, 0) alone)
   for (let a = 0; a < min(sH, kH); a++) {
     for (let b = 0; b < min(sW, kW); b++) {
@@ -149,14 +151,14 @@ export function im2colPacked(pb: usize, x: usize, C: i32, H: i32, W: i32, kH: i3
 export function convShifted(
   out: usize, x: usize, pa: usize, bias: usize, mode: i32, relu: bool,
   N: i32, C: i32, H: i32, W: i32, O: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, Ho: i32, Wo: i32,
-  Hq: i32, Wq: i32, ph: usize, offs: usize, cb: usize,
+  Hq: i32, Wq: i32, ph: usize, phLen: i32, offs: usize, cb: usize,
 ): void {
   const K = C * kH * kW;
   const Lq = Ho * Wq;
   const ldc = (Lq + NR - 1) / NR * NR;
   tapOffsets(offs, C, kH, kW, sH, sW, Hq, Wq);
   for (let n = 0; n < N; n++) {
-    phases(ph, x + <usize>(n * C * H * W) * 4, C, H, W, kH, kW, sH, sW, pH, pW, Hq, Wq);
+    phases(ph, phLen, x + <usize>(n * C * H * W) * 4, C, H, W, kH, kW, sH, sW, pH, pW, Hq, Wq);
     for (let l0 = 0; l0 < Lq; l0 += NR) {
       const xb = ph + <usize>l0 * 4;
       for (let o0 = 0; o0 < O; o0 += MR) {

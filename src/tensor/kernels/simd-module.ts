@@ -29,7 +29,7 @@ export interface SimdExports {
   gemmPacked(c: number, ldc: number, pa: number, pb: number, M: number, N: number, K: number, alpha: number, beta: number, edge: number): void;
   biasRelu(c: number, ldc: number, M: number, N: number, bias: number, mode: number, relu: number): void;
   im2colPacked(pb: number, x: number, C: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number, pH: number, pW: number, Ho: number, Wo: number): void;
-  convShifted(out: number, x: number, pa: number, bias: number, mode: number, relu: number, N: number, C: number, H: number, W: number, O: number, kH: number, kW: number, sH: number, sW: number, pH: number, pW: number, Ho: number, Wo: number, Hq: number, Wq: number, ph: number, offs: number, cb: number): void;
+  convShifted(out: number, x: number, pa: number, bias: number, mode: number, relu: number, N: number, C: number, H: number, W: number, O: number, kH: number, kW: number, sH: number, sW: number, pH: number, pW: number, Ho: number, Wo: number, Hq: number, Wq: number, ph: number, phLen: number, offs: number, cb: number): void;
   addAct(out: number, a: number, b: number, n: number, relu: number): void;
   /** asm/rows.ts */
   layerNorm(out: number, x: number, gamma: number, beta: number, rows: number, cols: number, eps: number): void;

@@ -117,10 +117,12 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
 /**
  * Scratch of asm/conv.ts convShifted for one sample: the sH*sW stride phases of the padded input, each
  * [C][Hq][Wq], plus the junk pixels' overrun (< kW + NR floats), and the GEMM output [ceil(O/MR)*MR][ldc].
+ * Stride 1 with pW < kW shares a row's right padding with the next row's left one (Wq = W + pW: fewer
+ * junk columns, 1 per row for a 3x3 conv with padding 1).
  */
 function shiftedLayout(p: Conv2dPlan): { Hq: number; Wq: number; phFloats: number; cbFloats: number } {
   const Hq = Math.ceil((p.H + 2 * p.pH) / p.sH);
-  const Wq = Math.ceil((p.W + 2 * p.pW) / p.sW);
+  const Wq = p.sW === 1 && p.pW < p.kW ? p.W + p.pW : Math.ceil((p.W + 2 * p.pW) / p.sW);
   const ldc = Math.ceil((p.Ho * Wq) / NR) * NR;
   return { Hq, Wq, phFloats: p.sH * p.sW * p.C * Hq * Wq + p.kW + NR, cbFloats: Math.ceil(p.O / MR) * MR * ldc };
 }
@@ -149,7 +151,7 @@ function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32A
   const e = s.exports;
   if (packed < 0) e.packA(pa, wP, K, O, K, 0);
   const relu = p.activation === 'relu' ? 1 : 0;
-  e.convShifted(oP, xP, pa, bP, p.hasBias ? 2 : 0, relu, N, C, H, W, O, kH, kW, p.sH, p.sW, p.pH, p.pW, Ho, Wo, q.Hq, q.Wq, ph, offs, cb);
+  e.convShifted(oP, xP, pa, bP, p.hasBias ? 2 : 0, relu, N, C, H, W, O, kH, kW, p.sH, p.sW, p.pH, p.pW, Ho, Wo, q.Hq, q.Wq, ph, q.phFloats, offs, cb);
   if (p.activation === 'gelu') e.gelu(oP, oP, N * outSize);
   copyOut(s, out, oP, N * outSize);
 }

@@ -11,6 +11,7 @@ import { buildResNet } from '../../../src/layers/resnet.js';
 import { Rng } from '../../../src/splitee/rng.js';
 import { randomArray } from '../../helpers/random.js';
 import { expectClose } from '../../helpers/close.js';
+import { conv64 } from '../../helpers/oracle.js';
 import { tinyConfig, tinyTensors } from '../../helpers/tiny-resnet.js';
 
 test('gemm and conv2d: operands allocated in the table memory give the same bytes as copied operands', () => {
@@ -137,6 +138,25 @@ test('two networks built on ONE simd table (different weights), run interleaved 
     hb = nb.runStages(s - 1, s, hb);
     expectClose(na.exitLogits(s, ha).flat(), soloA[s - 1], { rtol: 0, atol: 0, where: `A exit ${s}` });
     expectClose(nb.exitLogits(s, hb).flat(), soloB[s - 1], { rtol: 0, atol: 0, where: `B exit ${s}` });
+  }
+});
+
+// The conformance suite's random shapes stay under 14 pixels wide; the shifted-GEMM conv (asm/conv.ts)
+// lays rows out Wq wide with junk columns, so the ResNet's own widths (28, 14, 7; stride 1 and 2; 1x1)
+// and a ragged channel count are checked here too, against the float64 oracle.
+test('conv2d on the ResNet widths (28, 14, 7), stride 1 and 2, 1x1 and 3x3, matches the float64 oracle', () => {
+  const k = createSimdKernels({ relaxed: false, memoryBytes: 1 << 24 });
+  const rng = Rng.seeded(8);
+  for (const [N, C, H, O, kk, stride] of [[2, 16, 28, 16, 3, 1], [1, 16, 28, 32, 3, 2], [2, 32, 14, 32, 3, 1], [1, 32, 14, 64, 3, 2], [2, 64, 7, 64, 3, 1], [2, 16, 28, 32, 1, 2], [1, 5, 7, 6, 3, 1], [1, 3, 15, 7, 3, 2]]) {
+    const padding = kk === 3 ? 1 : 0;
+    const x = randomArray(rng, N * C * H * H);
+    const w = randomArray(rng, O * C * kk * kk);
+    const bias = randomArray(rng, O);
+    const p = conv2dPlan([N, C, H, H], [O, C, kk, kk], { stride, padding, activation: 'relu' });
+    const ref = conv64(x, w, bias, { N, C, H, W: H, O, kH: kk, kW: kk, sH: stride, sW: stride, pH: padding, pW: padding, activation: 'relu' });
+    const out = new Float32Array(N * O * p.Ho * p.Wo).fill(NaN);
+    k.conv2d(out, x, w, bias, p, null);
+    expectClose(out, ref.value, { rtol: 1e-5, atol: 1e-7, scale: ref.scale, where: `simd conv2d ${JSON.stringify({ N, C, H, O, kk, stride })}` });
   }
 });
 
