@@ -18,12 +18,43 @@ const MC: i32 = 64;
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-/** pa [ceil(M/MR)][K][MR] <- op(A) (A stored [M,K] with row stride lda, or [K,M] when transA). */
+/**
+ * The 4x4 block at src (4 rows of 4 floats, row stride ss bytes) transposed to dst (row stride ds bytes):
+ * dst row c = column c of src. Two shuffle stages (interleave pairs of rows, then pairs of halves).
+ */
+@inline function transpose4(src: usize, ss: usize, dst: usize, ds: usize): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + ss);
+  const r2 = v128.load(src + 2 * ss);
+  const r3 = v128.load(src + 3 * ss);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + ds, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * ds, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * ds, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * pa [ceil(M/MR)][K][MR] <- op(A) (A stored [M,K] with row stride lda, or [K,M] when transA). The layout is
+ * a stable function of A (weights may be packed once and kept). Full panels: A [M,K] 4x4 blocks
+ * transposed with shuffles, A^T rows copied as v128; the last rows and the K tail element by element.
+ */
 export function packA(pa: usize, a: usize, lda: i32, M: i32, K: i32, transA: bool): void {
+  const rowB = <usize>lda * 4;
   for (let i0 = 0; i0 < M; i0 += MR) {
     const mr = min(MR, M - i0);
     let o = pa + <usize>(i0 * K) * 4;
-    for (let k = 0; k < K; k++) {
+    let k = 0;
+    if (mr == MR && transA) {
+      for (; k < K; k++) v128.store(o + <usize>k * 16, v128.load(a + <usize>(k * lda + i0) * 4));
+    } else if (mr == MR) {
+      for (; k + 4 <= K; k += 4) transpose4(a + <usize>(i0 * lda + k) * 4, rowB, o + <usize>k * 16, 16);
+    }
+    o += <usize>k * 16;
+    for (; k < K; k++) {
       for (let r = 0; r < MR; r++) {
         let v: f32 = 0;
         if (r < mr) v = transA ? load<f32>(a + <usize>(k * lda + i0 + r) * 4) : load<f32>(a + <usize>((i0 + r) * lda + k) * 4);
@@ -34,21 +65,32 @@ export function packA(pa: usize, a: usize, lda: i32, M: i32, K: i32, transA: boo
   }
 }
 
-/** pb [ceil(N/NR)][K][NR] <- op(B) (B stored [K,N] with row stride ldb, or [N,K] when transB). */
+/**
+ * pb [ceil(N/NR)][K][NR] <- op(B) (B stored [K,N] with row stride ldb, or [N,K] when transB). Full
+ * panels: B rows copied as v128, B^T as two transposed 4x4 blocks per 4 steps of K; the rest element
+ * by element.
+ */
 export function packB(pb: usize, b: usize, ldb: i32, N: i32, K: i32, transB: bool): void {
+  const rowB = <usize>ldb * 4;
   for (let j0 = 0; j0 < N; j0 += NR) {
     const nr = min(NR, N - j0);
     let o = pb + <usize>(j0 * K) * 4;
+    let k = 0;
     if (!transB && nr == NR) {
-      for (let k = 0; k < K; k++) {
+      for (; k < K; k++) {
         const s = b + <usize>(k * ldb + j0) * 4;
-        v128.store(o, v128.load(s));
-        v128.store(o, v128.load(s, 16), 16);
-        o += 32;
+        v128.store(o + <usize>k * 32, v128.load(s));
+        v128.store(o + <usize>k * 32, v128.load(s, 16), 16);
       }
-      continue;
+    } else if (nr == NR) {
+      for (; k + 4 <= K; k += 4) {
+        const s = b + <usize>(j0 * ldb + k) * 4;
+        transpose4(s, rowB, o + <usize>k * 32, 32);
+        transpose4(s + 4 * rowB, rowB, o + <usize>k * 32 + 16, 32);
+      }
     }
-    for (let k = 0; k < K; k++) {
+    o += <usize>k * 32;
+    for (; k < K; k++) {
       for (let r = 0; r < NR; r++) {
         let v: f32 = 0;
         if (r < nr) v = transB ? load<f32>(b + <usize>((j0 + r) * ldb + k) * 4) : load<f32>(b + <usize>(k * ldb + j0 + r) * 4);
