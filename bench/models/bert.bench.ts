@@ -26,7 +26,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { attentionPlan, fastKernels, gemmPlan, type Activation } from '../../src/tensor/kernels/index.js';
 import { Rng } from '../../src/splitee/rng.js';
 import { parseSafetensors, tensorAsFloat32 } from '../../src/tensor/io/safetensors.js';
-import type { OrtInput } from '../peers/ort.bench-peer.js';
+import type { OrtInput, PeerCheck } from '../peers/ort.bench-peer.js';
 import { loadPeers } from './resnet.bench.js';
 import { cpuMedian } from '../tensor/kernels.bench.js';
 
@@ -161,14 +161,12 @@ export async function run(): Promise<BertBenchResult> {
   return { model: what, msPerSample: { encoderAllExits: all, encoderAllExitsBatch8: all8, embeddings: emb, layers }, cpuMsPerSample: { encoderAllExits: allCpu, encoderAllExitsBatch8: all8Cpu, layers: layersCpu }, gflops };
 }
 
-/** weights/spam-bert in onnxruntime beside ours (bench/peers/ort.bench-peer.ts), when installed. */
-async function compareWithOrt(net: BertModel, dir: string): Promise<void> {
-  const peers = await loadPeers();
-  const onnx = join(dir, 'model.onnx');
-  if (peers === null || !existsSync(onnx)) {
-    console.log(`onnxruntime peers: ${peers === null ? 'not installed (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm install)' : `no ${onnx}`}; skipped`);
-    return;
-  }
+/**
+ * The onnxruntime comparison's data for a BERT folder: the numeric check on every golden input (our logits
+ * from `net`), and the timed input: the golden email with the most real tokens, batch 1 (compute does not
+ * depend on the mask), as our engine and as onnxruntime take it.
+ */
+export function bertPeerData(net: BertModel, dir: string): { check: PeerCheck; x1: Tensor; m1: Float32Array; inputs1: OrtInput[]; label: string } {
   const g = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'golden.safetensors'))));
   const get = (name: string) => {
     const e = g.tensors.get(name);
@@ -188,16 +186,32 @@ async function compareWithOrt(net: BertModel, dir: string): Promise<void> {
       { name: 'attention_mask', type: 'int64', data: pick(mask.data), dims: [rows.length, L] },
     ];
   };
-  // The timed input: the golden email with the most real tokens (compute does not depend on the mask).
   let best = 0;
   const used = (r: number) => mask.data.subarray(r * L, (r + 1) * L).reduce((a, b) => a + b, 0);
   for (let r = 1; r < N; r++) if (used(r) > used(best)) best = r;
-  const x1 = new Tensor(ids.data.slice(best * L, (best + 1) * L), [1, L]);
-  const m1 = mask.data.slice(best * L, (best + 1) * L);
-  console.log(`\nonnxruntime: timed input golden row ${best} (${used(best)} of ${L} tokens real)`);
-  await peers.compareOrt(onnx, { inputs: inputs([...Array(N).keys()]), outputs, numClasses: golden[0].length / N, ours, golden }, [
-    { label: `T ${L}, batch 1`, inputs: inputs([best]), samples: 1, reps: 4, ours: () => net.forwardAll(x1, m1) },
-  ]);
+  return {
+    check: { inputs: inputs([...Array(N).keys()]), outputs, numClasses: golden[0].length / N, ours, golden },
+    x1: new Tensor(ids.data.slice(best * L, (best + 1) * L), [1, L]),
+    m1: mask.data.slice(best * L, (best + 1) * L),
+    inputs1: inputs([best]),
+    label: `T ${L}, batch 1 (golden row ${best}, ${used(best)} of ${L} tokens real)`,
+  };
+}
+
+/** weights/spam-bert in onnxruntime beside ours (bench/peers/ort.bench-peer.ts), when installed: fast and simd kernels. */
+async function compareWithOrt(net: BertModel, dir: string): Promise<void> {
+  const peers = await loadPeers();
+  const onnx = join(dir, 'model.onnx');
+  if (peers === null || !existsSync(onnx)) {
+    console.log(`onnxruntime peers: ${peers === null ? 'not installed (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm install)' : `no ${onnx}`}; skipped`);
+    return;
+  }
+  const d = bertPeerData(net, dir);
+  const simd = loadModel(dir, { kernels: 'simd' }).network as BertModel;
+  console.log(`\nonnxruntime: timed input ${d.label}`);
+  await peers.compareOrt(onnx, d.check, [
+    { label: d.label.split(' (')[0], inputs: d.inputs1, samples: 1, reps: 4, ours: () => net.forwardAll(d.x1, d.m1), others: [{ name: 'simd', run: () => simd.forwardAll(d.x1, d.m1) }] },
+  ], 3, 'fast');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();

@@ -6,7 +6,8 @@
  * input is the golden set (standardized test images), tiled to the batch size.
  * If bench/peers has been installed (bench/README.md), the ONNX export is run in onnxruntime-node (one
  * thread and default threading) and onnxruntime-web (wasm, one thread): its logits on the golden inputs
- * against ours and PyTorch's, then ms/sample at batch 1 and 64 interleaved with ours, with the ratio.
+ * against ours and PyTorch's, then ms/sample at batch 1 and 64 interleaved with ours (the fast kernels,
+ * and the same network on the simd table), with the ratios.
  *
  * For bench/index.ts: `await run()`. Alone: node dist-bench/bench/models/resnet.bench.js [MODEL_DIR] after `npx tsc -p tsconfig.bench.json` (or node --import tsx bench/models/resnet.bench.ts [MODEL_DIR])
  */
@@ -17,7 +18,7 @@ import { parseSafetensors, tensorAsFloat32 } from '../../src/tensor/io/safetenso
 import { Tensor } from '../../src/tensor/tensor.js';
 import type { ResNetModel } from '../../src/layers/resnet.js';
 import { loadModel } from '../../src/node/models/load.js';
-import type { OrtInput } from '../peers/ort.bench-peer.js';
+import type { OrtInput, PeerCheck } from '../peers/ort.bench-peer.js';
 
 const MODEL_DIRS = ['weights/fmnist-resnet'];
 
@@ -60,6 +61,21 @@ export async function loadPeers(): Promise<typeof import('../peers/ort.bench-pee
   return (await import(peers.href)) as typeof import('../peers/ort.bench-peer.js');
 }
 
+/** An input batch as onnxruntime takes it. */
+export function resnetOrtInput(x: Tensor): OrtInput[] {
+  return [{ name: 'input', type: 'float32', data: x.flat(), dims: [...x.shape] }];
+}
+
+/** The onnxruntime numeric check's data: every golden input, our logits from `net` and PyTorch's, every exit. */
+export function resnetPeerCheck(net: ResNetModel, dir: string): PeerCheck {
+  const g = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'golden.safetensors'))));
+  const gx = goldenBatch(dir, g.tensors.get('input')!.shape[0]);
+  const outputs = Array.from({ length: net.numStages }, (_, e) => `exit_${e + 1}`);
+  const ours = net.forwardAll(gx).map((t) => Float32Array.from(t.flat()));
+  const golden = outputs.map((o) => tensorAsFloat32(g.tensors.get(`${o}.logits`)!));
+  return { inputs: resnetOrtInput(gx), outputs, numClasses: golden[0].length / gx.shape[0], ours, golden };
+}
+
 export async function run(dirArg?: string): Promise<{ b1: number; b64: number }> {
   const dir = dirArg ?? MODEL_DIRS.find((d) => existsSync(join(d, 'model.safetensors')));
   if (dir === undefined) {
@@ -92,17 +108,12 @@ export async function run(dirArg?: string): Promise<{ b1: number; b64: number }>
   const peers = await loadPeers();
   const onnx = join(dir, 'model.onnx');
   if (peers !== null && existsSync(onnx)) {
-    const g = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'golden.safetensors'))));
-    const gx = goldenBatch(dir, g.tensors.get('input')!.shape[0]);
-    const outputs = Array.from({ length: net.numStages }, (_, e) => `exit_${e + 1}`);
-    const ours = net.forwardAll(gx).map((t) => Float32Array.from(t.flat()));
-    const golden = outputs.map((o) => tensorAsFloat32(g.tensors.get(`${o}.logits`)!));
-    const input = (x: Tensor): OrtInput[] => [{ name: 'input', type: 'float32', data: x.flat(), dims: [...x.shape] }];
+    const simd = loadModel(dir, { kernels: 'simd' }).network as ResNetModel;
     console.log('');
-    await peers.compareOrt(onnx, { inputs: input(gx), outputs, numClasses: golden[0].length / gx.shape[0], ours, golden }, [
-      { label: 'batch 1', inputs: input(x1), samples: 1, reps: 10, ours: () => net.forwardAll(x1) },
-      { label: 'batch 64', inputs: input(x64), samples: 64, reps: 2, ours: () => net.forwardAll(x64) },
-    ]);
+    await peers.compareOrt(onnx, resnetPeerCheck(net, dir), [
+      { label: 'batch 1', inputs: resnetOrtInput(x1), samples: 1, reps: 10, ours: () => net.forwardAll(x1), others: [{ name: 'simd', run: () => simd.forwardAll(x1) }] },
+      { label: 'batch 64', inputs: resnetOrtInput(x64), samples: 64, reps: 2, ours: () => net.forwardAll(x64), others: [{ name: 'simd', run: () => simd.forwardAll(x64) }] },
+    ], 3, 'fast');
   } else {
     console.log(`onnxruntime peers: ${peers === null ? 'not installed (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm install)' : `no ${onnx}`}; skipped`);
   }

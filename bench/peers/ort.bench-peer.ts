@@ -165,6 +165,8 @@ export interface PeerCase {
   reps: number;
   /** our engine on the same input */
   ours: () => unknown;
+  /** more of our configurations (e.g. the simd kernel table), timed in the same rounds */
+  others?: readonly { name: string; run: () => unknown }[];
 }
 
 export interface PeerRow {
@@ -173,6 +175,8 @@ export interface PeerRow {
   /** ms/sample, wall median and CPU */
   theirs: Timing;
   ours: Timing;
+  /** PeerCase.others, in order */
+  others: { name: string; timing: Timing }[];
   /** max |ort - ours| and |ort - PyTorch| over every exit and golden input; argmax disagreements with ours */
   diffOurs: number;
   diffTorch: number;
@@ -183,7 +187,7 @@ export interface PeerRow {
  * For each runtime: the numeric check on the golden inputs (printed), then every case timed in `rounds`
  * rounds interleaved with our engine (median of the rounds). Prints a table and returns its rows.
  */
-export async function compareOrt(onnx: string, check: PeerCheck, cases: PeerCase[], rounds = 3): Promise<PeerRow[]> {
+export async function compareOrt(onnx: string, check: PeerCheck, cases: PeerCase[], rounds = 3, oursName = 'ours'): Promise<PeerRow[]> {
   const peers = await openPeers(onnx);
   const rows: PeerRow[] = [];
   const diffs = new Map<string, { diffOurs: number; diffTorch: number; argmaxOurs: number }>();
@@ -209,14 +213,18 @@ export async function compareOrt(onnx: string, check: PeerCheck, cases: PeerCase
   }
   for (const c of cases) {
     const oursR: Timing[] = [];
+    const others = c.others ?? [];
+    const othersR: Timing[][] = others.map(() => []);
     const theirsR = new Map<string, Timing[]>(peers.map((p) => [p.name, []]));
     for (let r = 0; r < rounds; r++) {
       oursR.push(await measure(c.ours, c.reps, 1));
+      for (const [i, o] of others.entries()) othersR[i].push(await measure(o.run, c.reps, 1));
       for (const p of peers) theirsR.get(p.name)!.push(await measure(() => p.run(c.inputs), Math.max(c.reps, 10), 2));
     }
     const agg = (ts: Timing[]): Timing => ({ wall: median(ts.map((t) => t.wall)) / c.samples, cpu: median(ts.map((t) => t.cpu)) / c.samples });
     const ours = agg(oursR);
-    for (const p of peers) rows.push({ runtime: p.name, case: c.label, theirs: agg(theirsR.get(p.name)!), ours, ...diffs.get(p.name)! });
+    const othersT = others.map((o, i) => ({ name: o.name, timing: agg(othersR[i]) }));
+    for (const p of peers) rows.push({ runtime: p.name, case: c.label, theirs: agg(theirsR.get(p.name)!), ours, others: othersT, ...diffs.get(p.name)! });
   }
   for (const p of peers) await p.close();
   console.table(
@@ -224,11 +232,13 @@ export async function compareOrt(onnx: string, check: PeerCheck, cases: PeerCase
       case: r.case,
       runtime: r.runtime,
       'ms/sample': r.theirs.wall.toFixed(3),
-      'ours ms/sample': r.ours.wall.toFixed(2),
-      'ours/theirs': `${(r.ours.wall / r.theirs.wall).toFixed(1)}x`,
+      [`${oursName} ms/sample`]: r.ours.wall.toFixed(2),
+      [`${oursName}/theirs`]: `${(r.ours.wall / r.theirs.wall).toFixed(2)}x`,
+      ...Object.fromEntries(r.others.flatMap((o) => [[`${o.name} ms/sample`, o.timing.wall.toFixed(2)], [`${o.name}/theirs`, `${(o.timing.wall / r.theirs.wall).toFixed(2)}x`]])),
       'cpu ms/sample': r.theirs.cpu.toFixed(3),
-      'ours cpu': r.ours.cpu.toFixed(2),
-      'cpu ours/theirs': `${(r.ours.cpu / r.theirs.cpu).toFixed(1)}x`,
+      [`${oursName} cpu`]: r.ours.cpu.toFixed(2),
+      [`cpu ${oursName}/theirs`]: `${(r.ours.cpu / r.theirs.cpu).toFixed(2)}x`,
+      ...Object.fromEntries(r.others.flatMap((o) => [[`${o.name} cpu`, o.timing.cpu.toFixed(2)], [`cpu ${o.name}/theirs`, `${(o.timing.cpu / r.theirs.cpu).toFixed(2)}x`]])),
     })),
   );
   return rows;

@@ -1,16 +1,29 @@
 /**
- * simd vs fast kernels, interleaved in one process (rounds alternate the tables; the median of each
- * is reported): sgemm 512^3, the ResNet's conv shapes (bench/tensor), the fmnist ResNet's forwardAll
- * at batch 1 and 64, the spam-bert forwardAll at T = 128. CPU time per call (process.cpuUsage), which
- * a loaded machine distorts less than wall time. The simd table runs the SIMD128 build (Node 20
- * validates relaxed SIMD only with --experimental-wasm-relaxed-simd; with it the relaxed build runs too).
- * Alone: node --import tsx bench/tensor/simd.bench.ts   (wrap in flock /tmp/bench.lock on shared machines)
+ * Issue #13 item 7 in one command: the simd kernel table against the fast TypeScript kernels and
+ * onnxruntime, in one process, interleaved (rounds alternate the contenders; medians of the rounds).
+ *   1. kernels: sgemm 512^3 and the ResNet's conv shapes (bench/tensor) at N = 1 and 64, GFLOP/s of
+ *      process CPU time per call, for fast, simd (SIMD128) and simd-relaxed (f32x4.relaxed_madd, where
+ *      the runtime validates it: Node 22+, or Node 20 with --experimental-wasm-relaxed-simd).
+ *   2. models: fmnist-resnet batch 1 and 64 and spam-bert T = 128 (forwardAll: every exit), ms/sample for
+ *      the same tables and for onnxruntime-web (wasm, 1 thread) and onnxruntime-node (1 thread and default
+ *      threads) on the ONNX export, with onnxruntime's logits checked against ours and PyTorch's first.
+ *      Needs bench/peers installed (bench/README.md "onnxruntime peers"); without it, only our tables.
+ *   3. a summary: ms/sample per contender and simd / ort-web (wall and CPU).
+ * Run with plain node, not tsx (tsx's loader detaches an ArrayBuffer: bench/README.md "A 25% trap"):
+ *   npx tsc -p tsconfig.bench.json && flock /tmp/bench.lock node --experimental-wasm-relaxed-simd dist-bench/bench/tensor/simd.bench.js
+ * (flock: one benchmark at a time on a shared machine). About 2 minutes on 2 cores.
  */
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createKernels, createSimdKernels, simdValidates, gemmPlan, conv2dPlan, type Kernels } from '../../src/tensor/kernels/index.js';
-import { Tensor } from '../../src/tensor/tensor.js';
+import type { ResNetModel } from '../../src/layers/resnet.js';
+import type { BertModel } from '../../src/layers/bert.js';
 import { loadModel } from '../../src/node/models/load.js';
+import type { PeerCase, PeerCheck, PeerRow } from '../peers/ort.bench-peer.js';
+import { goldenBatch, loadPeers, resnetOrtInput, resnetPeerCheck } from '../models/resnet.bench.js';
+import { bertPeerData } from '../models/bert.bench.js';
 
 function cpuMs(fn: () => void, reps: number): number {
   fn();
@@ -22,7 +35,7 @@ function cpuMs(fn: () => void, reps: number): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Median ms per call of each table's fn, rounds interleaved. */
+/** Median CPU ms per call of each table's fn, rounds interleaved. */
 function race(tables: Kernels[], make: (k: Kernels) => () => void, reps: number, rounds = 5): number[] {
   const fns = tables.map(make);
   const ms: number[][] = tables.map(() => []);
@@ -36,19 +49,19 @@ function rnd(n: number): Float32Array {
   return a;
 }
 
-export async function run(): Promise<void> {
-  const tables: Kernels[] = [createKernels('fast'), createSimdKernels({ relaxed: false })];
-  if (simdValidates(true)) tables.push({ ...createSimdKernels({ relaxed: true }), name: 'simd-relaxed' });
-  const names = tables.map((t) => t.name);
-  console.log(`tables: ${names.join(', ')} (relaxed SIMD ${simdValidates(true) ? 'validates' : 'does not validate'} here); ${process.version}`);
-  const line = (label: string, ms: number[], flop: number) => console.log(`${label.padEnd(34)} ${ms.map((m, i) => `${names[i]} ${m.toFixed(3)} ms ${(flop / m / 1e6).toFixed(1)} GFLOP/s`).join(' | ')} | fast/simd ${(ms[0] / ms[1]).toFixed(2)}x`);
+/** The ResNet's conv layers (bench/tensor): [C, O, H, stride, kernel]. */
+const CONV_SHAPES = [[16, 16, 28, 1, 3], [16, 32, 28, 2, 3], [32, 32, 14, 1, 3], [32, 64, 14, 2, 3], [64, 64, 7, 1, 3], [16, 32, 28, 2, 1]] as const;
 
+function kernelSection(tables: Kernels[]): void {
+  const names = tables.map((t) => t.name);
+  console.log(`\n1. kernels: GFLOP/s (process CPU time per call, median of 5 interleaved rounds); ratio = simd / fast speed`);
+  const line = (label: string, ms: number[], flop: number) =>
+    console.log(`${label.padEnd(30)} ${ms.map((m, i) => `${names[i]} ${(flop / m / 1e6).toFixed(1).padStart(5)}`).join(' | ')} | simd/fast ${(ms[0] / ms[1]).toFixed(1)}x`);
   const n = 512;
   const [a, b, c] = [rnd(n * n), rnd(n * n), new Float32Array(n * n)];
   const gp = gemmPlan([n, n], [n, n]);
   line('sgemm 512^3 (copy-in operands)', race(tables, (k) => () => k.gemm(c, a, b, null, gp), 3), 2 * n ** 3);
-
-  for (const [C, O, H, s, kk] of [[16, 16, 28, 1, 3], [16, 32, 28, 2, 3], [32, 32, 14, 1, 3], [32, 64, 14, 2, 3], [64, 64, 7, 1, 3], [16, 32, 28, 2, 1]]) {
+  for (const [C, O, H, s, kk] of CONV_SHAPES) {
     for (const N of [1, 64]) {
       const p = conv2dPlan([N, C, H, H], [O, C, kk, kk], { stride: s, padding: kk === 3 ? 1 : 0, activation: 'relu' });
       const [x, w, bias, out, scratch] = [rnd(N * C * H * H), rnd(O * C * kk * kk), rnd(O), new Float32Array(N * O * p.Ho * p.Wo), new Float32Array(p.scratchSize)];
@@ -56,18 +69,90 @@ export async function run(): Promise<void> {
       line(`conv ${kk}x${kk}/${s} ${C}->${O} @${H} N=${N}`, race(tables, (k) => () => k.conv2d(out, x, w, bias, p, scratch), N === 1 ? 40 : 2), flop);
     }
   }
+}
 
-  const forNet = (dir: string, x: () => [Tensor, Float32Array | undefined], label: string, reps: number, samples: number) => {
-    if (!existsSync(dir)) return console.log(`${label}: no ${dir}; skipped`);
-    const nets = tables.map((k) => loadModel(dir, { kernels: k }).network as unknown as { forwardAll(x: Tensor, mask?: Float32Array): Tensor[] });
-    const [input, mask] = x();
-    const ms = race(tables, (k) => { const net = nets[tables.indexOf(k)]; return () => net.forwardAll(input, mask); }, reps, 3).map((m) => m / samples);
-    console.log(`${label.padEnd(34)} ${ms.map((m, i) => `${names[i]} ${m.toFixed(2)} ms/sample`).join(' | ')} | fast/simd ${(ms[0] / ms[1]).toFixed(2)}x`);
-  };
-  const img = (N: number) => (): [Tensor, undefined] => [new Tensor(rnd(N * 784), [N, 1, 28, 28]), undefined];
-  forNet('weights/fmnist-resnet', img(1), 'ResNet forwardAll batch 1', 20, 1);
-  forNet('weights/fmnist-resnet', img(64), 'ResNet forwardAll batch 64', 1, 64);
-  forNet('weights/spam-bert', () => [new Tensor(Float32Array.from({ length: 128 }, (_, i) => 5 + ((i * 7919) % 1000)), [1, 128]), undefined], 'BERT forwardAll T=128 batch 1', 3, 1);
+interface ModelCase {
+  label: string;
+  check: PeerCheck | null;
+  onnx: string;
+  /** one PeerCase per table: ours = the first table, others = the rest */
+  peerCase: PeerCase;
+}
+
+function modelCases(tables: Kernels[]): ModelCase[] {
+  const cases: ModelCase[] = [];
+  const rdir = 'weights/fmnist-resnet';
+  if (existsSync(join(rdir, 'model.safetensors'))) {
+    const nets = tables.map((k) => loadModel(rdir, { kernels: k }).network as ResNetModel);
+    const check = resnetPeerCheck(nets[0], rdir);
+    for (const [N, reps] of [[1, 10], [64, 2]]) {
+      const x = goldenBatch(rdir, N);
+      const runs = nets.map((net) => () => net.forwardAll(x));
+      cases.push({ label: `ResNet batch ${N}`, check, onnx: join(rdir, 'model.onnx'), peerCase: { label: `ResNet batch ${N}`, inputs: resnetOrtInput(x), samples: N, reps, ours: runs[0], others: runs.slice(1).map((run, i) => ({ name: tables[i + 1].name, run })) } });
+    }
+  } else console.log(`(no ${rdir}: ResNet skipped)`);
+  const bdir = 'weights/spam-bert';
+  if (existsSync(join(bdir, 'model.safetensors'))) {
+    const nets = tables.map((k) => loadModel(bdir, { kernels: k }).network as BertModel);
+    const d = bertPeerData(nets[0], bdir);
+    const runs = nets.map((net) => () => net.forwardAll(d.x1, d.m1));
+    cases.push({ label: 'BERT T=128', check: d.check, onnx: join(bdir, 'model.onnx'), peerCase: { label: 'BERT T=128', inputs: d.inputs1, samples: 1, reps: 4, ours: runs[0], others: runs.slice(1).map((run, i) => ({ name: tables[i + 1].name, run })) } });
+    console.log(`BERT timed input: ${d.label}`);
+  } else console.log(`(no ${bdir}: BERT skipped)`);
+  return cases;
+}
+
+/** ms/sample (wall median, CPU) per contender of one case, from compareOrt's rows or our own rounds. */
+type Summary = { label: string; cols: Map<string, { wall: number; cpu: number }> };
+
+async function modelSection(tables: Kernels[]): Promise<Summary[]> {
+  console.log(`\n2. models: forwardAll (every exit), ms/sample; onnxruntime on the ONNX export of the same weights`);
+  const cases = modelCases(tables);
+  const peers = await loadPeers();
+  const out: Summary[] = [];
+  for (const c of cases) {
+    const cols = new Map<string, { wall: number; cpu: number }>();
+    if (peers === null || !existsSync(c.onnx) || c.check === null) {
+      console.log(`onnxruntime peers: ${peers === null ? 'not installed (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci)' : `no ${c.onnx}`}; ours only`);
+      const runs = [c.peerCase.ours, ...(c.peerCase.others ?? []).map((o) => o.run)];
+      const ms = runs.map(() => [] as number[]);
+      for (let r = 0; r < 3; r++) runs.forEach((f, i) => ms[i].push(cpuMs(f as () => void, c.peerCase.reps) / c.peerCase.samples));
+      tables.forEach((t, i) => cols.set(t.name, { wall: NaN, cpu: median(ms[i]) }));
+    } else {
+      console.log(`\n-- ${c.label}`);
+      const rows: PeerRow[] = await peers.compareOrt(c.onnx, c.check, [c.peerCase], 3, tables[0].name);
+      cols.set(tables[0].name, rows[0].ours);
+      for (const o of rows[0].others) cols.set(o.name, o.timing);
+      for (const r of rows) cols.set(r.runtime.replace(/ \d+\.\d+\.\d+/, '').replace(/ \(\d+ cores\)/, ''), r.theirs);
+    }
+    out.push({ label: c.label, cols });
+  }
+  return out;
+}
+
+function printSummary(rows: Summary[]): void {
+  console.log(`\n3. summary: ms/sample, wall median (process CPU in brackets); simd / ort-web < 1 means simd is faster`);
+  for (const r of rows) {
+    const web = [...r.cols.entries()].find(([k]) => k.startsWith('ort-web'))?.[1];
+    const cells = [...r.cols.entries()].map(([k, v]) => `${k} ${Number.isNaN(v.wall) ? '-' : v.wall.toFixed(2)} (${v.cpu.toFixed(2)})`);
+    const ratio = (name: string) => {
+      const s = r.cols.get(name);
+      return s === undefined || web === undefined ? '' : ` | ${name}/ort-web ${(s.wall / web.wall).toFixed(2)} (cpu ${(s.cpu / web.cpu).toFixed(2)})`;
+    };
+    console.log(`${r.label.padEnd(16)} ${cells.join(' | ')}${ratio('simd')}${ratio('simd-relaxed')}`);
+  }
+}
+
+export async function run(): Promise<void> {
+  const relaxed = simdValidates(true);
+  const tables: Kernels[] = [createKernels('fast'), createSimdKernels({ relaxed: false })];
+  if (relaxed) tables.push({ ...createSimdKernels({ relaxed: true }), name: 'simd-relaxed' });
+  console.log(`simd bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} x ${cpus().length}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
+  console.log(`tables: ${tables.map((t) => t.name).join(', ')} (relaxed SIMD ${relaxed ? 'validates' : 'does not validate here: run node with --experimental-wasm-relaxed-simd (Node 20) for simd-relaxed'})`);
+  kernelSection(tables);
+  const summary = await modelSection(tables);
+  printSummary(summary);
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
