@@ -71,35 +71,35 @@ function kernelSection(tables: Kernels[]): void {
   }
 }
 
-interface ModelCase {
+/** One model's cases (ours = the first table, others = the rest) and onnxruntime's numeric check. */
+interface ModelGroup {
   label: string;
-  check: PeerCheck | null;
+  check: PeerCheck;
   onnx: string;
-  /** one PeerCase per table: ours = the first table, others = the rest */
-  peerCase: PeerCase;
+  cases: PeerCase[];
 }
 
-function modelCases(tables: Kernels[]): ModelCase[] {
-  const cases: ModelCase[] = [];
+function modelGroups(tables: Kernels[]): ModelGroup[] {
+  const groups: ModelGroup[] = [];
   const rdir = 'weights/fmnist-resnet';
   if (existsSync(join(rdir, 'model.safetensors'))) {
     const nets = tables.map((k) => loadModel(rdir, { kernels: k }).network as ResNetModel);
-    const check = resnetPeerCheck(nets[0], rdir);
-    for (const [N, reps] of [[1, 10], [64, 2]]) {
+    const cases = [[1, 10], [64, 2]].map(([N, reps]): PeerCase => {
       const x = goldenBatch(rdir, N);
       const runs = nets.map((net) => () => net.forwardAll(x));
-      cases.push({ label: `ResNet batch ${N}`, check, onnx: join(rdir, 'model.onnx'), peerCase: { label: `ResNet batch ${N}`, inputs: resnetOrtInput(x), samples: N, reps, ours: runs[0], others: runs.slice(1).map((run, i) => ({ name: tables[i + 1].name, run })) } });
-    }
+      return { label: `ResNet batch ${N}`, inputs: resnetOrtInput(x), samples: N, reps, ours: runs[0], others: runs.slice(1).map((run, i) => ({ name: tables[i + 1].name, run })) };
+    });
+    groups.push({ label: 'ResNet (weights/fmnist-resnet)', check: resnetPeerCheck(nets[0], rdir), onnx: join(rdir, 'model.onnx'), cases });
   } else console.log(`(no ${rdir}: ResNet skipped)`);
   const bdir = 'weights/spam-bert';
   if (existsSync(join(bdir, 'model.safetensors'))) {
     const nets = tables.map((k) => loadModel(bdir, { kernels: k }).network as BertModel);
     const d = bertPeerData(nets[0], bdir);
     const runs = nets.map((net) => () => net.forwardAll(d.x1, d.m1));
-    cases.push({ label: 'BERT T=128', check: d.check, onnx: join(bdir, 'model.onnx'), peerCase: { label: 'BERT T=128', inputs: d.inputs1, samples: 1, reps: 4, ours: runs[0], others: runs.slice(1).map((run, i) => ({ name: tables[i + 1].name, run })) } });
-    console.log(`BERT timed input: ${d.label}`);
+    const cases: PeerCase[] = [{ label: 'BERT T=128', inputs: d.inputs1, samples: 1, reps: 4, ours: runs[0], others: runs.slice(1).map((run, i) => ({ name: tables[i + 1].name, run })) }];
+    groups.push({ label: `BERT (weights/spam-bert), timed input ${d.label}`, check: d.check, onnx: join(bdir, 'model.onnx'), cases });
   } else console.log(`(no ${bdir}: BERT skipped)`);
-  return cases;
+  return groups;
 }
 
 /** ms/sample (wall median, CPU) per contender of one case, from compareOrt's rows or our own rounds. */
@@ -107,25 +107,28 @@ type Summary = { label: string; cols: Map<string, { wall: number; cpu: number }>
 
 async function modelSection(tables: Kernels[]): Promise<Summary[]> {
   console.log(`\n2. models: forwardAll (every exit), ms/sample; onnxruntime on the ONNX export of the same weights`);
-  const cases = modelCases(tables);
   const peers = await loadPeers();
   const out: Summary[] = [];
-  for (const c of cases) {
-    const cols = new Map<string, { wall: number; cpu: number }>();
-    if (peers === null || !existsSync(c.onnx) || c.check === null) {
-      console.log(`onnxruntime peers: ${peers === null ? 'not installed (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci)' : `no ${c.onnx}`}; ours only`);
-      const runs = [c.peerCase.ours, ...(c.peerCase.others ?? []).map((o) => o.run)];
-      const ms = runs.map(() => [] as number[]);
-      for (let r = 0; r < 3; r++) runs.forEach((f, i) => ms[i].push(cpuMs(f as () => void, c.peerCase.reps) / c.peerCase.samples));
-      tables.forEach((t, i) => cols.set(t.name, { wall: NaN, cpu: median(ms[i]) }));
-    } else {
-      console.log(`\n-- ${c.label}`);
-      const rows: PeerRow[] = await peers.compareOrt(c.onnx, c.check, [c.peerCase], 3, tables[0].name);
-      cols.set(tables[0].name, rows[0].ours);
-      for (const o of rows[0].others) cols.set(o.name, o.timing);
-      for (const r of rows) cols.set(r.runtime.replace(/ \d+\.\d+\.\d+/, '').replace(/ \(\d+ cores\)/, ''), r.theirs);
+  for (const g of modelGroups(tables)) {
+    console.log(`\n-- ${g.label}`);
+    if (peers === null || !existsSync(g.onnx)) {
+      console.log(`onnxruntime peers: ${peers === null ? 'not installed (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci)' : `no ${g.onnx}`}; ours only, CPU time`);
+      for (const c of g.cases) {
+        const runs = [c.ours, ...(c.others ?? []).map((o) => o.run)];
+        const ms = runs.map(() => [] as number[]);
+        for (let r = 0; r < 3; r++) runs.forEach((f, i) => ms[i].push(cpuMs(f as () => void, c.reps) / c.samples));
+        out.push({ label: c.label, cols: new Map(tables.map((t, i) => [t.name, { wall: NaN, cpu: median(ms[i]) }])) });
+      }
+      continue;
     }
-    out.push({ label: c.label, cols });
+    const rows: PeerRow[] = await peers.compareOrt(g.onnx, g.check, g.cases, 3, tables[0].name);
+    for (const c of g.cases) {
+      const mine = rows.filter((r) => r.case === c.label);
+      const cols = new Map<string, { wall: number; cpu: number }>([[tables[0].name, mine[0].ours]]);
+      for (const o of mine[0].others) cols.set(o.name, o.timing);
+      for (const r of mine) cols.set(r.runtime.replace(/ \d+\.\d+\.\d+/, '').replace(/ \(\d+ cores\)/, ''), r.theirs);
+      out.push({ label: c.label, cols });
+    }
   }
   return out;
 }
