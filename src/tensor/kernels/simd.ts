@@ -8,9 +8,9 @@
  *          packedB (packGemmB, made once by a layer at build) skips packing B. M = 1 (GEMV) and K = 0
  *          take the fast kernel.
  *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed as A [O, C*kH*kW] (once, at
- *          build, when the layer passes packedW from packConvWeights; else per call), each sample's
- *          receptive fields written by im2col straight into the packed-B layout, then the same
- *          micro-kernel (any kernel size, stride and padding). `scratch` unused.
+ *          build, when the layer passes packedW from packConvWeights; else per call), then a shifted
+ *          GEMM over each sample's stride phases (asm/conv.ts: no im2col; the same 4x8 tile; any kernel
+ *          size, stride and padding). `scratch` unused.
  *   layerNorm, softmax, gelu, attention: simd-rows.ts.  add (act none|relu), relu: addAct/biasRelu.
  *          These run in the module only when every operand already lives in the table's memory (a copy
  *          would cost as much as the op); else the fast kernel.
