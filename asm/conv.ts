@@ -88,54 +88,6 @@ function tapOffsets(offs: usize, C: i32, kH: i32, kW: i32, sH: i32, sW: i32, Hq:
   v128.store(cb, c30); v128.store(cb, c31, 16);
 }
 
-/** tileShifted for kW = 3, sW = 1: a row's 3 taps read pixels +0, +1, +2 of one offset (offs every 3rd tap). */
-@inline function tileShifted3(cb: usize, ldc: i32, pa: usize, xb: usize, offs: usize, K: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let k = 0; k < K; k += 3) {
-    const pb = xb + <usize>load<i32>(offs);
-    let b0 = v128.load(pb);
-    let b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
-    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
-    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
-    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
-    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
-    b0 = v128.load(pb, 4);
-    b1 = v128.load(pb, 20);
-    a = v128.load32_splat(pa, 16);
-    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
-    a = v128.load32_splat(pa, 20);
-    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
-    a = v128.load32_splat(pa, 24);
-    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
-    a = v128.load32_splat(pa, 28);
-    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
-    b0 = v128.load(pb, 8);
-    b1 = v128.load(pb, 24);
-    a = v128.load32_splat(pa, 32);
-    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
-    a = v128.load32_splat(pa, 36);
-    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
-    a = v128.load32_splat(pa, 40);
-    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
-    a = v128.load32_splat(pa, 44);
-    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
-    pa += 48;
-    offs += 12;
-  }
-  const row = <usize>ldc * 4;
-  v128.store(cb, c00); v128.store(cb, c01, 16); cb += row;
-  v128.store(cb, c10); v128.store(cb, c11, 16); cb += row;
-  v128.store(cb, c20); v128.store(cb, c21, 16); cb += row;
-  v128.store(cb, c30); v128.store(cb, c31, 16);
-}
-
 /** out [O,Ho,Wo] = act(cb [O, ldc] junk columns dropped + bias (mode 2: per row, 0: none)). */
 function storeValid(out: usize, cb: usize, ldc: i32, O: i32, Ho: i32, Wo: i32, Wq: i32, bias: usize, mode: i32, relu: bool): void {
   const zero = f32x4.splat(0);
@@ -204,17 +156,13 @@ export function convShifted(
   const K = C * kH * kW;
   const Lq = Ho * Wq;
   const ldc = (Lq + NR - 1) / NR * NR;
-  const row3 = kW == 3 && sW == 1;
   tapOffsets(offs, C, kH, kW, sH, sW, Hq, Wq);
   for (let n = 0; n < N; n++) {
     phases(ph, phLen, x + <usize>(n * C * H * W) * 4, C, H, W, kH, kW, sH, sW, pH, pW, Hq, Wq);
     for (let l0 = 0; l0 < Lq; l0 += NR) {
       const xb = ph + <usize>l0 * 4;
       for (let o0 = 0; o0 < O; o0 += MR) {
-        const c = cb + <usize>(o0 * ldc + l0) * 4;
-        const p = pa + <usize>(o0 * K) * 4;
-        if (row3) tileShifted3(c, ldc, p, xb, offs, K);
-        else tileShifted(c, ldc, p, xb, offs, K);
+        tileShifted(cb + <usize>(o0 * ldc + l0) * 4, ldc, pa + <usize>(o0 * K) * 4, xb, offs, K);
       }
     }
     storeValid(out + <usize>(n * O * Ho * Wo) * 4, cb, ldc, O, Ho, Wo, Wq, bias, mode, relu);
