@@ -18,7 +18,7 @@ const PUBLIC = [
   'WireError', 'activationBytes', 'adaptiveAvgPool2dPlan', 'argmax', 'armMeanRewards', 'armReward',
   'armRewardUnchecked', 'armSplits', 'assertSameShape', 'attentionPlan', 'bertEncode', 'bertTokenizer', 'bf16ToF32',
   'biasPlan', 'binaryPlan', 'buildBert', 'buildImageStream', 'buildModel', 'buildResNet', 'checkActivationShape',
-  'chooseAlpha', 'chooseQuantParams', 'configArchitecture', 'conv2d', 'conv2dNaive', 'conv2dPlan',
+  'chooseAlpha', 'chooseQuantParams', 'configArchitecture', 'conv2d', 'conv2dNaive', 'conv2dPlan', 'copyRecord',
   'costTableFromJSON', 'costTableToJSON', 'createFastKernels', 'createKernels', 'createPolicy', 'createSimdKernels',
   'decodeResumeRequest', 'dequantizeInt8', 'deriveSeed', 'describePolicies', 'describeValue', 'distort',
   'distortionSettingsFromConfig', 'embeddingPlan', 'encodeIdx', 'encodeResumeRequest', 'encodeResumeResponse',

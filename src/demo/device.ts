@@ -21,7 +21,7 @@ import { ResNetModel } from '../layers/resnet.js';
 import { buildModel } from '../layers/build-model.js';
 import { paperCosts, type CostTable } from '../splitee/cost.js';
 import { createAnyPolicy } from '../splitee/policy.js';
-import { SplitRunner, type RoundRecord } from '../splitee/runner.js';
+import { SplitRunner, copyRecord, type RoundRecord } from '../splitee/runner.js';
 import { RunTotals } from '../splitee/run-totals.js';
 import { HttpCloud, type FetchLike } from '../splitee/transport.js';
 import { buildImageStream, type ImageStream } from '../splitee/stream/image-stream.js';
@@ -239,7 +239,7 @@ export class DemoSession {
   async step(): Promise<DemoRound> {
     if (this.done) throw new StateError(`DemoSession.step: the stream is over: got round ${this.t + 1}, expected at most ${this.length}`);
     const t = this.t++;
-    const record = await this.runner.step(t);
+    const record = copyRecord(await this.runner.step(t)); // the page keeps it; the runner's is refilled next round
     this.totals.add(record);
     this.deviceMs += record.deviceMs;
     if (record.error !== null) this.lastError = record.error;

@@ -17,7 +17,8 @@
  * activationElements are per sample at T_max ([0] = T_max ids, [s] = T_max * H); rawInputBytes = T_max ids
  * of 2 bytes (4 if the vocabulary exceeds 65,536).
  *
- * Memory (as resnet.ts): nothing is allocated per sample in steady state. Stage outputs alternate between two
+ * Memory (as resnet.ts): nothing is allocated per sample in steady state at a given length T (a sample of
+ * another T than the previous one takes views of other sizes, made anew). Stage outputs alternate between two
  * activation arenas (a stage never writes over its input), logits go to a third, temporaries to a scratch
  * arena reset by every call; on a table with its own memory (simd) the weights and every arena live in it
  * (table-memory.ts). A runStages/forwardAll activation stays valid across exitLogits calls until the
@@ -25,7 +26,8 @@
  * reentrant.
  */
 import { ArgumentError, ShapeError, ValueError, formatShape } from '../tensor/errors.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { TensorViews } from '../tensor/tensor-views.js';
 import { fastKernels, type Kernels } from '../tensor/kernels/index.js';
 import type { MultiExitNetwork, NetworkProfile } from './network.js';
 import { parseBertConfig, type BertConfig } from './bert-config.js';
@@ -51,6 +53,11 @@ export class BertModel implements MultiExitNetwork {
   private readonly arenas: StageArenas;
   private readonly scratch: Arena;
   private readonly logits: Arena;
+  /** The Tensors handed out over the arenas (the same object for the same memory and shape). */
+  private readonly views = new TensorViews();
+  private readonly classShape: readonly number[];
+  /** [T, H] at [T], made on first use (the shape of an activation of T tokens, batch excluded). */
+  private readonly tokenShapes: (readonly number[])[] = [];
 
   constructor(
     readonly config: BertConfig,
@@ -65,6 +72,7 @@ export class BertModel implements MultiExitNetwork {
     this.logits = this.arenas.logits;
     this.numStages = heads.length;
     this.numClasses = config.numClasses;
+    this.classShape = [config.numClasses];
     if (heads.length !== config.exits.length || layers.length !== config.numLayers) {
       throw new ShapeError(`BertModel: parts disagree with the config: got ${layers.length} layers and ${heads.length} heads, expected ${config.numLayers} and ${config.exits.length}`);
     }
@@ -113,7 +121,12 @@ export class BertModel implements MultiExitNetwork {
       this.stage(s, out, cur, m, N, T);
       cur = out;
     }
-    return new Tensor(cur, [N, T, this.config.hiddenSize]);
+    return this.views.of(cur, N, this.tokenShape(T));
+  }
+
+  /** [T, H], the same array for every call with T. */
+  private tokenShape(T: number): readonly number[] {
+    return (this.tokenShapes[T] ??= [T, this.config.hiddenSize]);
   }
 
   /** x [N,T,H] after stage k -> logits [N,K] of exit k. The mask is accepted and unused: only [CLS] is read. */
@@ -125,7 +138,7 @@ export class BertModel implements MultiExitNetwork {
     this.logits.reset();
     const out = this.logits.take(N * this.numClasses);
     this.heads[k - 1].forward(out, x.flat(), N, T, this.scratch);
-    return new Tensor(out, [N, this.numClasses]);
+    return this.views.of(out, N, this.classShape);
   }
 
   /** ids [N,T] -> the logits [N,K] of every exit 1..L, in order. */
@@ -144,7 +157,7 @@ export class BertModel implements MultiExitNetwork {
       cur = out;
       const lg = this.logits.take(N * this.numClasses);
       this.heads[s - 1].forward(lg, cur, N, T, this.scratch);
-      result.push(new Tensor(lg, [N, this.numClasses]));
+      result.push(this.views.of(lg, N, this.classShape));
     }
     return result;
   }

@@ -11,7 +11,8 @@
  * 2 x multiply-adds of the convs and linear layers; the folded BN bias, ReLUs, residual adds and
  * pooling are not counted (together < 1% of a stage). Stage 1 includes the stem.
  *
- * Memory: nothing is allocated per sample in steady state. Stage outputs alternate between two
+ * Memory: nothing is allocated per sample in steady state (runStages and exitLogits: no array, no view,
+ * no Tensor object; forwardAll allocates its result array). Stage outputs alternate between two
  * activation arenas (a stage never writes over its input), logits go to a third, and temporaries
  * (im2col, a block's middle activation, pooled features) to a scratch arena reset by every call.
  * On a table with its own memory (simd) the weights and every arena live in it (table-memory.ts).
@@ -22,7 +23,8 @@
  * Copy (`clone()`) whatever must outlive that. One model is not reentrant; use one per worker.
  */
 import { ShapeError, formatShape } from '../tensor/errors.js';
-import { Tensor, sizeOf } from '../tensor/tensor.js';
+import { sizeOf, type Tensor } from '../tensor/tensor.js';
+import { TensorViews } from '../tensor/tensor-views.js';
 import { fastKernels, type Kernels } from '../tensor/kernels/index.js';
 import type { MultiExitNetwork, NetworkProfile } from './network.js';
 import { parseResNetConfig, type ResNetConfig } from './config.js';
@@ -43,6 +45,9 @@ export class ResNetModel implements MultiExitNetwork {
   private readonly arenas: StageArenas;
   private readonly scratch: Arena;
   private readonly logits: Arena;
+  /** The Tensors handed out over the arenas (the same object for the same memory and shape). */
+  private readonly views = new TensorViews();
+  private readonly classShape: readonly number[];
 
   constructor(
     readonly config: ResNetConfig,
@@ -57,6 +62,7 @@ export class ResNetModel implements MultiExitNetwork {
     this.logits = this.arenas.logits;
     this.numStages = blocks.length;
     this.numClasses = config.numClasses;
+    this.classShape = [config.numClasses];
     this.shapes = [config.input.shape, ...blocks.map((b) => b.outShape)];
     const stageFlops = blocks.map((b, i) => b.flops + (i === 0 ? stem.flops : 0));
     this.profile = Object.freeze({
@@ -102,7 +108,7 @@ export class ResNetModel implements MultiExitNetwork {
       this.stage(s, out, cur, n);
       cur = out;
     }
-    return new Tensor(cur, [n, ...this.shapes[to]]);
+    return this.views.of(cur, n, this.shapes[to]);
   }
 
   /** x [N, ...activationShape(k)] -> logits [N, K] of exit k. */
@@ -113,7 +119,7 @@ export class ResNetModel implements MultiExitNetwork {
     this.logits.reset();
     const out = this.logits.take(n * this.numClasses);
     this.heads[k - 1].forward(out, x.flat(), n, this.scratch);
-    return new Tensor(out, [n, this.numClasses]);
+    return this.views.of(out, n, this.classShape);
   }
 
   /** x0 [N, ...activationShape(0)] -> the logits [N, K] of every exit 1..L (in order). */
@@ -130,7 +136,7 @@ export class ResNetModel implements MultiExitNetwork {
       cur = out;
       const lg = this.logits.take(n * this.numClasses);
       this.heads[s - 1].forward(lg, cur, n, this.scratch);
-      result.push(new Tensor(lg, [n, this.numClasses]));
+      result.push(this.views.of(lg, n, this.classShape));
     }
     return result;
   }

@@ -35,10 +35,8 @@ function sequenceAxis(model: MultiExitNetwork): number | undefined {
 export function checkActivationShape(model: MultiExitNetwork, split: number, shape: readonly number[]): void {
   const want = model.activationShape(split);
   const seq = sequenceAxis(model);
-  const ok =
-    shape.length === want.length + 1 &&
-    shape[0] === 1 &&
-    want.every((d, k) => (k === seq ? shape[k + 1] >= 1 && shape[k + 1] <= d : shape[k + 1] === d));
+  let ok = shape.length === want.length + 1 && shape[0] === 1;
+  for (let k = 0; ok && k < want.length; k++) ok = k === seq ? shape[k + 1] >= 1 && shape[k + 1] <= want[k] : shape[k + 1] === want[k]; // a loop: no closure per call
   if (!ok) {
     const hint = seq === undefined ? '' : `; axis ${seq + 1} may be shorter (sequence length 1..${want[seq]})`;
     throw new ShapeError(`resume: activation shape does not fit split ${split} of model '${model.id}': got ${formatShape(shape)}, expected ${formatShape([1, ...want])}${hint}`);

@@ -7,7 +7,11 @@ import type { StatsKind, StatsState } from './stats.js';
 import type { CostTable, CostTableJSON } from './cost.js';
 import type { RewardModel } from './reward.js';
 
-/** What one round revealed. Only what the device computed and the cloud returned; never a label. */
+/**
+ * What one round revealed. Only what the device computed and the cloud returned; never a label.
+ * Valid during update() only: the runner and replay fill the same object (and confidences array) again
+ * for the next round, so a policy copies what it keeps, never the object or its arrays.
+ */
 export interface Observation {
   /** The split layer played: 0 = cloud only (raw input offloaded), 1..L. */
   split: number;
@@ -47,6 +51,7 @@ export interface SplitPolicy {
   readonly model?: RewardModel;
   /** The split layer for round t (t = 1, 2, ...: the 1-based round number). */
   choose(t: number): number;
+  /** Learns from a round; obs is valid during this call only (see Observation). */
   update(obs: Observation): void;
   /** Times each arm was the played split, at [split - (cloud only ? 0 : 1)]; sums to the rounds updated. */
   playCounts(): number[];

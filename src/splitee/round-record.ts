@@ -5,7 +5,11 @@ import type { StageObservation } from './stage.js';
 
 export type { Outcome } from './settle.js';
 
-/** One round, as the run log stores it. */
+/**
+ * One round, as the run log stores it. The record SplitRunner.step / stepEager return (and runStream
+ * hands to onRecord) is the runner's own object, filled again by the next round (so a round allocates
+ * nothing): read it before the next step, or keep a copy (copyRecord).
+ */
 export interface RoundRecord {
   /** Round number, 1-based. */
   t: number;
@@ -54,4 +58,19 @@ export function observationOf(r: RoundRecord): Observation {
 /** A stage policy's view of a round (stage.ts): a fallback is an offload that the device finished, at its real cost. */
 export function stageObservationOf(r: RoundRecord): StageObservation {
   return { stop: r.split, outcome: r.outcome === 'fallback' ? 'offload' : r.outcome, confidences: r.confidences, finalConf: r.finalConf, cost: r.cost };
+}
+
+/** stageObservationOf into `obs` (no allocation: the runner's stage observation, refilled every round). */
+export function stageObservationInto(r: RoundRecord, obs: StageObservation): StageObservation {
+  obs.stop = r.split;
+  obs.outcome = r.outcome === 'fallback' ? 'offload' : r.outcome;
+  obs.confidences = r.confidences;
+  obs.finalConf = r.finalConf;
+  obs.cost = r.cost;
+  return obs;
+}
+
+/** A copy of a record to keep past the next round (its confidences copied too). */
+export function copyRecord(r: RoundRecord): RoundRecord {
+  return { ...r, confidences: r.confidences.slice() };
 }

@@ -29,8 +29,14 @@
  * Each record also carries the measured side: device FLOPs (stages and every exit head evaluated),
  * device wall time, cloud round-trip time and the total latency, all from performance.now().
  *
- * Steady state allocates no tensor: each stage's output is copied into a runner-owned buffer
- * (stage-buffers.ts) and softmax reads a preallocated logits row; a round allocates its record.
+ * Memory: a round that stays on the device allocates nothing in steady state (bench/splitee/
+ * runner-alloc.bench.ts, figures in bench/README.md). Each stage's output is copied into a runner-owned
+ * buffer (stage-buffers.ts), softmax reads a preallocated logits row, and the record, its confidences
+ * (one array per split), the settlement and the policy's observation are the runner's own objects,
+ * filled again every round. Hence the contract: the record a step returns is valid until the next step
+ * (copyRecord() keeps one); the observation is valid during policy.update only (policy-types.ts).
+ * stepEager() returns the record itself for such a round; step() wraps it in a Promise. A round that
+ * goes to the cloud allocates its wire body, the transport's promises and reply.
  *
  * step() is sequential: a second step() while one is in flight throws a StateError (the policy's
  * rounds are ordered). No sample is dropped: every step resolves to exactly one record unless the
@@ -42,18 +48,19 @@ import { softmax, softmaxPlan, type SoftmaxPlan } from '../tensor/kernels/softma
 import type { MultiExitNetwork } from '../layers/network.js';
 import type { CostTable, Encoding } from './cost.js';
 import type { SplitPolicy } from './policy-types.js';
-import { resolveAction, type StageOutcome, type StagePolicy } from './stage.js';
+import { resolveAction, type StageObservation, type StageOutcome, type StagePolicy } from './stage.js';
 import { checkActivationShape } from './cloud.js';
 import { encodeResumeRequest } from './wire.js';
 import { CloudError, type CloudTransport } from './transport.js';
 import { RunTotals } from './run-totals.js';
 import { exits, rewardModel, type Link, type RewardModel } from './reward.js';
-import { settleInto, sendsToCloud, type Settlement } from './settle.js';
-import { observationOf, stageObservationOf, type RoundRecord } from './round-record.js';
+import { observeInto, settleInto, sendsToCloud, type RoundFacts, type Settlement } from './settle.js';
+import type { Observation } from './policy-types.js';
+import { stageObservationInto, type RoundRecord } from './round-record.js';
 import { StageBuffers, copyInto } from './stage-buffers.js';
 
 export { RunTotals } from './run-totals.js';
-export { observationOf, stageObservationOf, type Outcome, type RoundRecord } from './round-record.js';
+export { copyRecord, observationOf, stageObservationOf, type Outcome, type RoundRecord } from './round-record.js';
 
 export interface RunnerOptions<S> {
   network: MultiExitNetwork;
@@ -120,11 +127,25 @@ export class SplitRunner<S = unknown> {
   private readonly logits: Float32Array;
   private readonly plan: SoftmaxPlan;
   private readonly buffers: StageBuffers;
-  private readonly settled: Settlement = { outcome: 'final', cost: 0, reward: 0 };
   private readonly clock: () => number;
-  private busy = false;
+  /** The round in progress and its result: every step fills these (see "Memory" in the header). */
+  private readonly rec: RoundRecord;
+  private readonly settled: Settlement = { outcome: 'final', cost: 0, reward: 0 };
+  private readonly facts: RoundFacts = { split: 0, confidences: [], finalConf: null, cloudAnswered: false, bytesSent: 0, decided: undefined };
+  private readonly obs: Observation = { split: 0, confidences: [], offloaded: false, finalConf: null, cost: 0 };
+  private readonly stageObs: StageObservation = { stop: 0, outcome: 'final', confidences: [], finalConf: null, cost: 0 };
+  /** A stage policy's decision at the played split, if any (settle.ts RoundFacts.decided). */
+  private decided: StageOutcome | undefined = undefined;
   /** Where a stage policy's illegal answer is reported (built once: no string per stage). */
   private readonly who: string;
+  /** C_1..C_k of the round in progress, at [0..k-1]. */
+  private readonly seen: Float64Array;
+  /** At [k]: the record's confidences array for a round played at split k (length k). */
+  private readonly confArrays: number[][] = [];
+  /** The activation at the played split (runner-owned, or the prepared input at split 0). */
+  private x: Tensor | null = null;
+  private t0 = 0;
+  private busy = false;
   /** Max softmax probability and argmax of the last confidence() call (fields: no allocation). */
   private conf = NaN;
   private pred = -1;
@@ -151,6 +172,9 @@ export class SplitRunner<S = unknown> {
     this.plan = softmaxPlan([1, network.numClasses]);
     this.buffers = new StageBuffers(network);
     this.clock = options.clock ?? (() => performance.now());
+    this.seen = new Float64Array(L);
+    for (let k = 0; k <= L; k++) this.confArrays.push(Array.from({ length: k }, () => NaN));
+    this.rec = emptyRecord(costs.unit);
     this.who = `SplitRunner: policy '${policy.name}'`;
   }
 
@@ -164,29 +188,66 @@ export class SplitRunner<S = unknown> {
     this.pred = k;
   }
 
-  /** Runs one round on `sample`; resolves to its record after the policy has learned from it. */
+  /**
+   * Runs one round on `sample`; resolves to its record after the policy has learned from it. The record
+   * is the runner's own, valid until the next step: copyRecord() it to keep it (see the header).
+   */
   async step(sample: S): Promise<RoundRecord> {
     if (this.busy) throw new StateError('SplitRunner.step: a step is already in flight: got a concurrent call, expected one step at a time');
     this.busy = true;
     try {
-      return await this.round(sample);
+      return await this.play(sample);
     } finally {
       this.busy = false;
     }
   }
 
-  private async round(sample: S): Promise<RoundRecord> {
-    const { network: net, policy, cloud } = this.o;
-    const model = this.model;
+  /**
+   * step() without a Promise for a round that stays on the device: the record itself when the round
+   * exits or ends at L on the device, a Promise of it when the round goes to the cloud. Errors (a
+   * concurrent step, a failing prepare or network) are thrown, not rejected, on the synchronous path.
+   * Same record contract as step().
+   */
+  stepEager(sample: S): RoundRecord | Promise<RoundRecord> {
+    if (this.busy) throw new StateError('SplitRunner.step: a step is already in flight: got a concurrent call, expected one step at a time');
+    this.busy = true;
+    let pending = false;
+    try {
+      const r = this.play(sample);
+      if (r instanceof Promise) {
+        pending = true;
+        return this.settleAsync(r);
+      }
+      return r;
+    } finally {
+      if (!pending) this.busy = false;
+    }
+  }
+
+  private async settleAsync(p: Promise<RoundRecord>): Promise<RoundRecord> {
+    try {
+      return await p;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** One round: the record, or a Promise of it when the round goes to the cloud. */
+  private play(sample: S): RoundRecord | Promise<RoundRecord> {
+    return this.onDevice(sample) ? this.viaCloud(sample) : this.finish(sample);
+  }
+
+  /** The device part of a round, into this.rec; returns whether the round goes to the cloud. */
+  private onDevice(sample: S): boolean {
+    const { network: net, policy } = this.o;
     const L = this.L;
     const t = this.t;
-    const t0 = this.clock();
+    const t0 = (this.t0 = this.clock());
     const stage = policy.execution === 'stage' ? policy : null;
     let chosen = policy.execution === 'stage' ? L : policy.choose(t);
     if (!(Number.isInteger(chosen) && chosen >= 0 && chosen <= L)) throw new StateError(`SplitRunner: policy '${policy.name}' chose an invalid split: got ${chosen} at round ${t}, expected 0..${L}`);
     const cascade = policy.execution === 'device-cascade';
     let decided: StageOutcome | undefined;
-    const confidences: number[] = [];
     let flops = 0;
     let x = this.o.prepare(sample);
     checkActivationShape(net, 0, x.shape);
@@ -197,15 +258,15 @@ export class SplitRunner<S = unknown> {
       x = this.buffers.hold(s, net.runStages(s - 1, s, x)); // own copy: the contract lets the next call reuse the arena
       this.confidence(net.exitLogits(s, x));
       flops += net.profile.stageFlops[s - 1] + net.profile.exitFlops[s - 1];
-      confidences.push(this.conf);
+      this.seen[s - 1] = this.conf;
       pred = this.pred;
       conf = this.conf;
-      if (cascade && exits(model.alpha, conf)) {
+      if (cascade && exits(this.model.alpha, conf)) {
         split = s;
         break;
       }
       if (stage !== null) {
-        const a = resolveAction(model, s, conf, stage.decide(t, s, confidences), this.who);
+        const a = resolveAction(this.model, s, conf, stage.decide(t, s, this.seenUpTo(s)), this.who);
         if (a !== 'continue') {
           chosen = split = s;
           decided = a;
@@ -213,61 +274,114 @@ export class SplitRunner<S = unknown> {
         }
       }
     }
-    let deviceMs = this.clock() - t0;
-    let finalConf: number | null = split === L ? conf : null;
-    let cloudAnswered = false;
-    let bytesSent = 0;
-    let attempts = 0;
-    let cloudMs = 0;
-    let error: string | null = null;
-    if (sendsToCloud(model, split, conf, decided)) {
-      const c0 = this.clock();
-      let body: Uint8Array | null = null;
-      try {
-        body = encodeResumeRequest({ modelHash: this.o.modelHash, modelId: net.id, split, activation: x, encoding: this.o.encoding ?? 'f32', quantAxis: this.o.quantAxis });
-        const reply = await cloud.resume(net.id, body);
-        attempts = reply.attempts;
-        cloudAnswered = true;
-        bytesSent = reply.bytesSent ?? body.length * attempts;
-        pred = reply.response.prediction;
-        finalConf = reply.response.confidence;
-      } catch (e) {
-        // a transport reports its attempts and the bytes it really handed to the network with a CloudError;
-        // any other failure after encoding counts one attempt of the whole body
-        attempts = e instanceof CloudError ? e.attempts : body === null ? 0 : 1;
-        bytesSent = body === null ? 0 : e instanceof CloudError && e.bytesSent >= 0 ? e.bytesSent : body.length * attempts;
-        error = e instanceof Error ? e.message : String(e);
-      }
-      cloudMs = this.clock() - c0;
-      if (!cloudAnswered) {
-        const d0 = this.clock();
-        this.confidence(net.exitLogits(L, net.runStages(split, L, x)));
-        for (let s = split + 1; s <= L; s++) flops += net.profile.stageFlops[s - 1];
-        flops += net.profile.exitFlops[L - 1];
-        pred = this.pred;
-        finalConf = this.conf;
-        deviceMs += this.clock() - d0;
-      }
+    this.decided = decided;
+    this.x = x;
+    const r = this.rec;
+    r.chosen = chosen;
+    r.split = split;
+    r.prediction = pred;
+    r.finalConf = split === L ? conf : null;
+    r.deviceFlops = flops;
+    r.deviceMs = this.clock() - t0;
+    r.cloudMs = 0;
+    r.bytesSent = 0;
+    r.attempts = 0;
+    r.error = null;
+    this.facts.cloudAnswered = false;
+    return sendsToCloud(this.model, split, conf, decided);
+  }
+
+  /** C_1..C_s as a plain array of length s (the record's array for split s, filled; no allocation). */
+  private seenUpTo(s: number): number[] {
+    const a = this.confArrays[s];
+    for (let i = 0; i < s; i++) a[i] = this.seen[i];
+    return a;
+  }
+
+  /** The cloud part of a round (and the device fallback when the cloud fails), then finish(). */
+  private async viaCloud(sample: S): Promise<RoundRecord> {
+    await this.offload();
+    return this.finish(sample);
+  }
+
+  /** Sends the split's activation; on failure runs the rest on the device (outcome 'fallback'). */
+  private async offload(): Promise<void> {
+    const net = this.o.network;
+    const r = this.rec;
+    const c0 = this.clock();
+    let body: Uint8Array | null = null;
+    try {
+      body = encodeResumeRequest({ modelHash: this.o.modelHash, modelId: net.id, split: r.split, activation: this.x as Tensor, encoding: this.o.encoding ?? 'f32', quantAxis: this.o.quantAxis });
+      const reply = await this.o.cloud.resume(net.id, body);
+      r.attempts = reply.attempts;
+      this.facts.cloudAnswered = true;
+      r.bytesSent = reply.bytesSent ?? body.length * reply.attempts;
+      r.prediction = reply.response.prediction;
+      r.finalConf = reply.response.confidence;
+    } catch (e) {
+      // a transport reports its attempts and the bytes it really handed to the network with a CloudError;
+      // any other failure after encoding counts one attempt of the whole body
+      r.attempts = e instanceof CloudError ? e.attempts : body === null ? 0 : 1;
+      r.bytesSent = body === null ? 0 : e instanceof CloudError && e.bytesSent >= 0 ? e.bytesSent : body.length * r.attempts;
+      r.error = e instanceof Error ? e.message : String(e);
     }
-    const st = settleInto(model, { split, confidences, finalConf, cloudAnswered, bytesSent, decided }, this.settled);
+    r.cloudMs = this.clock() - c0;
+    if (!this.facts.cloudAnswered) this.fallback();
+  }
+
+  /** Stages split+1..L and exit L on the device, after the cloud failed. */
+  private fallback(): void {
+    const net = this.o.network;
+    const r = this.rec;
+    const L = this.L;
+    const d0 = this.clock();
+    this.confidence(net.exitLogits(L, net.runStages(r.split, L, this.x as Tensor)));
+    for (let s = r.split + 1; s <= L; s++) r.deviceFlops += net.profile.stageFlops[s - 1];
+    r.deviceFlops += net.profile.exitFlops[L - 1];
+    r.prediction = this.pred;
+    r.finalConf = this.conf;
+    r.deviceMs += this.clock() - d0;
+  }
+
+  /** Settles the round, lets the policy learn from it and completes this.rec. */
+  private finish(sample: S): RoundRecord {
+    const r = this.rec;
+    const t = this.t;
+    const split = r.split;
+    const confs = this.confArrays[split];
+    for (let i = 0; i < split; i++) confs[i] = this.seen[i];
+    const f = this.facts;
+    f.split = split;
+    f.confidences = confs;
+    f.finalConf = r.finalConf;
+    f.bytesSent = r.bytesSent;
+    f.decided = this.decided;
+    const st = settleInto(this.model, f, this.settled);
     const outcome = st.outcome;
     const labelFn = this.o.label;
-    const label = labelFn ? labelFn(sample) : field(sample, 'label');
-    const idx = this.o.index ? this.o.index(sample, t) : (field(sample, 'index') ?? t - 1);
-    const record: RoundRecord = {
-      t, index: idx, chosen, split, outcome, fallback: outcome === 'fallback', offloaded: outcome === 'offload' || outcome === 'fallback', prediction: pred, confidences, finalConf,
-      cost: st.cost, costUnit: model.costs.unit, reward: st.reward, deviceFlops: flops, deviceMs, cloudMs, latencyMs: 0, bytesSent, attempts, label, error,
-    };
-    if (policy.execution === 'stage') policy.update(stageObservationOf(record));
-    else policy.update(observationOf(record));
-    record.latencyMs = this.clock() - t0;
+    r.t = t;
+    r.label = labelFn ? labelFn(sample) : field(sample, 'label');
+    r.index = this.o.index ? this.o.index(sample, t) : (field(sample, 'index') ?? t - 1);
+    r.outcome = outcome;
+    r.fallback = outcome === 'fallback';
+    r.offloaded = outcome === 'offload' || outcome === 'fallback';
+    r.confidences = confs;
+    r.cost = st.cost;
+    r.reward = st.reward;
+    const policy = this.o.policy; // the observation is valid during update only (policy-types.ts, stage.ts)
+    if (policy.execution === 'stage') policy.update(stageObservationInto(r, this.stageObs));
+    else policy.update(observeInto(f, st, this.obs));
+    r.latencyMs = this.clock() - this.t0;
     this.t = t + 1;
-    return record;
+    return r;
   }
 
   /**
-   * Steps through `samples` in order, handing each record to `onRecord` (awaited: a log write finishes
-   * before the next sample starts). Stops after `limit` samples or when `shouldStop()` says so.
+   * Steps through `samples` in order, handing each record to `onRecord` (awaited when it returns a
+   * Promise: a log write finishes before the next sample starts; the record is valid during the call
+   * only, copyRecord() it to keep it). Stops after `limit` samples or when `shouldStop()` says so.
+   * A synchronous iterable is read synchronously: rounds that stay on the device, with a synchronous
+   * onRecord, run without a Promise or a microtask between them.
    */
   async runStream(
     samples: Iterable<S> | AsyncIterable<S>,
@@ -277,6 +391,17 @@ export class SplitRunner<S = unknown> {
     const totals = new RunTotals(this.L);
     const limit = opts.limit ?? Infinity;
     if (totals.rounds >= limit) return totals;
+    if (Symbol.iterator in samples) {
+      for (const sample of samples) {
+        const p = this.stepEager(sample);
+        const r = p instanceof Promise ? await p : p;
+        totals.add(r);
+        const q = onRecord?.(r);
+        if (q instanceof Promise) await q;
+        if (totals.rounds >= limit || (opts.shouldStop !== undefined && opts.shouldStop())) break;
+      }
+      return totals;
+    }
     for await (const sample of samples) {
       const r = await this.step(sample);
       totals.add(r);
@@ -285,4 +410,12 @@ export class SplitRunner<S = unknown> {
     }
     return totals;
   }
+}
+
+/** The record every round of a runner fills (fields in the run log's order). */
+function emptyRecord(costUnit: string): RoundRecord {
+  return {
+    t: 0, index: 0, chosen: 0, split: 0, outcome: 'final', fallback: false, offloaded: false, prediction: -1, confidences: [], finalConf: null,
+    cost: 0, costUnit, reward: 0, deviceFlops: 0, deviceMs: 0, cloudMs: 0, latencyMs: 0, bytesSent: 0, attempts: 0, label: null, error: null,
+  };
 }

@@ -14,17 +14,25 @@
  * temporaries of one layer. Nothing is freed until the Arena itself is dropped.
  * `alloc` (optional): where chunks come from, e.g. a kernel table's fixed memory (Kernels.allocate),
  * so kernels read and write arena views in place; default new Float32Array.
+ * The view objects are reused too: the i-th take after a reset() returns the same Float32Array as the
+ * i-th take after the previous reset() when it covers the same elements (same chunk, offset, size),
+ * so a repeated forward allocates no view either (at most MAX_VIEWS takes per reset are remembered).
  */
 import { ArgumentError, StateError } from './errors.js';
 import { Tensor, sizeOf } from './tensor.js';
 
 const MIN_CHUNK = 1 << 16;
+/** Takes per reset() whose views are remembered (an arena used without reset() stops caching there). */
+const MAX_VIEWS = 4096;
 
 export class Arena {
   private chunks: Float32Array[] = [];
   private chunk = 0;
   private used = 0;
   private allocs = 0;
+  /** The view of each take since the last reset(), by take order (see the header). */
+  private readonly views: Float32Array[] = [];
+  private taken = 0;
 
   /** minChunk: elements of the first chunk (later chunks double); alloc: makes a chunk of n elements. */
   constructor(
@@ -60,7 +68,7 @@ export class Arena {
     while (this.chunk < this.chunks.length) {
       const c = this.chunks[this.chunk];
       if (this.used + n <= c.length) {
-        const view = c.subarray(this.used, this.used + n);
+        const view = this.view(c, this.used, n);
         this.used += n;
         return view;
       }
@@ -72,7 +80,18 @@ export class Arena {
     this.allocs++;
     this.chunks.push(c);
     this.used = n;
-    return c.subarray(0, n);
+    return this.view(c, 0, n);
+  }
+
+  /** c[at, at + n) as the view remembered for this take's rank since reset(), or a new one. */
+  private view(c: Float32Array, at: number, n: number): Float32Array {
+    const i = this.taken++;
+    const v = i < this.views.length ? this.views[i] : null;
+    if (v !== null && v.buffer === c.buffer && v.byteOffset === c.byteOffset + 4 * at && v.length === n) return v;
+    const w = c.subarray(at, at + n);
+    if (i < this.views.length) this.views[i] = w;
+    else if (i < MAX_VIEWS) this.views.push(w);
+    return w;
   }
 
   /** take(n) filled with zeros. */
@@ -89,6 +108,7 @@ export class Arena {
   reset(): void {
     this.chunk = 0;
     this.used = 0;
+    this.taken = 0;
   }
 
   /** A position to release() back to (temporaries of one layer). */

@@ -47,6 +47,8 @@ export class Tensor {
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
+  /** flat()'s view, made on the first call (a tensor never changes its view; private: not enumerable). */
+  #flat: Float32Array | null = null;
 
   /** Wraps `data` without copying. Throws if any index the view can reach falls outside `data`. */
   constructor(data: Float32Array, shape: readonly number[], strides?: readonly number[], offset = 0) {
@@ -116,12 +118,16 @@ export class Tensor {
     return true;
   }
 
-  /** The flat elements of a contiguous tensor, as a subarray (no copy). */
+  /** The flat elements of a contiguous tensor, as a subarray (no copy): made on the first call, the
+   *  same array afterwards (`data` itself when the tensor covers all of it). */
   flat(): Float32Array {
+    const f = this.#flat;
+    if (f !== null) return f;
     if (!this.isContiguous()) {
       throw new ShapeError(`Tensor.flat: tensor is not contiguous: got strides ${formatShape(this.strides)} for shape ${formatShape(this.shape)}, expected row-major; call contiguous() first`);
     }
-    return this.data.subarray(this.offset, this.offset + this.size);
+    const n = this.size;
+    return (this.#flat = this.offset === 0 && n === this.data.length ? this.data : this.data.subarray(this.offset, this.offset + n));
   }
 
   /** Zero-copy reshape of a contiguous tensor; one dimension may be -1. */

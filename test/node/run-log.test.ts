@@ -9,7 +9,7 @@ import { paperCosts } from '../../src/splitee/cost.js';
 import { createAnyPolicy, type AnyPolicy } from '../../src/splitee/policy.js';
 import { CloudService } from '../../src/splitee/cloud.js';
 import { LocalCloud } from '../../src/splitee/transport.js';
-import { SplitRunner, type RoundRecord } from '../../src/splitee/runner.js';
+import { SplitRunner, copyRecord, type RoundRecord } from '../../src/splitee/runner.js';
 import { RunLogWriter, readRunLog, resumeRunLog, type RunLogHeaderInput } from '../../src/node/run-log.js';
 import { ToyNetwork, TOY_HASH, toySamples, type ToySample } from '../helpers/toy-network.js';
 
@@ -34,7 +34,7 @@ const newPolicy = (name = 'thompson-s') => createAnyPolicy(name, { costs, alpha:
 async function reference(name = 'thompson-s') {
   const p = newPolicy(name);
   const out: RoundRecord[] = [];
-  await runner(p).runStream(samples, (r) => void out.push(r));
+  await runner(p).runStream(samples, (r) => void out.push(copyRecord(r)));
   return { splits: out.map((r) => r.split), outcomes: out.map((r) => r.outcome), state: JSON.stringify(p.snapshot()) };
 }
 
@@ -174,7 +174,7 @@ test('write failures are IoErrors naming the path; what was written stays intact
   const p = newPolicy();
   const w = RunLogWriter.create(path, header, p, { snapshotEvery: 0 });
   const recs: RoundRecord[] = [];
-  await runner(p).runStream(samples.slice(0, 4), (x) => void recs.push(x));
+  await runner(p).runStream(samples.slice(0, 4), (x) => void recs.push(copyRecord(x)));
   w.write(recs[0], p);
   w.write(recs[1], p);
   const before = readFileSync(path, 'utf8');

@@ -5,7 +5,7 @@ import { writeSafetensors } from '../../src/tensor/io/safetensors.js';
 import { paperCosts } from '../../src/splitee/cost.js';
 import { createPolicy } from '../../src/splitee/policy.js';
 import { HttpCloud } from '../../src/splitee/transport.js';
-import { SplitRunner, type RoundRecord } from '../../src/splitee/runner.js';
+import { SplitRunner, copyRecord, type RoundRecord } from '../../src/splitee/runner.js';
 import { encodeResumeRequest, parseResumeResponse } from '../../src/splitee/wire.js';
 import { startServer, type RunningServer } from '../../src/node/server.js';
 import { ToyNetwork, TOY_HASH, toySamples, type ToySample } from '../helpers/toy-network.js';
@@ -134,7 +134,7 @@ test('end to end: stream through HttpCloud, stop the server mid-run, every sampl
   let stopped = false;
   const t0 = performance.now();
   const totals = await runner.runStream(samples, async (r) => {
-    records.push(r);
+    records.push(copyRecord(r));
     if (r.t === 12) {
       await own.close();
       stopped = true;

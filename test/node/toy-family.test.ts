@@ -18,7 +18,7 @@ import { createPolicy } from '../../src/splitee/policy.js';
 import { replay } from '../../src/splitee/replay.js';
 import { CloudService } from '../../src/splitee/cloud.js';
 import { LocalCloud } from '../../src/splitee/transport.js';
-import { SplitRunner } from '../../src/splitee/runner.js';
+import { SplitRunner, copyRecord } from '../../src/splitee/runner.js';
 import { loadModel } from '../../src/node/models/load.js';
 import { computeTrace } from '../../src/node/commands/run-trace.js';
 import type { TraceSource } from '../../src/node/data-sources.js';
@@ -153,7 +153,7 @@ test('toy family: computeTrace, replay and a live SplitRunner run with an in-pro
   const policy = createPolicy('fixed:1', { costs, alpha });
   const runner = new SplitRunner<number>({ network: m.network, modelHash: m.hash, policy, costs, alpha, cloud, prepare: (i) => src.batch(i, 1), label: (i) => labels[i], index: (i) => i });
   const records: { prediction: number; outcome: string }[] = [];
-  await runner.runStream(Array.from({ length: N }, (_, i) => i), (r) => void records.push(r));
+  await runner.runStream(Array.from({ length: N }, (_, i) => i), (r) => void records.push(copyRecord(r)));
   // Live: exit 1 when its confidence reaches alpha, else the cloud's exit 2: the trace's numbers.
   const expected = Array.from({ length: N }, (_, i) => (trace.conf[i * 2] >= alpha ? trace.pred[i * 2] : trace.pred[i * 2 + 1]));
   assert.equal(records.map((r) => r.prediction), expected);

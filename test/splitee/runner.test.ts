@@ -6,7 +6,7 @@ import { createAnyPolicy, createPolicy, restoreAnyPolicy, type AnyPolicy, type O
 import type { StageAction, StageObservation, StagePolicy, StagePolicyState } from '../../src/splitee/stage.js';
 import { CloudService } from '../../src/splitee/cloud.js';
 import { LocalCloud, HttpCloud, CloudError, type CloudTransport, type FetchLike } from '../../src/splitee/transport.js';
-import { SplitRunner, observationOf, type RoundRecord, type RunnerOptions } from '../../src/splitee/runner.js';
+import { SplitRunner, copyRecord, observationOf, type RoundRecord, type RunnerOptions } from '../../src/splitee/runner.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { encodeResumeResponse } from '../../src/splitee/wire.js';
 import { ToyNetwork, TOY_HASH, toySamples, type ToySample } from '../helpers/toy-network.js';
@@ -107,7 +107,7 @@ test('fallback on timeout through HttpCloud: retries bounded (calls counted), ev
   const cloud = new HttpCloud({ baseUrl: 'http://127.0.0.1:9', fetch: hang, timeoutMs: 10, retries: 2, backoffMs: 1 });
   const { runner } = setup('fixed:3', { cloud });
   const records: RoundRecord[] = [];
-  await runner.runStream(toySamples(4, L).map((x) => ({ ...x, conf: [0.3, 0.3, 0.3, 0.9] })), (r) => void records.push(r));
+  await runner.runStream(toySamples(4, L).map((x) => ({ ...x, conf: [0.3, 0.3, 0.3, 0.9] })), (r) => void records.push(copyRecord(r)));
   assert.is(records.length, 4);
   assert.is(calls, 4 * 3);
   for (const r of records) {
@@ -180,7 +180,7 @@ test('the policy sees only observations (never labels): same splits whatever the
       const cloud = new FakeCloud((k) => (k % 5 === 0 ? 'fail' : 'ok'), new LocalCloud(new CloudService([{ network: new ToyNetwork({ L }), hash: TOY_HASH }])));
       const { runner } = setup('', { policy: spy, cloud });
       const records: RoundRecord[] = [];
-      await runner.runStream(samples.map((x) => ({ ...x, label: label(x) })), (r) => void records.push(r));
+      await runner.runStream(samples.map((x) => ({ ...x, label: label(x) })), (r) => void records.push(copyRecord(r)));
       return { spy, records };
     };
     const a = await runWith((x) => x.label);
@@ -202,7 +202,7 @@ test('runStream: exactly one record per sample, t consecutive, totals add up; li
   const { runner } = setup('random', { cloud });
   const records: RoundRecord[] = [];
   const samples = toySamples(100, L);
-  const totals = await runner.runStream(samples, async (r) => void records.push(r));
+  const totals = await runner.runStream(samples, async (r) => void records.push(copyRecord(r)));
   assert.equal(records.map((r) => r.t), samples.map((_, i) => i + 1));
   assert.equal(records.map((r) => r.index), samples.map((x) => x.index));
   assert.is(totals.rounds, 100);
@@ -220,14 +220,14 @@ test('runStream: exactly one record per sample, t consecutive, totals add up; li
 test('startT continues a run; steps are sequential; options checked', async () => {
   const { runner } = setup('fixed:2', { startT: 41 });
   const first = runner.step(s([0.5, 0.9, 0.3, 0.95]));
-  await assert.not.throws(() => first);
+  const concurrent = runner.step(s([0.5, 0.9, 0.3, 0.95])); // while the first is in flight
+  assert.is((await first).t, 41); // read before the next step: the record is the runner's, refilled every round
   try {
-    await Promise.all([runner.step(s([0.5, 0.9, 0.3, 0.95])), runner.step(s([0.5, 0.9, 0.3, 0.95]))]);
+    await concurrent;
     assert.unreachable('a concurrent step was accepted');
   } catch (e) {
     assert.instance(e, StateError);
   }
-  assert.is((await first).t, 41);
   assert.throws(() => setup('fixed:2', { alpha: 0.5 }), (e: unknown) => e instanceof ArgumentError && /alpha/.test((e as Error).message));
   assert.throws(() => setup('fixed:2', { table: paperCosts({ numExits: 3, lambda: 0.1, offload: 0.5 }) }), (e: unknown) => e instanceof ArgumentError);
   assert.throws(() => setup('fixed:2', { startT: 0 }), (e: unknown) => e instanceof ArgumentError);
@@ -352,7 +352,7 @@ test('layerwise in the runner: deterministic given its seed, and a snapshot mid-
   const go = async (policy: AnyPolicy, from: number, to: number) => {
     const { runner } = setup('', { policy, startT: from + 1 });
     const out: RoundRecord[] = [];
-    await runner.runStream(samples.slice(from, to), (r) => void out.push(r));
+    await runner.runStream(samples.slice(from, to), (r) => void out.push(copyRecord(r)));
     return out.map((r) => `${r.t}:${r.split}:${r.outcome}`);
   };
   const a = await go(mk(), 0, 80);
@@ -362,6 +362,48 @@ test('layerwise in the runner: deterministic given its seed, and a snapshot mid-
   const head = await go(p, 0, 30);
   const q = restoreAnyPolicy(JSON.parse(JSON.stringify(p.snapshot())));
   assert.equal([...head, ...(await go(q, 30, 80))], a);
+});
+
+// Issue 11 item 5: a round that stays on the device needs no Promise, and the record is the runner's own.
+test('stepEager: a device round returns its record, an offloaded one a Promise; the same rounds as step()', async () => {
+  const samples = toySamples(40, L, 5, 3);
+  const a = setup('splitee-s', { clock: () => 0 }).runner;
+  const b = setup('splitee-s', { clock: () => 0 }).runner;
+  let eager = 0;
+  let promised = 0;
+  for (const x of samples) {
+    const ra = copyRecord(await a.step(x));
+    const p = b.stepEager(x);
+    if (p instanceof Promise) promised++;
+    else eager++;
+    const rb = p instanceof Promise ? await p : p;
+    assert.equal(rb, ra);
+    assert.is(p instanceof Promise, rb.offloaded);
+  }
+  assert.ok(eager > 0 && promised > 0, `${eager} device rounds, ${promised} offloaded`);
+});
+
+test('stepEager: a step while an offload is in flight throws a StateError; the round then completes', async () => {
+  const { runner } = setup('fixed:2');
+  const p = runner.stepEager(s([0.5, 0.6, 0.3, 0.93], 1)); // C_2 = 0.6 < alpha: offload
+  assert.ok(p instanceof Promise);
+  assert.throws(() => runner.stepEager(s([0.5, 0.9, 0.3, 0.95])), (e: unknown) => e instanceof StateError);
+  assert.is((await p).outcome, 'offload');
+  const r = runner.stepEager(s([0.5, 0.9, 0.3, 0.95])); // C_2 = 0.9: exit, synchronously
+  assert.ok(!(r instanceof Promise) && r.outcome === 'exit' && r.t === 2);
+});
+
+test('the record is the runner\'s, refilled every round: copyRecord keeps one (confidences included)', async () => {
+  const { runner } = setup('fixed:2');
+  const r1 = await runner.step(s([0.5, 0.9, 0.3, 0.95]));
+  const kept = copyRecord(r1);
+  const r2 = await runner.step(s([0.4, 0.85, 0.3, 0.95]));
+  assert.ok(r1 === r2);
+  assert.is(kept.t, 1);
+  close(kept.confidences[1], 0.9);
+  close(r2.confidences[1], 0.85);
+  assert.is(r2.t, 2);
+  assert.ok(kept.confidences !== r2.confidences && kept.confidences[1] !== r2.confidences[1]);
 });
 
 test.run();

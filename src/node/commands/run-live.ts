@@ -12,7 +12,7 @@
 import cliProgress from 'cli-progress';
 import type { CostTable } from '../../splitee/cost.js';
 import type { AnyPolicy } from '../../splitee/policy.js';
-import { SplitRunner, type RoundRecord } from '../../splitee/runner.js';
+import { SplitRunner, copyRecord, type RoundRecord } from '../../splitee/runner.js';
 import { HttpCloud, type CloudEvent } from '../../splitee/transport.js';
 import { nodeFetch } from '../http-fetch.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
@@ -98,7 +98,7 @@ export async function runLive(p: LiveRunParams): Promise<LiveRunResult> {
       indices(),
       (r) => {
         writer.write(r, policy);
-        records.push(r);
+        records.push(copyRecord(r)); // r is the runner's, filled again next round
         bar?.increment(1, { trace: traceDone, split: `split ${r.split} ${r.outcome}` });
       },
       { shouldStop: () => interrupted },

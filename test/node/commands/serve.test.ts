@@ -8,7 +8,7 @@ import { paperCosts } from '../../../src/splitee/cost.js';
 import { createPolicy } from '../../../src/splitee/policy.js';
 import { CloudService } from '../../../src/splitee/cloud.js';
 import { HttpCloud, LocalCloud, type CloudTransport } from '../../../src/splitee/transport.js';
-import { SplitRunner } from '../../../src/splitee/runner.js';
+import { SplitRunner, copyRecord } from '../../../src/splitee/runner.js';
 import { loadModel } from '../../../src/node/models/load.js';
 import { run } from '../../../src/node/commands/serve.js';
 import { goldenBatch } from '../../../bench/models/resnet.bench.js';
@@ -81,7 +81,7 @@ test('serve: real model over HTTP predicts as the in-process cloud does; stops o
       const costs = paperCosts({ numExits: m.network.numStages, lambda: 0.1, offload: 0.5 });
       const r = new SplitRunner<number>({ network: m.network, modelHash: m.hash, policy: createPolicy('fixed:3', { costs, alpha: 1 }), costs, alpha: 1, prepare: (i) => batch.slice0(i, i + 1), cloud, encoding: 'f16' });
       const out = [];
-      for (let i = 0; i < 4; i++) out.push(await r.step(i));
+      for (let i = 0; i < 4; i++) out.push(copyRecord(await r.step(i)));
       return out;
     };
     const http = await predict(new HttpCloud({ baseUrl: url, timeoutMs: 10_000, retries: 0 }));
