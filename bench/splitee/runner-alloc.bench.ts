@@ -3,7 +3,7 @@
  *   - static: 10,000 rounds over a toy network that itself allocates nothing (its stages and heads
  *     write into buffers owned by the network, as the arena contract allows), so what is measured is
  *     the runner's own allocation plus the policy's, the record and the step;
- *   - resnet: 1,000 rounds (after 200 warm-up rounds; a round costs up to ~30 ms) over the real network
+ *   - resnet: 500 rounds (after 100 warm-up rounds; a round costs up to ~30 ms) over the real network
  *     of weights/fmnist-resnet built on the fast kernel table, cycling over 64 prepared Fashion-MNIST
  *     inputs of its stream (prepare returns a prepared tensor: the caller's preprocessing is not counted).
  * Every round stays on the device (alpha 0.8 with C = 0.9 on the static network; alpha 0 on the ResNet,
@@ -155,7 +155,7 @@ function resnetCase(policyName: string, offload: boolean): Case {
   const cloud = offload ? new LocalCloud(new CloudService([loadModel(RESNET_DIR, { kernels: 'fast' })])) : noCloud;
   const labels = new Int32Array(INPUTS);
   const runner = new SplitRunner<number>({ network: net, modelHash: m.hash, policy, costs, alpha, prepare: (i) => inputs[i % INPUTS], cloud, label: (i) => labels[i % INPUTS], index: (i) => i });
-  return { runner, rounds: 1000, warmup: 200 };
+  return { runner, rounds: 500, warmup: 100 };
 }
 
 function cell(r: { perRound: number; gcs: number } | null): string {

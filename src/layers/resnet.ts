@@ -157,7 +157,8 @@ export class ResNetModel implements MultiExitNetwork {
   /** N of x, which must be [N, ...activationShape(s)] with N >= 1. */
   private batchOf(where: string, x: Tensor, s: number): number {
     const want = this.shapes[s];
-    const ok = x.rank === want.length + 1 && x.shape[0] >= 1 && want.every((d, i) => x.shape[i + 1] === d);
+    let ok = x.rank === want.length + 1 && x.shape[0] >= 1;
+    for (let i = 0; ok && i < want.length; i++) ok = x.shape[i + 1] === want[i]; // a loop: no closure per call
     if (!ok) throw new ShapeError(`${where}: activation of stage ${s} has the wrong shape: got ${formatShape(x.shape)}, expected [N,${want.join(',')}] with N >= 1`);
     return x.shape[0];
   }

@@ -14,9 +14,9 @@
  * temporaries of one layer. Nothing is freed until the Arena itself is dropped.
  * `alloc` (optional): where chunks come from, e.g. a kernel table's fixed memory (Kernels.allocate),
  * so kernels read and write arena views in place; default new Float32Array.
- * The view objects are reused too: the i-th take after a reset() returns the same Float32Array as the
- * i-th take after the previous reset() when it covers the same elements (same chunk, offset, size),
- * so a repeated forward allocates no view either (at most MAX_VIEWS takes per reset are remembered).
+ * The view objects are reused too: the i-th take after a reset() returns the same Float32Array as an
+ * earlier i-th take (one of the last VIEW_WAYS) when it covers the same elements (same chunk, offset,
+ * size), so a repeated forward allocates no view either (at most MAX_VIEWS takes per reset are remembered).
  */
 import { ArgumentError, StateError } from './errors.js';
 import { Tensor, sizeOf } from './tensor.js';
@@ -24,6 +24,9 @@ import { Tensor, sizeOf } from './tensor.js';
 const MIN_CHUNK = 1 << 16;
 /** Takes per reset() whose views are remembered (an arena used without reset() stops caching there). */
 const MAX_VIEWS = 4096;
+/** Views remembered per take rank: a take whose size changes from one forward to the next (an activation
+ *  arena reset by every stage, a text model's sequence length) still finds its view among the last few. */
+const VIEW_WAYS = 16;
 
 export class Arena {
   private chunks: Float32Array[] = [];
@@ -31,7 +34,7 @@ export class Arena {
   private used = 0;
   private allocs = 0;
   /** The view of each take since the last reset(), by take order (see the header). */
-  private readonly views: Float32Array[] = [];
+  private readonly views: (Float32Array | null)[] = [];
   private taken = 0;
 
   /** minChunk: elements of the first chunk (later chunks double); alloc: makes a chunk of n elements. */
@@ -83,14 +86,22 @@ export class Arena {
     return this.view(c, 0, n);
   }
 
-  /** c[at, at + n) as the view remembered for this take's rank since reset(), or a new one. */
+  /** c[at, at + n) as a view remembered for this take's rank since reset(), or a new one (remembered first). */
   private view(c: Float32Array, at: number, n: number): Float32Array {
     const i = this.taken++;
-    const v = i < this.views.length ? this.views[i] : null;
-    if (v !== null && v.buffer === c.buffer && v.byteOffset === c.byteOffset + 4 * at && v.length === n) return v;
+    if (i >= MAX_VIEWS) return c.subarray(at, at + n);
+    const views = this.views;
+    const base = i * VIEW_WAYS;
+    if (base >= views.length) for (let j = 0; j < VIEW_WAYS; j++) views.push(null);
+    const byteOffset = c.byteOffset + 4 * at;
+    for (let j = base; j < base + VIEW_WAYS; j++) {
+      const v = views[j];
+      if (v === null) break;
+      if (v.buffer === c.buffer && v.byteOffset === byteOffset && v.length === n) return v;
+    }
     const w = c.subarray(at, at + n);
-    if (i < this.views.length) this.views[i] = w;
-    else if (i < MAX_VIEWS) this.views.push(w);
+    for (let j = base + VIEW_WAYS - 1; j > base; j--) views[j] = views[j - 1];
+    views[base] = w;
     return w;
   }
 

@@ -19,6 +19,7 @@
 import { ShapeError, ArgumentError, formatShape } from '../errors.js';
 import { gemmStrided } from './gemm-micro.js';
 import { PackScratch } from './pack-scratch.js';
+import { needElements } from './need.js';
 
 /** torch.finfo(torch.float32).min, the value HF BERT adds at padded keys. */
 export const MASK_MIN = -3.4028234663852886e38;
@@ -80,14 +81,11 @@ export function attentionPlan(qShape: readonly number[], kShape: readonly number
 }
 
 function check(where: string, out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan): void {
-  const need = (name: string, arr: ArrayLike<number>, n: number) => {
-    if (arr.length < n) throw new ShapeError(`${where}: ${name} is too short: got ${arr.length} elements, expected at least ${n}`);
-  };
-  need('q', q, p.B * p.Tq * p.H);
-  need('k', k, p.B * p.Tk * p.H);
-  need('v', v, p.B * p.Tk * p.H);
-  need('out', out, p.B * p.Tq * p.H);
-  if (mask !== null) need('mask', mask, p.B * p.Tk);
+  needElements(where, 'q', q, p.B * p.Tq * p.H);
+  needElements(where, 'k', k, p.B * p.Tk * p.H);
+  needElements(where, 'v', v, p.B * p.Tk * p.H);
+  needElements(where, 'out', out, p.B * p.Tq * p.H);
+  if (mask !== null) needElements(where, 'mask', mask, p.B * p.Tk);
 }
 
 /** out [B,Tq,H] = attention(q [B,Tq,H], k [B,Tk,H], v [B,Tk,H], mask [B,Tk] | null); scratch [p.scratchSize] */

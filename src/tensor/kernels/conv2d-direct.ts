@@ -33,7 +33,9 @@ function tileWidth(Wo: number): number {
  * out[oo + m*L + q] (m < mo, q < nq) = b_m + sum over C*3 rows (c,i) and j of wp[wi..] * xp[xi + c*HW + i*Wp + q + j].
  * wp layout [C][3][3][2]; 8 register accumulators.
  */
-function tile2x4(out: Float32Array, oo: number, L: number, nq: number, mo: number, xp: Float32Array, xi: number, wp: Float64Array, wi: number, C: number, HW: number, Wp: number, b0: number, b1: number): void {
+function tile2x4(out: Float32Array, oo: number, L: number, nq: number, mo: number, xp: Float32Array, xi: number, wp: Float64Array, wi: number, C: number, HW: number, Wp: number, bias: Float32Array | null, oc: number): void {
+  const b0 = bias !== null ? bias[oc] : 0;
+  const b1 = bias !== null && mo > 1 ? bias[oc + 1] : 0;
   let c00 = b0, c01 = b0, c02 = b0, c03 = b0;
   let c10 = b1, c11 = b1, c12 = b1, c13 = b1;
   const end = wi + C * 18;
@@ -84,7 +86,8 @@ function tile2x4(out: Float32Array, oo: number, L: number, nq: number, mo: numbe
 }
 
 /** As tile2x4 for one output channel and 7 pixels (wp layout [C][3][3]); 7 register accumulators. */
-function tile1x7(out: Float32Array, oo: number, nq: number, xp: Float32Array, xi: number, wp: Float64Array, wi: number, C: number, HW: number, Wp: number, b0: number): void {
+function tile1x7(out: Float32Array, oo: number, nq: number, xp: Float32Array, xi: number, wp: Float64Array, wi: number, C: number, HW: number, Wp: number, bias: Float32Array | null, oc: number): void {
+  const b0 = bias !== null ? bias[oc] : 0;
   let c0 = b0, c1 = b0, c2 = b0, c3 = b0, c4 = b0, c5 = b0, c6 = b0;
   const end = wi + C * 9;
   let r = xi;
@@ -159,16 +162,14 @@ export function conv3x3Direct(out: Float32Array, x: Float32Array, w: Float32Arra
     const o0 = n * O * L;
     for (let ob = 0; ob < nOb; ob++) {
       const oc = ob * MO;
-      const b0 = bias !== null ? bias[oc] : 0;
       const mo = Math.min(MO, O - oc);
-      const b1 = bias !== null && mo > 1 ? bias[oc + 1] : 0;
       const wi = ob * C * 9 * MO;
       for (let y = 0; y < Ho; y++) {
         const ob0 = o0 + oc * L + y * Wo;
         for (let x0 = 0; x0 < Wo; x0 += NRt) {
           const nq = Math.min(NRt, Wo - x0);
-          if (NRt === 4) tile2x4(out, ob0 + x0, L, nq, mo, xp, y * Wp + x0, wp, wi, C, HW, Wp, b0, b1);
-          else tile1x7(out, ob0 + x0, nq, xp, y * Wp + x0, wp, wi, C, HW, Wp, b0);
+          if (NRt === 4) tile2x4(out, ob0 + x0, L, nq, mo, xp, y * Wp + x0, wp, wi, C, HW, Wp, bias, oc);
+          else tile1x7(out, ob0 + x0, nq, xp, y * Wp + x0, wp, wi, C, HW, Wp, bias, oc);
         }
       }
     }

@@ -89,14 +89,16 @@ export function conv2dPlan(xShape: readonly number[], wShape: readonly number[],
 }
 
 export function checkConvBuffers(where: string, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan): void {
-  const need = (name: string, arr: ArrayLike<number> | null, n: number) => {
-    if (arr === null || arr.length < n) {
-      throw new ShapeError(`${where}: ${name} is too short: got ${arr === null ? 'null' : `${arr.length} elements`}, expected at least ${n} for input [${p.N},${p.C},${p.H},${p.W}], weight [${p.O},${p.C},${p.kH},${p.kW}]`);
-    }
-  };
-  need('input', x, p.N * p.C * p.H * p.W);
-  need('weight', w, p.O * p.C * p.kH * p.kW);
-  need('out', out, p.N * p.O * p.Ho * p.Wo);
-  if (p.hasBias) need('bias', bias, p.O);
+  need(where, 'input', x, p.N * p.C * p.H * p.W, p);
+  need(where, 'weight', w, p.O * p.C * p.kH * p.kW, p);
+  need(where, 'out', out, p.N * p.O * p.Ho * p.Wo, p);
+  if (p.hasBias) need(where, 'bias', bias, p.O, p);
+}
+
+/** Throws unless arr holds n elements (a module function: no closure per kernel call). */
+function need(where: string, name: string, arr: ArrayLike<number> | null, n: number, p: Conv2dPlan): void {
+  if (arr === null || arr.length < n) {
+    throw new ShapeError(`${where}: ${name} is too short: got ${arr === null ? 'null' : `${arr.length} elements`}, expected at least ${n} for input [${p.N},${p.C},${p.H},${p.W}], weight [${p.O},${p.C},${p.kH},${p.kW}]`);
+  }
 }
 

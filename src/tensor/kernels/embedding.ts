@@ -8,6 +8,7 @@
  * Optimization: a plain row copy (no subarray views, so nothing is allocated per row).
  */
 import { ShapeError, ValueError, formatShape } from '../errors.js';
+import { needElements } from './need.js';
 
 export interface EmbeddingPlan {
   readonly count: number;
@@ -30,12 +31,9 @@ export function embeddingPlan(tableShape: readonly number[], idsShape: readonly 
 }
 
 function check(where: string, out: Float32Array, table: Float32Array, ids: Float32Array | Int32Array, p: EmbeddingPlan): void {
-  const need = (name: string, arr: ArrayLike<number>, n: number) => {
-    if (arr.length < n) throw new ShapeError(`${where}: ${name} is too short: got ${arr.length} elements, expected at least ${n}`);
-  };
-  need('table', table, p.vocab * p.dim);
-  need('ids', ids, p.count);
-  need('out', out, p.count * p.dim);
+  needElements(where, 'table', table, p.vocab * p.dim);
+  needElements(where, 'ids', ids, p.count);
+  needElements(where, 'out', out, p.count * p.dim);
 }
 
 function checkId(where: string, id: number, i: number, vocab: number): void {

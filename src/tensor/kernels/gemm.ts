@@ -71,16 +71,18 @@ export function gemmPlan(aShape: readonly number[], bShape: readonly number[], o
 }
 
 export function checkGemmBuffers(where: string, c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan): void {
-  const need = (name: string, arr: ArrayLike<number>, n: number) => {
-    if (arr.length < n) throw new ShapeError(`${where}: ${name} is too short: got ${arr.length} elements, expected at least ${n} (M=${p.M}, N=${p.N}, K=${p.K})`);
-  };
-  need('A', a, p.M * p.K);
-  need('B', b, p.K * p.N);
-  need('C', c, p.M * p.N);
+  need(where, 'A', a, p.M * p.K, p);
+  need(where, 'B', b, p.K * p.N, p);
+  need(where, 'C', c, p.M * p.N, p);
   if (p.bias !== 'none') {
     if (bias === null) throw new ShapeError(`${where}: bias is missing: got null, expected ${p.bias === 'col' ? p.N : p.M} values (bias='${p.bias}')`);
-    need('bias', bias, p.bias === 'col' ? p.N : p.M);
+    need(where, 'bias', bias, p.bias === 'col' ? p.N : p.M, p);
   }
+}
+
+/** Throws unless arr holds n elements (a module function: no closure per kernel call). */
+function need(where: string, name: string, arr: ArrayLike<number>, n: number, p: GemmPlan): void {
+  if (arr.length < n) throw new ShapeError(`${where}: ${name} is too short: got ${arr.length} elements, expected at least ${n} (M=${p.M}, N=${p.N}, K=${p.K})`);
 }
 
 /** C [M,N] = act(alpha op(A) op(B) + beta C + bias): float64 triple loop, the oracle. */

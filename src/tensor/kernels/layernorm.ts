@@ -9,6 +9,7 @@
  * versions, so no catastrophic cancellation). Optimization: two passes over each row, no temporaries.
  */
 import { ShapeError, ArgumentError, formatShape } from '../errors.js';
+import { needElements } from './need.js';
 
 export interface LayerNormPlan {
   readonly rows: number;
@@ -28,13 +29,10 @@ export function layerNormPlan(xShape: readonly number[], gammaShape: readonly nu
 }
 
 function check(where: string, out: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, p: LayerNormPlan): void {
-  const need = (name: string, arr: ArrayLike<number>, n: number) => {
-    if (arr.length < n) throw new ShapeError(`${where}: ${name} is too short: got ${arr.length} elements, expected at least ${n}`);
-  };
-  need('x', x, p.rows * p.cols);
-  need('out', out, p.rows * p.cols);
-  need('gamma', gamma, p.cols);
-  need('beta', beta, p.cols);
+  needElements(where, 'x', x, p.rows * p.cols);
+  needElements(where, 'out', out, p.rows * p.cols);
+  needElements(where, 'gamma', gamma, p.cols);
+  needElements(where, 'beta', beta, p.cols);
 }
 
 /** out [rows, cols] = layer_norm(x [rows, cols]; gamma [cols], beta [cols], eps) */
