@@ -58,6 +58,8 @@ export class BertModel implements MultiExitNetwork {
   private readonly classShape: readonly number[];
   /** [T, H] at [T], made on first use (the shape of an activation of T tokens, batch excluded). */
   private readonly tokenShapes: (readonly number[])[] = [];
+  /** [T_max]: activationShape(0), one array (the runner checks it every round). */
+  private readonly idsShape: readonly number[];
 
   constructor(
     readonly config: BertConfig,
@@ -73,6 +75,7 @@ export class BertModel implements MultiExitNetwork {
     this.numStages = heads.length;
     this.numClasses = config.numClasses;
     this.classShape = [config.numClasses];
+    this.idsShape = Object.freeze([config.maxLength]);
     if (heads.length !== config.exits.length || layers.length !== config.numLayers) {
       throw new ShapeError(`BertModel: parts disagree with the config: got ${layers.length} layers and ${heads.length} heads, expected ${config.numLayers} and ${config.exits.length}`);
     }
@@ -103,7 +106,7 @@ export class BertModel implements MultiExitNetwork {
   /** [T_max] for s = 0 (token ids), [T_max, H] after stage s >= 1. */
   activationShape(s: number): readonly number[] {
     checkStageIndex('activationShape', 'stage', s, 0, this.numStages);
-    return s === 0 ? [this.config.maxLength] : [this.config.maxLength, this.config.hiddenSize];
+    return s === 0 ? this.idsShape : this.tokenShape(this.config.maxLength);
   }
 
   /** x [N,T] (s = from = 0) or [N,T,H] -> [N,T,H] after stage `to`; mask [N,T] of 1/0 or omitted. */
@@ -126,7 +129,7 @@ export class BertModel implements MultiExitNetwork {
 
   /** [T, H], the same array for every call with T. */
   private tokenShape(T: number): readonly number[] {
-    return (this.tokenShapes[T] ??= [T, this.config.hiddenSize]);
+    return (this.tokenShapes[T] ??= Object.freeze([T, this.config.hiddenSize]));
   }
 
   /** x [N,T,H] after stage k -> logits [N,K] of exit k. The mask is accepted and unused: only [CLS] is read. */
