@@ -45,7 +45,8 @@ export class BasicBlock {
 
   /** out [n,Cout,Ho,Wo] = block(x [n,Cin,H,W]); out must not overlap x. Temporaries from `arena`, released. */
   forward(out: Float32Array, x: Float32Array, n: number, arena: Arena): void {
-    const [C1, H1, W1] = this.conv1.outShape;
+    const os = this.conv1.outShape; // indexed, not destructured: no iterator per call
+    const C1 = os[0], H1 = os[1], W1 = os[2];
     const size = n * C1 * H1 * W1;
     const mark = arena.mark();
     const h = arena.take(size);

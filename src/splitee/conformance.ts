@@ -13,6 +13,8 @@
  *   observableOnly       fed NaN wherever a value was not observed (confidences past the split, C_L of
  *                        a sample that exited on the device, hindsightFinalConf), the policy's state
  *                        never holds a NaN and it never chooses NaN: it read nothing it could not see
+ *                        (one Observation serves every round and is set to NaN after each update, so
+ *                        a policy that keeps it past update() fails here too)
  */
 import fc from 'fast-check';
 import { paperCosts, type CostTable } from './cost.js';
@@ -67,6 +69,9 @@ function play(policy: SplitPolicy, s: Scenario, from: number, count: number, t0:
   const costs = costsOf(s);
   const buf = new Float64Array(L);
   const out: number[] = [];
+  // One observation for every round, poisoned after each update: it is valid during update() only
+  // (policy-types.ts), so a policy that kept it would read NaN and fail observableOnly.
+  const obs: Observation = { split: 0, confidences: buf, offloaded: false, finalConf: null, cost: 0, hindsightFinalConf: undefined };
   for (let k = 0; k < count; k++) {
     const row = s.rows[(from + k) % s.rows.length];
     let split = policy.choose(t0 + k + 1);
@@ -85,15 +90,15 @@ function play(policy: SplitPolicy, s: Scenario, from: number, count: number, t0:
     const offloaded = !exit && split < L && policy.execution === 'split';
     const seesFinal = offloaded || split === L;
     for (let j = 0; j < L; j++) buf[j] = j < split ? row[j] : NaN;
-    const obs: Observation = {
-      split,
-      confidences: buf,
-      offloaded,
-      finalConf: seesFinal ? row[L - 1] : null,
-      cost: split === 0 ? costs.offload[0] : costs.device[split] + (offloaded ? costs.offload[split] : 0),
-      hindsightFinalConf: seesFinal ? undefined : NaN,
-    };
+    obs.split = split;
+    obs.offloaded = offloaded;
+    obs.finalConf = seesFinal ? row[L - 1] : null;
+    obs.cost = split === 0 ? costs.offload[0] : costs.device[split] + (offloaded ? costs.offload[split] : 0);
+    obs.hindsightFinalConf = seesFinal ? undefined : NaN;
     policy.update(obs);
+    buf.fill(NaN);
+    obs.finalConf = NaN;
+    obs.cost = NaN;
   }
   return out;
 }

@@ -47,7 +47,8 @@ export class Arena {
 
   /** True when a starts inside one of this arena's chunks (arenas on one table memory share a buffer). */
   holds(a: Float32Array): boolean {
-    for (const c of this.chunks) {
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i]; // indexed: no iterator per call (slotOf asks on every stage)
       if (c.buffer === a.buffer && a.byteOffset >= c.byteOffset && a.byteOffset < c.byteOffset + c.byteLength) return true;
     }
     return false;
@@ -133,7 +134,7 @@ export class Arena {
     if (!Number.isInteger(mark) || chunk > this.chunk || (chunk === this.chunk && used > this.used)) {
       throw new StateError(`Arena.release: mark is ahead of the arena: got mark (chunk ${chunk}, offset ${used}), expected at most (chunk ${this.chunk}, offset ${this.used})`);
     }
-    this.chunk = chunk;
-    this.used = used;
+    this.chunk = chunk | 0; // integers, as take() stores them (a float64 here would box every later read)
+    this.used = used | 0;
   }
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { assertPolicyConformance, policyProperties, type ConformanceSubject } from '../../src/splitee/conformance.js';
 import { createPolicy, isStagePolicyName, POLICY_NAMES } from '../../src/splitee/policy.js';
-import type { SplitPolicy } from '../../src/splitee/policy.js';
+import type { Observation, SplitPolicy } from '../../src/splitee/policy.js';
 
 // Every built-in policy, with the options that make it constructible on any scenario.
 function subjects(): ConformanceSubject[] {
@@ -52,6 +52,25 @@ test('the kit catches an out-of-range arm and a non-deterministic policy', () =>
   assert.throws(() => assertPolicyConformance(bad((p) => p.numExits + 1)), /fails armsInRange/);
   let calls = 0;
   assert.throws(() => assertPolicyConformance(bad((p, t) => 1 + ((p.choose(t) + calls++) % p.numExits))), /fails sameSeedSameChoices/);
+});
+
+// Issue 11 item 5: an Observation is valid during update() only (the runner and replay refill one object).
+test('the kit catches a policy that keeps the observation past update()', () => {
+  const keeper: ConformanceSubject = {
+    name: 'keeper',
+    make: (ctx) => {
+      const p = createPolicy('splitee', ctx);
+      let last: Observation | null = null;
+      return Object.assign(Object.create(p) as SplitPolicy, {
+        update: (o: Observation) => {
+          p.update(o);
+          last = o; // kept: the next choose reads it after the round is over
+        },
+        choose: (t: number) => (last !== null && !(last.cost >= 0) ? NaN : p.choose(t)),
+      });
+    },
+  };
+  assert.throws(() => assertPolicyConformance(keeper), /fails (observableOnly|armsInRange)/);
 });
 
 test.run();
