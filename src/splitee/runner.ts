@@ -29,8 +29,9 @@
  * Each record also carries the measured side: device FLOPs (stages and every exit head evaluated),
  * device wall time, cloud round-trip time and the total latency, all from performance.now().
  *
- * Memory: a round that stays on the device allocates nothing in steady state (bench/splitee/
- * runner-alloc.bench.ts, figures in bench/README.md). Each stage's output is copied into a runner-owned
+ * Memory: a round that stays on the device allocates no tensor, view, array, record, observation or
+ * closure in steady state; what remains (the clock's readings, doubles V8 boxes across calls) is
+ * measured in bench/README.md (bench/splitee/runner-alloc.bench.ts). Each stage's output is copied into a runner-owned
  * buffer (stage-buffers.ts), softmax reads a preallocated logits row, and the record, its confidences
  * (one array per split), the settlement and the policy's observation are the runner's own objects,
  * filled again every round. Hence the contract: the record a step returns is valid until the next step
