@@ -10,6 +10,7 @@ import { traceHeader } from '../../../src/splitee/trace.js';
 import { readRunLog } from '../../../src/node/run-log.js';
 import { fmnistModelDir } from '../../helpers/model-dir.js';
 import { tmpRoot } from '../../helpers/tiny-model-dir.js';
+import { listeningUrl } from '../../helpers/serve-child.js';
 import { changedPaths, snapshotTree } from '../../helpers/package-out.js';
 
 const packageOut = snapshotTree(); // every run below writes its log and report under a temporary folder
@@ -178,16 +179,7 @@ async function serve(dir: string): Promise<{ url: string; stop(): Promise<void> 
     child.kill('SIGTERM');
     await exited;
   };
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.stderr.on('data', (c) => (out += c));
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  }).catch(async (e) => {
+  const url = await listeningUrl(child).catch(async (e) => {
     await stop();
     throw e;
   });

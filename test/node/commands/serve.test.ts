@@ -13,6 +13,7 @@ import { loadModel } from '../../../src/node/models/load.js';
 import { run } from '../../../src/node/commands/serve.js';
 import { goldenBatch } from '../../../bench/models/resnet.bench.js';
 import { fmnistModelDir } from '../../helpers/model-dir.js';
+import { listeningUrl } from '../../helpers/serve-child.js';
 
 const DIR = fmnistModelDir().dir;
 
@@ -40,16 +41,7 @@ test('serve --workers 2 --cors: both workers answer on one port with CORS; SIGTE
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'serve', '--model', DIR, '--workers', '2', '--cors', 'https://app.example', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (c) => {
-        out += c;
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+) .*with 2 workers/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.stderr.on('data', (c) => (out += c));
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-    });
+    const url = await listeningUrl(child, /listening on (http:\/\/127\.0\.0\.1:\d+) .*with 2 workers/);
     const rs = await Promise.all(Array.from({ length: 8 }, () => fetch(`${url}/readyz`, { headers: { origin: 'https://app.example', connection: 'close' } })));
     assert.ok(rs.every((r) => r.status === 200 && r.headers.get('access-control-allow-origin') === 'https://app.example'));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -65,16 +57,7 @@ test('serve: real model over HTTP predicts as the in-process cloud does; stops o
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'serve', '--model', DIR, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (c) => {
-        out += c;
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.stderr.on('data', (c) => (out += c));
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-    });
+    const url = await listeningUrl(child);
     const m = loadModel(DIR);
     const batch = goldenBatch(DIR, 4);
     const predict = async (cloud: CloudTransport) => {
