@@ -74,6 +74,8 @@ interface Row {
   ok: number;
   s503: number;
   errors: number;
+  /** CPU of this process (autocannon) over the level, % of one core: near 100, the generator is the bound. */
+  genCpu: number;
 }
 
 const quantile = (sorted: number[], q: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
@@ -81,17 +83,19 @@ const opts = (url: string, b: Buffer) => ({ url: `${url}/v1/models/${MODEL}/resu
 
 async function level(setup: string, url: string, b: Buffer, c: number): Promise<Row> {
   const ok: number[] = [];
+  const cpu0 = process.cpuUsage();
   const r = await autocannon({ ...opts(url, b), connections: c, duration: SECONDS, timeout: 10 }).on('response', (_c, status, _b, ms) => void (status < 300 && ok.push(ms)));
+  const cpu = process.cpuUsage(cpu0);
   ok.sort((x, y) => x - y);
   const s503 = r.statusCodeStats['503']?.count ?? 0;
   const rnd = (x: number) => Math.round(x);
-  return { setup, c, rps: r.requests.average, okps: r['2xx'] / SECONDS, p50: r.latency.p50, p99: r.latency.p99, p50ok: rnd(quantile(ok, 0.5)), p99ok: rnd(quantile(ok, 0.99)), ok: r['2xx'], s503, errors: r.errors + r.timeouts + (r.non2xx - s503) };
+  return { setup, c, rps: r.requests.average, okps: r['2xx'] / SECONDS, p50: r.latency.p50, p99: r.latency.p99, p50ok: rnd(quantile(ok, 0.5)), p99ok: rnd(quantile(ok, 0.99)), ok: r['2xx'], s503, errors: r.errors + r.timeouts + (r.non2xx - s503), genCpu: (cpu.user + cpu.system) / (r.duration * 1e4) };
 }
 
 const cols = (xs: (string | number)[], w: number[]): string => xs.map((x, i) => (i === 0 ? String(x).padEnd(w[i]) : String(x).padStart(w[i]))).join(' ');
-const W_LOAD = [19, 5, 7, 6, 7, 7, 8, 8, 7, 6, 6];
+const W_LOAD = [19, 5, 7, 6, 7, 7, 8, 8, 7, 6, 6, 8];
 const W_DEV = [19, 7, 7, 8, 9, 5, 7, 7];
-const fmt = (r: Row): string => cols([r.setup, r.c, r.rps.toFixed(0), r.okps.toFixed(0), r.p50, r.p99, r.p50ok, r.p99ok, r.ok, r.s503, r.errors], W_LOAD);
+const fmt = (r: Row): string => cols([r.setup, r.c, r.rps.toFixed(0), r.okps.toFixed(0), r.p50, r.p99, r.p50ok, r.p99ok, r.ok, r.s503, r.errors, r.genCpu.toFixed(0)], W_LOAD);
 const fmtDev = (setup: string, d: DeviceRow): string =>
   `${cols([setup, d.devices, d.samples, d.offloads, d.fallbacks, d.lost, d.p50, d.p99], W_DEV)}  ${Object.entries(d.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}`;
 
@@ -147,8 +151,8 @@ export async function run(): Promise<void> {
   const b = body(SPLIT);
   const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}; load average at start ${load()}`);
-  console.log(`body ${b.length} bytes (split ${SPLIT}, f32); ${SECONDS} s per level; loopback; serve defaults (--max-queue-wait, --max-in-flight)`);
-  console.log(cols(['autocannon', 'conc', 'req/s', '2xx/s', 'p50', 'p99', 'p50 2xx', 'p99 2xx', '2xx', '503', 'errors'], W_LOAD));
+  console.log(`body ${b.length} bytes (split ${SPLIT}, f32); ${SECONDS} s per level; loopback; serve defaults (--max-queued, --max-queue-wait, --max-in-flight)`);
+  console.log(cols(['autocannon', 'conc', 'req/s', '2xx/s', 'p50', 'p99', 'p50 2xx', 'p99 2xx', '2xx', '503', 'errors', 'gen CPU%'], W_LOAD));
   console.log(cols(['devices', 'devices', 'samples', 'offloads', 'fallbacks', 'lost', 'p50', 'p99'], W_DEV) + '  (latency of offloaded samples, ms)');
   // 1 replica
   let port = await freePort();

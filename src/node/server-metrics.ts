@@ -36,7 +36,7 @@ export class ServerMetrics {
     this.bodyBytes = new Counter({ name: 'splitee_request_body_bytes_total', help: 'Resume request body bytes read', labelNames: ['model'], registers });
     this.inFlight = new Gauge({ name: 'splitee_requests_in_flight', help: 'Requests admitted and not yet answered', registers });
     this.connections = new Gauge({ name: 'splitee_open_connections', help: 'Open client connections', registers });
-    this.rejected = new Counter({ name: 'splitee_rejected_total', help: 'Connections or requests refused with 503 (reason: connections, in_flight, draining, predicted_wait, waited)', labelNames: ['reason'], registers });
+    this.rejected = new Counter({ name: 'splitee_rejected_total', help: 'Connections or requests refused with 503 (reason: connections, in_flight, draining, queue_full, predicted_wait, waited)', labelNames: ['reason'], registers });
     collectDefaultMetrics({ register: this.registry, prefix: 'splitee_' });
   }
 

@@ -1,18 +1,24 @@
 /**
- * The cloud server's compute queue (src/node/server.ts): admission by queue wait time.
+ * The cloud server's compute queue (src/node/server.ts): admission by queue length and wait time.
  *
- * A resume request whose body has been read whole is queued here; the queue runs one compute per turn of
- * the event loop (setImmediate), so between two computes the server reads every socket that became
- * readable: requests wait here, where they are seen and counted, instead of unread in the kernel's socket
- * buffers, where no cap can see them. Two checks against one budget, `maxWaitMs`:
+ * A resume request whose body has been read whole is queued here; the queue computes in slices, one per
+ * turn of the event loop (setImmediate): each slice runs queued requests until it has computed for
+ * `COMPUTE_SLICE_MS` (at least one request), and between two slices the server reads every socket that
+ * became readable: requests wait here, where they are seen and counted, instead of unread in the kernel's
+ * socket buffers, where no cap can see them. The slice keeps compute its share of the core when many
+ * clients hammer the server: one compute per turn let a turn's socket work (reading bodies, answering
+ * 503s to the excess) starve the computes, and the answered throughput fell to a tenth under a storm of
+ * refused requests. Two bounds, `maxQueued` (requests waiting) and `maxWaitMs`:
  *
- * - at arrival, the predicted wait (requests queued ahead x the mean compute time so far, an exponential
- *   average) above the budget: refused at once (the caller answers 503 + Retry-After without computing);
- * - at its turn, a request that has waited longer than the budget (the prediction was low): refused too.
+ * - at arrival, refused at once (the caller answers 503 + Retry-After without computing) when `maxQueued`
+ *   requests already wait, or when the predicted wait (requests queued ahead x the mean compute time so
+ *   far, an exponential average) is above `maxWaitMs`;
+ * - at its turn, a request that has waited longer than `maxWaitMs` (the prediction was low): refused too.
  *
- * So a request is computed only if it started within the budget, and its latency is bounded by about
- * budget + one compute, whatever the number of clients; past the capacity, clients get a fast 503 and
- * retry later (HttpCloud honours Retry-After) or finish locally. A request whose client has gone is
+ * The length bound scales with the service time: at most `maxQueued` computes wait ahead of a request, so
+ * its latency under any load is about (maxQueued + 1) computes, a small multiple of its latency under a
+ * moderate load; the time bound caps that when computes are slow. Past the capacity, clients get a fast 503
+ * and retry later (HttpCloud honours Retry-After) or finish locally. A request whose client has gone is
  * dropped at its turn without computing.
  */
 
@@ -30,6 +36,15 @@ export interface QueueJob {
 
 /** Weight of the newest compute time in the running mean. */
 const EWMA_WEIGHT = 0.2;
+/** A turn of the event loop computes queued requests for this long at most (it always runs one), ms. */
+export const COMPUTE_SLICE_MS = 20;
+
+export interface QueueBounds {
+  /** Requests waiting for compute at most (a request arriving when this many wait is refused). */
+  readonly maxQueued: number;
+  /** Longest wait for compute, ms: predicted at arrival, measured at the request's turn. */
+  readonly maxWaitMs: number;
+}
 
 export class ComputeQueue {
   private jobs: QueueJob[] = [];
@@ -38,7 +53,7 @@ export class ComputeQueue {
   private scheduled = false;
 
   constructor(
-    readonly maxWaitMs: number,
+    readonly bounds: QueueBounds,
     private readonly now: () => number,
   ) {}
 
@@ -57,9 +72,10 @@ export class ComputeQueue {
     return this.length * this.meanMs;
   }
 
-  /** Whether a request arriving now is admitted (its predicted wait is within the budget). */
-  admits(): boolean {
-    return this.predictedWaitMs() <= this.maxWaitMs;
+  /** Why a request arriving now would be refused, or null when it is admitted. */
+  refusal(): 'queue_full' | 'predicted_wait' | null {
+    if (this.length >= this.bounds.maxQueued) return 'queue_full';
+    return this.predictedWaitMs() > this.bounds.maxWaitMs ? 'predicted_wait' : null;
   }
 
   push(job: QueueJob): void {
@@ -73,31 +89,31 @@ export class ComputeQueue {
     setImmediate(this.turn);
   }
 
-  /** One turn: drops gone jobs and sheds late ones (cheap), then runs at most one compute. */
+  /** One turn: drops gone jobs and sheds late ones (cheap), and computes for one slice. */
   private readonly turn = (): void => {
     this.scheduled = false;
-    while (this.length > 0) {
-      const job = this.jobs[this.head];
-      this.jobs[this.head++] = undefined as unknown as QueueJob;
-      if (this.head > 1024 && this.head * 2 > this.jobs.length) {
-        this.jobs = this.jobs.slice(this.head);
-        this.head = 0;
-      }
-      if (job.gone()) continue;
-      const t0 = this.now();
-      const waited = t0 - job.at;
-      if (waited > this.maxWaitMs) {
-        job.shed(waited);
-        continue;
-      }
-      try {
-        job.run();
-      } finally {
-        const ms = this.now() - t0;
-        this.meanMs = this.meanMs === 0 ? ms : this.meanMs + EWMA_WEIGHT * (ms - this.meanMs);
-      }
-      break;
-    }
+    const start = this.now();
+    while (this.length > 0 && this.now() - start < COMPUTE_SLICE_MS) this.runNext();
     this.schedule();
   };
+
+  /** Takes the next live job: drops it if gone, sheds it if it waited too long, else computes it (timed). */
+  private runNext(): void {
+    const job = this.jobs[this.head];
+    this.jobs[this.head++] = undefined as unknown as QueueJob;
+    if (this.head > 1024 && this.head * 2 > this.jobs.length) {
+      this.jobs = this.jobs.slice(this.head);
+      this.head = 0;
+    }
+    if (job.gone()) return;
+    const t0 = this.now();
+    const waited = t0 - job.at;
+    if (waited > this.bounds.maxWaitMs) return job.shed(waited);
+    try {
+      job.run();
+    } finally {
+      const ms = this.now() - t0;
+      this.meanMs = this.meanMs === 0 ? ms : this.meanMs + EWMA_WEIGHT * (ms - this.meanMs);
+    }
+  }
 }

@@ -22,11 +22,12 @@
  *
  * Admission: at most `maxConnections` open connections (default 1024; past it a raw 503 and close) and
  * `maxInFlight` resume requests admitted at once (default 64; past it 503 + Retry-After at once, the body
- * discarded); and a resume waits for compute at most `maxQueueWaitMs` (default 500): one predicted to wait
- * longer (queued ahead x mean compute time), or that waited longer when its turn came, is answered 503 +
- * Retry-After without computing (src/node/server-queue.ts). A burst is answered quickly and retried by the
- * client rather than queued without bound, and an admitted request's latency stays near the budget plus
- * one compute whatever the number of clients.
+ * discarded); and at most `maxQueued` resumes (default 16) wait for compute, each at most `maxQueueWaitMs`
+ * (default 500): one arriving when the queue is full, or predicted to wait longer (queued ahead x mean
+ * compute time), or that waited longer when its turn came, is answered 503 + Retry-After without computing
+ * (src/node/server-queue.ts). A burst is answered quickly and retried by the client rather than queued
+ * without bound, and an admitted request's latency stays near (maxQueued + 1) computes, bounded by the
+ * budget, whatever the number of clients.
  *
  * Body limit: a Content-Length above it is refused before a byte is read; a body streamed without
  * one is counted as it arrives and refused (connection closed) as soon as it passes the limit.
@@ -65,6 +66,7 @@ export const DEFAULT_TIMEOUTS: Readonly<Required<ServerTimeouts>> = { headersMs:
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 export const DEFAULT_MAX_QUEUE_WAIT_MS = 500;
+export const DEFAULT_MAX_QUEUED = 16;
 
 export interface ServerOptions {
   models: readonly ServedModel[];
@@ -82,6 +84,8 @@ export interface ServerOptions {
   timeouts?: ServerTimeouts;
   maxConnections?: number;
   maxInFlight?: number;
+  /** Resumes waiting for compute at most (default 16): one arriving when this many wait gets 503 + Retry-After. */
+  maxQueued?: number;
   /** Longest wait for compute, ms (default 500): a resume predicted to wait longer, or that waited longer, gets 503 + Retry-After. */
   maxQueueWaitMs?: number;
   /** Clock for queue waits and compute times, ms (default performance.now; tests pass a fake). */
@@ -101,6 +105,16 @@ export interface RunningServer {
   /** Graceful: stops accepting, finishes admitted requests (up to drainMs), closes every connection. */
   close(): Promise<void>;
 }
+
+/** The labels of a request's metrics. */
+interface Labels {
+  route: Route;
+  model: string;
+  split: string;
+}
+
+/** Why a resume is refused with 503 overloaded (the label of splitee_rejected_total). */
+type Refusal = 'in_flight' | 'queue_full' | 'predicted_wait' | 'waited';
 
 type Computed = { ok: true; text: string; split: number } | { ok: false; err: CloudRequestError; split: number | undefined };
 
@@ -127,7 +141,10 @@ function settingsOf(opts: ServerOptions, service: CloudService) {
     timeouts: t,
     maxConnections: positiveInt(w, 'maxConnections', opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
     maxInFlight: positiveInt(w, 'maxInFlight', opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
-    maxQueueWaitMs: positiveInt(w, 'maxQueueWaitMs', opts.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS),
+    queue: {
+      maxQueued: positiveInt(w, 'maxQueued', opts.maxQueued ?? DEFAULT_MAX_QUEUED),
+      maxWaitMs: positiveInt(w, 'maxQueueWaitMs', opts.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS),
+    },
     retryAfter: String(positiveInt(w, 'retryAfterS', opts.retryAfterS ?? 1)),
     drainMs: positiveInt(w, 'drainMs', opts.drainMs ?? 10_000),
   };
@@ -146,7 +163,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const drained: (() => void)[] = [];
 
   const clock = opts.clock ?? (() => performance.now());
-  const queue = new ComputeQueue(s.maxQueueWaitMs, clock);
+  const queue = new ComputeQueue(s.queue, clock);
 
   /** The resume computation itself (synchronous; run by the queue at the request's turn). */
   function compute(id: string, body: Uint8Array): Computed {
@@ -158,13 +175,33 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   }
 
-  /** Answers one request; returns the model and split labels for the metrics. */
-  async function handle(req: IncomingMessage, res: ServerResponse, extra: Extra): Promise<{ route: Route; model: string; split: string }> {
+  /**
+   * Answers 503 overloaded + Retry-After, without computing, and counts the reason. A body not read yet is
+   * discarded (the connection kept) when its declared length is within the limit, else the connection closes.
+   */
+  function overloaded(reason: Refusal, body: 'unread' | 'read', req: IncomingMessage, res: ServerResponse, extra: Extra, waitedMs = 0): void {
+    metrics.rejected.inc({ reason });
+    const declared = req.headers['content-length'];
+    const close = body === 'unread' && (declared === undefined || Number(declared) > s.bodyLimit);
+    const [got, bound] =
+      reason === 'in_flight' ? [`more than ${s.maxInFlight} requests in flight`, 'fewer']
+      : reason === 'queue_full' ? [`${queue.length} requests queued`, `at most ${s.queue.maxQueued} requests queued`]
+      : reason === 'predicted_wait' ? [`a predicted wait of ${queue.predictedWaitMs().toFixed(0)} ms (${queue.length} requests queued)`, `at most ${s.queue.maxWaitMs} ms`]
+      : [`a wait of ${waitedMs.toFixed(0)} ms in the compute queue`, `at most ${s.queue.maxWaitMs} ms`];
+    sendError(res, 'overloaded', 503, `overloaded: got ${got}, expected ${bound}; retry after ${s.retryAfter} s`, { ...extra, 'retry-after': s.retryAfter, ...(close ? { connection: 'close' } : {}) });
+    if (body === 'unread' && !close) req.resume();
+  }
+
+  /**
+   * Answers one request; fills `out` with the route, model and split labels for the metrics as soon as
+   * each is known (the response may close before this returns: an early 503 does not wait for its body).
+   */
+  async function handle(req: IncomingMessage, res: ServerResponse, extra: Extra, out: Labels): Promise<Labels> {
     const path = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
     const m = RESUME_RE.exec(path);
     const route: Route = m ? 'resume' : (ROUTES[path] ?? 'other');
-    const out = { route, model: '', split: '' };
+    out.route = route;
     if (method === 'OPTIONS' && cors !== null) {
       res.writeHead(204, { ...extra, ...corsHeaders(cors, req.headers.origin, true), 'content-length': '0' });
       res.end();
@@ -185,26 +222,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       const served = service.model(id);
       out.model = served ? id : '?';
-      if (inFlight > s.maxInFlight) {
-        metrics.rejected.inc({ reason: 'in_flight' });
-        const big = req.headers['content-length'] === undefined || Number(req.headers['content-length']) > s.bodyLimit;
-        sendError(res, 'overloaded', 503, `overloaded: got more than ${s.maxInFlight} requests in flight, expected fewer; retry after ${s.retryAfter} s`, { ...extra, 'retry-after': s.retryAfter, ...(big ? { connection: 'close' } : {}) });
-        if (!big) req.resume();
-        return out;
-      }
+      // Refused before the body is read (cheap: under a storm of refused requests the server's core goes
+      // on computing): past the in-flight cap, or when the queue would refuse the request now anyway.
+      const early = inFlight > s.maxInFlight ? 'in_flight' : queue.refusal();
+      if (early !== null) return (overloaded(early, 'unread', req, res, extra), out);
       const got = await readBody(req, res, s.bodyLimit, s.timeouts.bodyIdleMs, extra);
       if (!got.ok) return out;
       metrics.bodyBytes.inc({ model: out.model }, got.body.byteLength);
-      const overloaded = (reason: 'predicted_wait' | 'waited', what: string): typeof out => {
-        metrics.rejected.inc({ reason });
-        sendError(res, 'overloaded', 503, `overloaded: got ${what}, expected at most ${s.maxQueueWaitMs} ms; retry after ${s.retryAfter} s`, { ...extra, 'retry-after': s.retryAfter });
-        return out;
-      };
-      if (!queue.admits()) return overloaded('predicted_wait', `a predicted wait of ${queue.predictedWaitMs().toFixed(0)} ms (${queue.length} requests queued)`);
+      const refusal = queue.refusal();
+      if (refusal !== null) return (overloaded(refusal, 'read', req, res, extra), out);
       const done = await new Promise<Computed | { waitedMs: number }>((resolve) =>
         queue.push({ at: clock(), gone: () => res.destroyed, run: () => resolve(compute(id, got.body)), shed: (waitedMs) => resolve({ waitedMs }) }),
       );
-      if ('waitedMs' in done) return overloaded('waited', `a wait of ${done.waitedMs.toFixed(0)} ms in the compute queue`);
+      if ('waitedMs' in done) return (overloaded('waited', 'read', req, res, extra, done.waitedMs), out);
       if (done.ok) return ((out.split = String(done.split)), send(res, 200, done.text, extra), out);
       if (served && done.split !== undefined) out.split = done.split < served.network.numStages ? String(done.split) : 'out_of_range';
       return (sendError(res, done.err.apiCode, done.err.status, done.err.message, extra), out);
@@ -232,7 +262,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       inFlight++;
       metrics.inFlight.set(inFlight);
       const extra: Extra = corsHeaders(cors, req.headers.origin, false);
-      let labels = { route: 'other' as Route, model: '', split: '' };
+      const labels: Labels = { route: 'other', model: '', split: '' };
       res.on('close', () => {
         inFlight--;
         metrics.inFlight.set(inFlight);
@@ -240,8 +270,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         log?.(`${req.method} ${(req.url ?? '').slice(0, 200)} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`);
         if (inFlight === 0) drained.splice(0).forEach((f) => f());
       });
-      handle(req, res, extra).then(
-        (l) => void (labels = l),
+      handle(req, res, extra, labels).then(
+        () => undefined,
         (e: unknown) => {
           const msg = e instanceof Error ? e.message : String(e);
           sendError(res, 'internal', 500, `internal error: ${msg.slice(0, 300)}`, extra);

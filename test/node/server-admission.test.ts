@@ -76,6 +76,21 @@ test('queue wait budget: N+k requests at once on a slow model give k 503s with R
   }
 });
 
+test('queue length bound: past maxQueued waiting requests, 503 with Retry-After at once, however short the predicted wait', async () => {
+  const slow = slowModel(1); // 1 ms per compute: the 10 s budget alone would admit every one
+  const server = await startServer({ models: slow.models, clock: slow.clock, maxQueued: 2, maxQueueWaitMs: 10_000 });
+  try {
+    assert.is((await fetch(`${server.url}/v1/models/toy/resume`, { method: 'POST', body: good() })).status, 200);
+    const { codes, answers } = await burst(server.port, 6);
+    assert.equal(codes, [200, 200, 503, 503, 503, 503]);
+    for (const t of answers.slice(2)) assert.match(t, /retry-after: 1\r\n[\s\S]*"code":"overloaded".*got 2 requests queued, expected at most 2 requests queued/i);
+    assert.is(slow.models[0].network.calls.runStages, 3, 'the refused requests were not computed');
+    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /splitee_rejected_total\{reason="queue_full"\} 4/);
+  } finally {
+    await server.close();
+  }
+});
+
 test('queue wait budget: a request that waited longer than the budget when its turn comes gets 503 without computing', async () => {
   const slow = slowModel((call) => (call === 0 ? 400 : 1)); // the first compute takes 400 ms > the 250 ms budget
   const server = await startServer({ models: slow.models, clock: slow.clock, maxQueueWaitMs: 250 });
@@ -170,7 +185,7 @@ test('/healthz is alive, /readyz ready; both GET only', async () => {
 });
 
 test('options are checked', async () => {
-  for (const bad of [{ maxInFlight: 0 }, { maxQueueWaitMs: 0 }, { maxConnections: 1.5 }, { timeouts: { headersMs: -1 } }, { timeouts: { headersMs: 5000, requestMs: 1000 } }]) {
+  for (const bad of [{ maxInFlight: 0 }, { maxQueueWaitMs: 0 }, { maxQueued: 0 }, { maxConnections: 1.5 }, { timeouts: { headersMs: -1 } }, { timeouts: { headersMs: 5000, requestMs: 1000 } }]) {
     let err: unknown = null;
     await startServer({ models, ...bad }).catch((e) => (err = e));
     assert.instance(err, Error);

@@ -11,7 +11,7 @@
 import cluster from 'node:cluster';
 import { ArgumentError } from '../../tensor/errors.js';
 import { loadModel } from '../models/load.js';
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUE_WAIT_MS, DEFAULT_TIMEOUTS, startServer, type ServerOptions } from '../server.js';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUE_WAIT_MS, DEFAULT_TIMEOUTS, startServer, type ServerOptions } from '../server.js';
 import { COMPUTE_OPTIONS, int, kernelsFlag, kernelsUsage, parseOptions } from './args.js';
 import { formatKernelsInfo, kernelsInfo } from '../../tensor/kernels/index.js';
 
@@ -32,6 +32,8 @@ options:
   --keep-alive-timeout MS  idle keep-alive connections closed after MS (default ${DEFAULT_TIMEOUTS.keepAliveMs})
   --max-connections N      open connections; past it 503 + Retry-After (default ${DEFAULT_MAX_CONNECTIONS})
   --max-in-flight N        resume requests admitted at once; past it 503 + Retry-After (default ${DEFAULT_MAX_IN_FLIGHT})
+  --max-queued N           resumes waiting for compute at most; one arriving when N wait gets
+                           503 + Retry-After without computing (default ${DEFAULT_MAX_QUEUED})
   --max-queue-wait MS      longest wait for compute: a resume predicted to wait longer, or that
                            waited longer, gets 503 + Retry-After without computing (default ${DEFAULT_MAX_QUEUE_WAIT_MS})
   --workers N              N processes on one port (node:cluster; default 1: this process)
@@ -51,6 +53,7 @@ const OPTIONS = {
   'keep-alive-timeout': { type: 'string' },
   'max-connections': { type: 'string' },
   'max-in-flight': { type: 'string' },
+  'max-queued': { type: 'string' },
   'max-queue-wait': { type: 'string' },
   workers: { type: 'string' },
   kernels: COMPUTE_OPTIONS.kernels,
@@ -87,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     maxConnections: int(values['max-connections'], 'max-connections', DEFAULT_MAX_CONNECTIONS, 1),
     maxInFlight: int(values['max-in-flight'], 'max-in-flight', DEFAULT_MAX_IN_FLIGHT, 1),
+    maxQueued: int(values['max-queued'], 'max-queued', DEFAULT_MAX_QUEUED, 1),
     maxQueueWaitMs: int(values['max-queue-wait'], 'max-queue-wait', DEFAULT_MAX_QUEUE_WAIT_MS, 1),
   };
   if (workers > 1 && cluster.isPrimary) return primary(workers);

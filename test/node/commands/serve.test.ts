@@ -35,6 +35,7 @@ test('usage errors', async () => {
   await rejects(run(['--model', 'x', '--workers', '0']), /workers/);
   await rejects(run(['--model', 'x', '--max-in-flight', '-3']), /max-in-flight/);
   await rejects(run(['--model', 'x', '--max-queue-wait', '0']), /max-queue-wait/);
+  await rejects(run(['--model', 'x', '--max-queued', '0']), /max-queued/);
 });
 
 test('serve --workers 2 --cors: both workers answer on one port with CORS; SIGTERM stops them all, exit 0', async () => {
