@@ -8,7 +8,7 @@
  * architecture passes `families` (e.g. `[...DEFAULT_FAMILIES, myFamily]`) to buildModel
  * (./build-model.ts); there is no global registry.
  */
-import { ConfigError } from '../tensor/errors.js';
+import { ConfigError, describeValue } from '../tensor/errors.js';
 import type { Kernels } from '../tensor/kernels/index.js';
 import type { SafetensorsFile } from '../tensor/io/safetensors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -82,19 +82,12 @@ export function configArchitecture(cfg: Record<string, unknown>): unknown {
   return typeof sp === 'object' && sp !== null && !Array.isArray(sp) ? (sp as Record<string, unknown>).architecture : undefined;
 }
 
-/** A short description of an untrusted value for an error message (strings quoted and capped). */
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
-  if (v === undefined || v === null || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return Array.isArray(v) ? 'an array' : typeof v;
-}
-
 /** The family of `config` among `families`; ConfigError listing the known architectures otherwise. */
 export function familyOf(config: Record<string, unknown>, families: readonly ModelFamily[], where = 'buildModel'): ModelFamily {
   const arch = configArchitecture(config);
   const family = families.find((f) => f.architecture === arch) ?? (arch === undefined ? families.find((f) => f.matches?.(config) === true) : undefined);
   if (family === undefined) {
-    throw new ConfigError(`${where}: unknown architecture: got ${describe(arch)}, expected one of ${families.map((f) => f.architecture).join(', ')}`);
+    throw new ConfigError(`${where}: unknown architecture: got ${describeValue(arch)}, expected one of ${families.map((f) => f.architecture).join(', ')}`);
   }
   return family;
 }

@@ -127,7 +127,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<RunningD
     res.on('finish', () => log?.(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`));
     const path = (req.url ?? '/').split('?')[0];
     if (path.startsWith('/v1/') || path === '/healthz') {
-      if (opts.cors || cloud === null) return void send(res, 404, 'json', JSON.stringify({ error: { code: 'not_found', message: `demo: the cloud is at its own origin: got ${path}, expected requests to the cloud's URL` } }));
+      if (opts.cors || cloud === null) return void send(res, 404, 'json', JSON.stringify({ error: { code: 'not_found', message: `demo: the cloud is at its own origin: got ${path.slice(0, 100)}, expected requests to the cloud's URL` } }));
       return proxy(req, res, new URL(cloud.url));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return void send(res, 405, 'json', JSON.stringify({ error: { code: 'method_not_allowed', message: `demo: method not allowed: got ${req.method}, expected GET` } }), { allow: 'GET, HEAD' });

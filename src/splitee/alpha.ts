@@ -16,7 +16,7 @@
  *
  * Defaults: grid 0.50, 0.51, ..., 0.99; margin 1 point.
  */
-import { ArgumentError } from '../tensor/errors.js';
+import { ArgumentError, describeValue } from '../tensor/errors.js';
 import { requireLabels, validateTrace, type Trace } from './trace.js';
 import { exits as exitsAt } from './reward.js';
 
@@ -64,7 +64,7 @@ export function chooseAlpha(trace: Trace, opts: AlphaChoiceOptions = {}): AlphaC
   if (grid.length === 0) throw new ArgumentError(`${where}: empty grid: got [], expected thresholds in [0, 1]`);
   for (let i = 0; i < grid.length; i++) {
     if (!(grid[i] >= 0 && grid[i] <= 1) || (i > 0 && !(grid[i] > grid[i - 1]))) {
-      throw new ArgumentError(`${where}: invalid grid: got ${JSON.stringify(grid)}, expected strictly ascending thresholds in [0, 1]`);
+      throw new ArgumentError(`${where}: invalid grid: got ${describeValue(grid)}, expected strictly ascending thresholds in [0, 1]`);
     }
   }
   const L = trace.numExits;

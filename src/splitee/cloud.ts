@@ -12,7 +12,7 @@
  * The work is synchronous: one request's stages run to completion before the next starts, which is
  * also what makes a model's scratch arena safe to share between requests.
  */
-import { ShapeError, ValueError, ArgumentError, FormatError, SpliteeError, formatShape } from '../tensor/errors.js';
+import { ShapeError, ValueError, ArgumentError, FormatError, SpliteeError, formatShape, describeValue } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { softmax, softmaxPlan } from '../tensor/kernels/softmax.js';
 import type { MultiExitNetwork } from '../layers/network.js';
@@ -125,7 +125,7 @@ export class CloudService {
     for (const m of models) {
       const id = m.network.id;
       if (this.models.has(id)) throw new ArgumentError(`CloudService: duplicate model id: got '${id}' twice, expected unique ids`);
-      if (typeof m.hash !== 'string' || !/^[0-9a-f]{64}$/.test(m.hash)) throw new ArgumentError(`CloudService: model '${id}' hash: got ${JSON.stringify(m.hash)}, expected 64 lowercase hex digits`);
+      if (typeof m.hash !== 'string' || !/^[0-9a-f]{64}$/.test(m.hash)) throw new ArgumentError(`CloudService: model '${id}' hash: got ${describeValue(m.hash)}, expected 64 lowercase hex digits`);
       this.models.set(id, m);
     }
     const maxElements = Math.max(...models.flatMap((m) => m.network.profile.activationElements));

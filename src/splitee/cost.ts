@@ -11,8 +11,8 @@
  *   heads the device runs, divided by the device speed; bytes of the activation at the split under an
  *   encoding, divided by the link bandwidth, plus the link latency.
  */
-import { ArgumentError, FormatError } from '../tensor/errors.js';
-import { describe, isRecord } from './describe.js';
+import { ArgumentError, FormatError, describeValue } from '../tensor/errors.js';
+import { isRecord } from './is-record.js';
 import type { NetworkProfile } from '../layers/network.js';
 
 export interface CostTable {
@@ -193,8 +193,8 @@ export function costTableToJSON(c: CostTable): CostTableJSON {
 
 /** A bounded description of a claimed cost table (never serialized whole: it is untrusted). */
 function describeTable(j: unknown): string {
-  if (!isRecord(j)) return describe(j);
-  return `numExits ${describe(j.numExits)}, device ${describe(j.device)}, offload ${describe(j.offload)}`;
+  if (!isRecord(j)) return describeValue(j);
+  return `numExits ${describeValue(j.numExits)}, device ${describeValue(j.device)}, offload ${describeValue(j.offload)}`;
 }
 
 export function costTableFromJSON(j: CostTableJSON): CostTable {

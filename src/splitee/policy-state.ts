@@ -3,8 +3,8 @@
  * anything is built from it: every error is a FormatError naming the field, with a bounded message.
  * Range checks (alpha in [0, 1], an integer seed, ...) stay with the policies and ArmStats/Rng.
  */
-import { FormatError } from '../tensor/errors.js';
-import { describe, isRecord } from './describe.js';
+import { FormatError, describeValue } from '../tensor/errors.js';
+import { isRecord } from './is-record.js';
 import type { PolicyState } from './policy-types.js';
 import type { StagePolicyState } from './stage.js';
 
@@ -15,12 +15,12 @@ const KNOWN_OPTIONS = new Set<string>(['costs', ...NUMBER_OPTIONS, ...Object.key
 const MAX_ARMS = 4096;
 
 function bad(field: string, got: unknown, expected: string): never {
-  throw new FormatError(`restorePolicy: invalid ${field}: got ${describe(got)}, expected ${expected}`);
+  throw new FormatError(`restorePolicy: invalid ${field}: got ${describeValue(got)}, expected ${expected}`);
 }
 
 /** The envelope is wrong: this is not a policy snapshot at all (another file, another version). */
 function notSnapshot(field: string, got: unknown, expected: string): never {
-  throw new FormatError(`restorePolicy: not a policy snapshot: ${field}: got ${describe(got)}, expected ${expected}`);
+  throw new FormatError(`restorePolicy: not a policy snapshot: ${field}: got ${describeValue(got)}, expected ${expected}`);
 }
 
 function checkOptions(o: unknown): void {

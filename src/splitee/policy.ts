@@ -26,7 +26,7 @@ import type { BasePolicy } from './policies/base.js';
 import { LayerwisePolicy, restoreLayerwise } from './policies/layerwise.js';
 import type { StagePolicy, StagePolicyState } from './stage.js';
 import { checkStagePolicyState } from './policy-state.js';
-import { isRecord } from './describe.js';
+import { isRecord } from './is-record.js';
 
 export type { Observation, Execution, SplitPolicy, SideRule, PolicyOptions, PolicyOptionsJSON, PolicyState } from './policy-types.js';
 

@@ -8,13 +8,20 @@
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
-import { ArgumentError, FormatError } from '../tensor/errors.js';
+import { ArgumentError, FormatError, describeValue } from '../tensor/errors.js';
 
 export interface RngState {
   kind: 'xoroshiro128plus';
   state: number[];
   /** A cached second normal deviate of the Box-Muller pair, or null. */
   spareNormal: number | null;
+}
+
+/** A bounded description of an untrusted RNG state for an error message (never serialized whole). */
+function rngStateShown(s: unknown): string {
+  if (s === null || typeof s !== 'object' || Array.isArray(s)) return describeValue(s);
+  const r = s as Record<string, unknown>;
+  return `{kind: ${describeValue(r.kind)}, state: ${describeValue(r.state)}}`;
 }
 
 export class Rng {
@@ -41,7 +48,7 @@ export class Rng {
    */
   static restore(s: RngState): Rng {
     if (s === null || typeof s !== 'object' || s.kind !== 'xoroshiro128plus' || !Array.isArray(s.state) || s.state.length !== 4 || !s.state.every(Number.isInteger)) {
-      throw new FormatError(`Rng.restore: invalid state: got ${JSON.stringify(s)}, expected {kind:'xoroshiro128plus', state:[4 integers], spareNormal}`);
+      throw new FormatError(`Rng.restore: invalid state: got ${rngStateShown(s)}, expected {kind:'xoroshiro128plus', state:[4 integers], spareNormal}`);
     }
     s.state.forEach((w, i) => {
       if (w < -0x80000000 || w > 0xffffffff) {
@@ -51,7 +58,7 @@ export class Rng {
     if (s.state.every((w) => w === 0)) throw new FormatError(`Rng.restore: degenerate state: got state [0,0,0,0], expected at least one non-zero word (xoroshiro128+ never reaches all zeros)`);
     const spare = s.spareNormal;
     if (!(spare === null || (typeof spare === 'number' && Number.isFinite(spare)))) {
-      throw new FormatError(`Rng.restore: invalid spareNormal: got ${JSON.stringify(spare) ?? String(spare)}, expected null or a finite number`);
+      throw new FormatError(`Rng.restore: invalid spareNormal: got ${describeValue(spare)}, expected null or a finite number`);
     }
     // | 0: the signed reading snapshot() writes, so restore(x).snapshot() is canonical
     const rng = new Rng(xoroshiro128plusFromState(s.state.map((w) => w | 0)));

@@ -13,8 +13,8 @@
  *               D-UCB); horizon = sum of the discounted counts.
  * - windowed:   only the last `window` rounds count (SW-UCB); horizon = min(rounds, window).
  */
-import { ArgumentError, FormatError } from '../tensor/errors.js';
-import { describe, isRecord } from './describe.js';
+import { ArgumentError, FormatError, describeValue } from '../tensor/errors.js';
+import { isRecord } from './is-record.js';
 
 export type StatsKind = 'plain' | 'discounted' | 'windowed';
 
@@ -147,7 +147,7 @@ export class ArmStats {
   static restore(s: StatsState): ArmStats {
     const bad = (what: string): never => {
       // described, never serialized: the input is untrusted (deep JSON would overflow the stack)
-      const shown = isRecord(s) ? `kind ${describe(s.kind)}, numArms ${describe(s.numArms)}, n ${describe(s.n)}, sum ${describe(s.sum)}` : describe(s);
+      const shown = isRecord(s) ? `kind ${describeValue(s.kind)}, numArms ${describeValue(s.numArms)}, n ${describeValue(s.n)}, sum ${describeValue(s.sum)}` : describeValue(s);
       throw new FormatError(`ArmStats.restore: invalid state: ${what}; got ${shown}, expected a snapshot() of ArmStats`);
     };
     if (s === null || typeof s !== 'object') bad('not an object');

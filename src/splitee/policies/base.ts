@@ -6,11 +6,10 @@
  * Internally arm k (0..numArms-1) is split layer first + k, first = 0 with the cloud-only arm, else 1.
  * Hot paths (choose/update) allocate nothing and read precomputed typed arrays.
  */
-import { ArgumentError, FormatError, StateError } from '../../tensor/errors.js';
+import { ArgumentError, FormatError, StateError, describeValue } from '../../tensor/errors.js';
 import { Rng } from '../rng.js';
 import { ArmStats } from '../stats.js';
 import { armRewardUnchecked, exits, rewardModel, roundReward, type RewardModel } from '../reward.js';
-import { describe } from '../describe.js';
 import type { Execution, Observation, PolicyOptions, PolicyState, SideRule, SplitPolicy } from '../policy-types.js';
 import type { CostTable } from '../cost.js';
 
@@ -94,7 +93,7 @@ export abstract class BasePolicy implements SplitPolicy {
   /** Restores what snapshot() saved (called by restorePolicy on a freshly built policy). */
   load(state: PolicyState): void {
     if (!Array.isArray(state.plays) || state.plays.length !== this.numArms || !state.plays.every((v) => Number.isInteger(v) && v >= 0)) {
-      throw new FormatError(`restorePolicy: invalid plays: got ${describe(state.plays)}, expected ${this.numArms} integers >= 0`);
+      throw new FormatError(`restorePolicy: invalid plays: got ${describeValue(state.plays)}, expected ${this.numArms} integers >= 0`);
     }
     this.plays.set(state.plays);
     if (state.rng !== null) this.rng = Rng.restore(state.rng);

@@ -18,7 +18,7 @@
  *
  * Pure core: no Node API. Sample pixels are fresh arrays (keep them freely) unless an `out` is passed.
  */
-import { ArgumentError, ShapeError } from '../../tensor/errors.js';
+import { ArgumentError, ShapeError, describeValue } from '../../tensor/errors.js';
 import { Rng } from '../rng.js';
 import { CLEAN_DISTORTION, DEFAULT_DISTORTION_SETTINGS, Distorter, formatDistortion, parseDistortion, type Distortion, type DistortionSettings } from './distortions.js';
 
@@ -155,7 +155,7 @@ export class ImageStream implements Iterable<StreamSample> {
           throw new ArgumentError(`${where}: order index out of range at ${i}: got ${o[i]}, expected an integer in [0,${count})`);
         }
       }
-    } else throw new ArgumentError(`${where}: unknown order: got ${JSON.stringify(o)}, expected 'as-is', 'shuffle' or an array of indices`);
+    } else throw new ArgumentError(`${where}: unknown order: got ${describeValue(o)}, expected 'as-is', 'shuffle' or an array of indices`);
     const epochLen = order instanceof Int32Array ? order.length : count;
     const length = opts.length ?? epochLen;
     if (!Number.isInteger(length) || length < 0) throw new ArgumentError(`${where}: invalid length: got ${length}, expected a non-negative integer`);
@@ -167,7 +167,7 @@ export class ImageStream implements Iterable<StreamSample> {
     for (let i = 0; i < list.length; i++) {
       const p = list[i];
       if (p === null || typeof p !== 'object' || !Number.isInteger(p.from) || p.from < 0) {
-        throw new ArgumentError(`${where}: invalid schedule phase ${i}: got ${JSON.stringify(p)}, expected {from: integer >= 0, spec}`);
+        throw new ArgumentError(`${where}: invalid schedule phase ${i}: got ${describeValue(p)}, expected {from: integer >= 0, spec}`);
       }
       if (i > 0 && p.from <= list[i - 1].from) {
         throw new ArgumentError(`${where}: schedule not increasing at phase ${i}: got from ${p.from} after ${list[i - 1].from}, expected strictly increasing 'from'`);

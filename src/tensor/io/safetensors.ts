@@ -232,23 +232,23 @@ export function writeSafetensors(tensors: ReadonlyMap<string, TensorToWrite> | R
   const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new ArgumentError(`writeSafetensors: metadata value is not a string: got ${JSON.stringify(k)}: ${typeof v}, expected a string`);
+      if (typeof v !== 'string') throw new ArgumentError(`writeSafetensors: metadata value is not a string: got ${describeValue(k)}: ${typeof v}, expected a string`);
     }
     header.__metadata__ = { ...metadata };
   }
   let offset = 0;
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new ArgumentError('writeSafetensors: reserved tensor name: got "__metadata__", expected any other name');
-    if (!Object.hasOwn(DTYPE_BYTES, t.dtype)) throw new ArgumentError(`writeSafetensors: tensor ${JSON.stringify(name)} has an unknown dtype: got ${String(t.dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join('|')}`);
+    if (!Object.hasOwn(DTYPE_BYTES, t.dtype)) throw new ArgumentError(`writeSafetensors: tensor ${describeValue(name)} has an unknown dtype: got ${String(t.dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join('|')}`);
     if (!(t.data instanceof CTOR[t.dtype])) {
-      throw new ArgumentError(`writeSafetensors: tensor ${JSON.stringify(name)} data does not fit dtype ${t.dtype}: got ${Object.prototype.toString.call(t.data)}, expected ${CTOR[t.dtype].name}`);
+      throw new ArgumentError(`writeSafetensors: tensor ${describeValue(name)} data does not fit dtype ${t.dtype}: got ${Object.prototype.toString.call(t.data)}, expected ${CTOR[t.dtype].name}`);
     }
     let count = 1;
     for (const d of t.shape) {
-      if (!isIndex(d)) throw new ShapeError(`writeSafetensors: tensor ${JSON.stringify(name)} has an invalid shape: got ${formatShape(t.shape)}, expected non-negative integers`);
+      if (!isIndex(d)) throw new ShapeError(`writeSafetensors: tensor ${describeValue(name)} has an invalid shape: got ${formatShape(t.shape)}, expected non-negative integers`);
       count *= d;
     }
-    if (t.data.length !== count) throw new ShapeError(`writeSafetensors: tensor ${JSON.stringify(name)} data length does not match its shape: got ${t.data.length} elements, expected ${count} for ${formatShape(t.shape)}`);
+    if (t.data.length !== count) throw new ShapeError(`writeSafetensors: tensor ${describeValue(name)} data length does not match its shape: got ${t.data.length} elements, expected ${count} for ${formatShape(t.shape)}`);
     const size = count * DTYPE_BYTES[t.dtype];
     header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + size] };
     offset += size;

@@ -3,7 +3,7 @@
  * path (conv2d-direct.ts) and the simd table: kept apart so those files import it without a cycle.
  * See conv2d.ts for the operation and its tolerance.
  */
-import { ShapeError, ArgumentError, formatShape } from '../errors.js';
+import { ShapeError, ArgumentError, formatShape, describeValue } from '../errors.js';
 import { checkActivation, type Activation } from './elementwise.js';
 import type { GemmPlan } from './gemm.js';
 
@@ -53,7 +53,7 @@ export interface Conv2dPlan {
 function pair(where: string, name: string, v: number | readonly [number, number], min: number): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
   if (!p.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new ArgumentError(`${where}: invalid ${name}: got ${JSON.stringify(v)}, expected an integer >= ${min} or a pair of them`);
+    throw new ArgumentError(`${where}: invalid ${name}: got ${describeValue(v)}, expected an integer >= ${min} or a pair of them`);
   }
   return p;
 }

@@ -13,7 +13,7 @@
  * Optimization: none; these are memory-bound single passes. The naive versions are the same loops
  * written without any hoisting, kept separate as the conformance oracle.
  */
-import { ShapeError, ArgumentError, formatShape } from '../errors.js';
+import { ShapeError, ArgumentError, formatShape, describeValue } from '../errors.js';
 
 export interface Pool2dOptions {
   kernel: number | readonly [number, number];
@@ -41,7 +41,7 @@ export interface Pool2dPlan {
 function pair(name: string, v: number | readonly [number, number], min: number): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
   if (!p.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new ArgumentError(`pool2dPlan: invalid ${name}: got ${JSON.stringify(v)}, expected an integer >= ${min} or a pair of them`);
+    throw new ArgumentError(`pool2dPlan: invalid ${name}: got ${describeValue(v)}, expected an integer >= ${min} or a pair of them`);
   }
   return p;
 }
