@@ -2,7 +2,8 @@
  * The streams of `splitee claims` and their traces. A stream is a distortion of --data for an image
  * model (clean, NAME:SEVERITY, NAME:deploy) and a data source for a text model (the paper's own
  * setting: spam-assassin:target, FILE.jsonl, ...). Each stream is traced once, one stream at a time
- * split over a pool of worker threads (run-trace.ts traceInPool), and cached in DIR/<stream>.csv + .json keyed by the model hash, data and sample count.
+ * split over a pool of worker threads (run-trace.ts traceInPool), and cached in DIR/<stream>.csv + .json keyed by the model hash, data, sample count and kernel table (a
+ * trace computed on another table is recomputed, so the report's "kernels" names the table that computed it).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import type { Trace } from '../../splitee/trace.js';
 import type { LoadedModel } from '../models/load.js';
 import type { SourceRequest } from './trace.js';
 import { DEFAULT_TEXT_SOURCE } from '../sources/text-source.js';
-import type { KernelsKind } from '../../tensor/kernels/index.js';
+import { kernelsInfo, type KernelsKind } from '../../tensor/kernels/index.js';
 import { resolveSource, traceInPool } from './run-trace.js';
 import { readCachedTrace, writeCachedTrace } from './trace-file.js';
 
@@ -46,10 +47,11 @@ export async function traceStreams(model: LoadedModel, streams: string[], dir: s
   mkdirSync(dir, { recursive: true });
   const out = new Map<string, Trace>();
   const todo: string[] = [];
+  const table = kernelsInfo(model.kernels);
   for (const s of streams) {
     const csv = join(dir, streamFile(s));
     const dataKey = streamRequest(model, s, data, samples).data ?? null;
-    const cached = readCachedTrace(csv, (m) => m.model_sha256 === model.hash && m.data === dataKey && m.samples === (samples ?? null), 'claims', 'throw');
+    const cached = readCachedTrace(csv, (m) => m.model_sha256 === model.hash && m.data === dataKey && m.samples === (samples ?? null) && m.kernels === table.name && m.relaxed === table.relaxed, 'claims', 'throw');
     if (cached !== null) {
       out.set(s, cached);
       continue;

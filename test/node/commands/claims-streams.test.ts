@@ -1,7 +1,7 @@
 // The streams of `splitee claims`: what a stream means per model kind, and the trace cache's errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultStreams, isText, traceStreams } from '../../../src/node/commands/claims-streams.js';
@@ -45,6 +45,23 @@ test('traceStreams: a stream that fails in its worker rejects with that error, a
     assert.match((e as Error).message, /missing\.jsonl.*ENOENT/);
   }
   assert.equal([calls[0], calls[calls.length - 1]], ['start', 'stop']);
+});
+
+test('traceStreams: the cache is keyed by the kernel table too: reused on the same table, recomputed on another', async () => {
+  const data = join(tmp, 'k.jsonl');
+  writeFileSync(data, ['win a prize now', 'meeting at noon', 'lunch?'].map((text, i) => JSON.stringify({ text, label: ['a', 'b', 'c'][i % 3] })).join('\n') + '\n');
+  const dir = join(tmp, 'traces-kernels');
+  const csv = join(dir, data.replace(/[^a-z0-9-]+/gi, '_') + '.csv');
+  const sidecar = () => JSON.parse(readFileSync(csv.replace(/\.csv$/, '.json'), 'utf8')) as { kernels: string };
+  const on = (kernels: 'fast' | 'reference') => traceStreams(loadModel(join(process.cwd(), 'test', 'fixtures', 'tiny-bert'), { kernels }), [data], dir, undefined, undefined, null, { kernels, workers: 1 });
+  await on('fast');
+  assert.is(sidecar().kernels, 'fast');
+  const first = statSync(csv).mtimeMs;
+  await new Promise((r) => setTimeout(r, 20));
+  await on('fast');
+  assert.is(statSync(csv).mtimeMs, first, 'reused on the same table');
+  await on('reference');
+  assert.is(sidecar().kernels, 'reference', 'recomputed on another table');
 });
 
 test('cleanup', () => rmSync(tmp, { recursive: true, force: true }));
