@@ -13,7 +13,10 @@ import { readTraceFile } from './trace-file.js';
 import { DEFAULTS } from '../../splitee/defaults.js';
 
 export const USAGE_OPTIONS = `  --alpha A          exit threshold on the split's confidence (default ${DEFAULTS.alpha})
-  --lambda L         compute cost per stage, paper units (default ${DEFAULTS.lambda})
+  --lambda L         compute cost per layer, paper units (default ${DEFAULTS.lambda})
+  --stage-layers N,N layers in each stage, for a model whose exits sit after only some layers (e.g.
+                     2,2,2 for weights/spam-deebert): a stage costs lambda x its layers, as in
+                     \`run\` and \`claims\` (default: 1 per stage, every layer has its exit)
   --offload O        offload cost o of an activation (default ${DEFAULTS.offload})
   --mu M             cost weight in the reward (default ${DEFAULTS.mu})
   --c C              UCB width (default ${DEFAULTS.c})
@@ -48,6 +51,7 @@ export const COMMON_OPTIONS = {
   trace: { type: 'string' },
   alpha: { type: 'string' },
   lambda: { type: 'string' },
+  'stage-layers': { type: 'string' },
   offload: { type: 'string' },
   mu: { type: 'string' },
   c: { type: 'string' },
@@ -75,6 +79,8 @@ export const readTrace = (path: string | undefined): Trace => readTraceFile(path
 export interface Settings {
   alpha: number;
   lambda: number;
+  /** Layers per stage (--stage-layers); null: one per stage. */
+  stageLayers: number[] | null;
   offload: number;
   mu: number;
   c: number;
@@ -108,6 +114,7 @@ export function settings(v: CommonValues): Settings {
   return {
     alpha: num(v.alpha, 'alpha', DEFAULTS.alpha, (x) => x >= 0 && x <= 1, 'a threshold in [0, 1]'),
     lambda: num(v.lambda, 'lambda', DEFAULTS.lambda, nonNeg, 'a finite number >= 0'),
+    stageLayers: v['stage-layers'] === undefined ? null : stageLayersFlag(v['stage-layers']),
     offload: num(v.offload, 'offload', DEFAULTS.offload, nonNeg, 'a finite number >= 0'),
     mu: num(v.mu, 'mu', DEFAULTS.mu, nonNeg, 'a finite number >= 0'),
     c: num(v.c, 'c', DEFAULTS.c, nonNeg, 'a finite number >= 0'),
@@ -122,6 +129,15 @@ export function settings(v: CommonValues): Settings {
   };
 }
 
+/** --stage-layers N,N,...: positive integers (their count is checked against the trace's exits by paperCosts). */
+function stageLayersFlag(v: string): number[] {
+  const xs = v.split(',').map((x) => Number(x.trim()));
+  if (xs.length > 4096 || !xs.every((x) => Number.isInteger(x) && x >= 1)) {
+    throw new ArgumentError(`--stage-layers: invalid list: got '${v.slice(0, 100)}', expected comma-separated integers >= 1 (layers per stage)`);
+  }
+  return xs;
+}
+
 /** Runs one policy under the settings (default mode or --compat reference). */
 export function runPolicy(trace: Trace, policy: string, s: Settings, onRun?: (run: number) => void): ReplayResult {
   if (s.compat === 'reference') {
@@ -131,10 +147,14 @@ export function runPolicy(trace: Trace, policy: string, s: Settings, onRun?: (ru
     if (s.c !== 1) throw new ArgumentError(`${w}: --c is fixed: got ${s.c}, expected 1 (the scripts hard-code c = 1)`);
     if (s.mu !== 1) throw new ArgumentError(`${w}: --mu is fixed: got ${s.mu}, expected 1 (the scripts have no mu)`);
     if (s.sideGiven && s.side !== 'full') throw new ArgumentError(`${w}: --side is fixed: got ${s.side}, expected full (the scripts' side updates read C_L always)`);
+    if (s.stageLayers !== null) throw new ArgumentError(`${w}: --stage-layers is fixed: got ${s.stageLayers.length} stages, expected none (the scripts charge lambda per exit)`);
     if (s.cloudCost !== null) throw new ArgumentError(`${w}: no cloud-only arm: got --cloud-cost ${s.cloudCost}, expected none (the scripts have no arm 0)`);
     return replayReference(trace, script, { alpha: s.alpha, lambda: s.lambda, offload: s.offload, runs: s.runs, seed: s.seed, order: s.order, onRun });
   }
-  const costs = paperCosts({ numExits: trace.numExits, lambda: s.lambda, offload: s.offload, cloudOnly: s.cloudCost });
+  if (s.stageLayers !== null && s.stageLayers.length !== trace.numExits) {
+    throw new ArgumentError(`--stage-layers: wrong count: got ${s.stageLayers.length} stages, expected ${trace.numExits} (the trace's exits)`);
+  }
+  const costs = paperCosts({ numExits: trace.numExits, lambda: s.lambda, offload: s.offload, cloudOnly: s.cloudCost, stageLayers: s.stageLayers ?? undefined });
   return replay(trace, policy, { costs, alpha: s.alpha, mu: s.mu, runs: s.runs, seed: s.seed, order: s.order, side: s.side, policyOptions: { c: s.c, ...s.extra }, onRun });
 }
 
@@ -142,6 +162,7 @@ export function params(s: Settings): Record<string, unknown> {
   return {
     alpha: s.alpha,
     lambda: s.lambda,
+    ...(s.stageLayers === null ? {} : { stageLayers: s.stageLayers }),
     offload: s.offload,
     mu: s.mu,
     c: s.c,

@@ -43,7 +43,7 @@ options:
   --alpha A|auto       exit threshold (default auto: from held-out clean source data, see below)
   --alpha-margin M     auto: the accuracy drop allowed to any split, points (default ${DEFAULT_ALPHA_MARGIN})
   --alpha-trace FILE   auto: a held-out labelled trace CSV instead of the model's held-out data
-  --lambda L           compute cost per stage, paper units (default ${DEFAULTS.lambda})
+  --lambda L           compute cost per layer, paper units (default ${DEFAULTS.lambda})
   --offload O          offload cost o, paper units (default ${DEFAULTS.offload})
   --mu M               cost weight in the reward (default ${DEFAULTS.mu}; measured: lambda * L / device[L])
   --c C                UCB width (default ${DEFAULTS.c})

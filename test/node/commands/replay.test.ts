@@ -63,6 +63,26 @@ test('replay: human table, --help, and clean errors with exit code 1', () => {
   assert.is(unknown.stderr, "splitee replay: unknown option: got '--frobnicate', expected one of the options of `splitee replay --help`\n");
 });
 
+test('replay --stage-layers: lambda is paid per layer of each stage run (exits after only some layers); bad lists are clean errors', () => {
+  const cost = (...extra: string[]) => {
+    const r = cli('replay', '--trace', trace, '--policy', 'final', '--runs', '1', '--json', ...extra);
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { costPerSample: number; params: Record<string, unknown> };
+  };
+  assert.ok(Math.abs(cost().costPerSample - 0.1 * 12) < 1e-9);
+  const two = cost('--stage-layers', Array(12).fill(2).join(','));
+  assert.ok(Math.abs(two.costPerSample - 0.1 * 24) < 1e-9, String(two.costPerSample));
+  assert.equal(two.params.stageLayers, Array(12).fill(2));
+  for (const [list, re] of [['1,2', /--stage-layers: wrong count: got 2 stages, expected 12 \(the trace's exits\)/], ['1,0,x', /--stage-layers: invalid list: got '1,0,x', expected comma-separated integers >= 1/]] as const) {
+    const bad = cli('replay', '--trace', trace, '--policy', 'final', '--stage-layers', list);
+    assert.is(bad.status, 1);
+    assert.match(bad.stderr, re);
+  }
+  const ref = cli('replay', '--trace', trace, '--policy', 'splitee', '--compat', 'reference', '--stage-layers', Array(12).fill(1).join(','));
+  assert.is(ref.status, 1);
+  assert.match(ref.stderr, /--stage-layers is fixed/);
+});
+
 test('sweep writes CSV, Markdown and three SVG plots', () => {
   const out = mkdtempSync(join(tmpdir(), 'splitee-sweep-'));
   try {
