@@ -11,14 +11,14 @@
  * to the first chunk, so a second forward that takes the same sizes in the same order allocates
  * nothing: `allocations` (the count of chunks ever created) stays constant.
  * Views stay valid until the next reset(); mark()/release() rewind inside a forward, for
- * temporaries of one layer. Nothing is freed until the Arena itself is dropped.
+ * temporaries of one layer (marks nest; reset() closes them all). Nothing is freed until the Arena itself is dropped.
  * `alloc` (optional): where chunks come from, e.g. a kernel table's fixed memory (Kernels.allocate),
  * so kernels read and write arena views in place; default new Float32Array.
  * The view objects are reused too: the i-th take after a reset() returns the same Float32Array as an
  * earlier i-th take (one of the last VIEW_WAYS) when it covers the same elements (same chunk, offset,
  * size), so a repeated forward allocates no view either (at most MAX_VIEWS takes per reset are remembered).
  */
-import { ArgumentError, StateError } from './errors.js';
+import { ArgumentError, StateError, describeValue } from './errors.js';
 import { Tensor, sizeOf } from './tensor.js';
 
 const MIN_CHUNK = 1 << 16;
@@ -36,6 +36,9 @@ export class Arena {
   /** The view of each take since the last reset(), by take order (see the header). */
   private readonly views: (Float32Array | null)[] = [];
   private taken = 0;
+  /** Open marks' positions, [chunk, used] per depth (grows only when marks nest deeper than ever). */
+  private readonly marks: number[] = [];
+  private depth = 0;
 
   /** minChunk: elements of the first chunk (later chunks double); alloc: makes a chunk of n elements. */
   constructor(
@@ -121,20 +124,29 @@ export class Arena {
     this.chunk = 0;
     this.used = 0;
     this.taken = 0;
+    this.depth = 0;
   }
 
-  /** A position to release() back to (temporaries of one layer). */
+  /**
+   * Opens a mark: a position to release() back to (temporaries of one layer). Marks nest; the returned
+   * handle is the mark's depth, a small integer (a packed chunk/offset position was a double, which V8
+   * boxed on every call it did not inline: hundreds of bytes per ResNet round).
+   */
   mark(): number {
-    return this.chunk * 2 ** 32 + this.used;
+    const i = this.depth * 2;
+    this.marks[i] = this.chunk;
+    this.marks[i + 1] = this.used;
+    return ++this.depth;
   }
 
+  /** Rewinds to an open mark's position and closes it and every mark opened after it. */
   release(mark: number): void {
-    const chunk = Math.floor(mark / 2 ** 32);
-    const used = mark - chunk * 2 ** 32;
-    if (!Number.isInteger(mark) || chunk > this.chunk || (chunk === this.chunk && used > this.used)) {
-      throw new StateError(`Arena.release: mark is ahead of the arena: got mark (chunk ${chunk}, offset ${used}), expected at most (chunk ${this.chunk}, offset ${this.used})`);
+    if (!Number.isInteger(mark) || mark < 1 || mark > this.depth) {
+      throw new StateError(`Arena.release: mark is not open: got ${describeValue(mark)}, expected an open mark in [1, ${this.depth}]; a mark closes when it or an earlier one is released, and at reset()`);
     }
-    this.chunk = chunk | 0; // integers, as take() stores them (a float64 here would box every later read)
-    this.used = used | 0;
+    const i = (mark - 1) * 2;
+    this.chunk = this.marks[i];
+    this.used = this.marks[i + 1];
+    this.depth = mark - 1;
   }
 }

@@ -53,6 +53,25 @@ test('views do not overlap within a forward; mark/release rewinds; a bad mark is
   assert.equal([...arena.takeZeroed(3)], [0, 0, 0]);
 });
 
+test('marks nest across chunks: a release rewinds to its own position and closes the marks after it', () => {
+  const arena = new Arena(12);
+  arena.take(6);
+  const outer = arena.mark(); // chunk 0, offset 6
+  const a = arena.take(2); // fits: chunk 0 offset 6
+  const inner = arena.mark(); // chunk 0, offset 8
+  arena.take(5); // a new chunk
+  assert.is(arena.allocations, 2);
+  arena.release(inner);
+  assert.is(arena.take(2).byteOffset, a.byteOffset + 8, 'inner rewinds to just after a, not to the outer mark');
+  arena.release(outer);
+  const again = arena.take(2);
+  assert.ok(again.buffer === a.buffer && again.byteOffset === a.byteOffset, 'outer rewinds to where a was taken');
+  assert.throws(() => arena.release(inner), (e: unknown) => e instanceof StateError && /mark is not open: got 2, expected an open mark in \[1, 0\]/.test(e.message));
+  assert.throws(() => arena.release(outer), (e: unknown) => e instanceof StateError, 'a released mark is closed');
+  for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 32]) assert.throws(() => arena.release(bad), (e: unknown) => e instanceof StateError, String(bad));
+  assert.is(arena.mark(), 1, 'marks are small integers (no boxed double per call)');
+});
+
 test('alloc: chunks come from the given allocator (e.g. a table memory); holds tells which arena a view is in', () => {
   const memory = new Float32Array(1000);
   let top = 0;
