@@ -13,7 +13,9 @@
  * Backward induction over the bins gives V(i, b) = max(exit, offload, continue) with
  *   exit     = C_i - mu * device[i]                             (bins >= alpha only)
  *   offload  = E[C_L | i, b] - mu * (device[i] + offload[i])
- *   continue = sum_b' P(b' | i, b) V(i + 1, b'),   V(L, b) = mean C_L of bin b - mu * device[L].
+ *   continue = sum_b' P(b' | i, b) V(i + 1, b'),   V(L, b) = mean C_L of bin b - mu * device[L],
+ *              mixed with the continuation returns (the realized rewards of the rounds that continued
+ *              from (i, b), mc times each, from round mcFrom on; mc 0: the chain alone).
  * A decision compares the exact exit value (it knows C_i) with optimistic offload and continue values
  * (UCB bonuses c * sqrt(ln t / (n + 1)) on the counts of C_L and of transitions): it explores only
  * where an optimistic estimate beats the best known action. The C_L prior is one pseudo-count of
@@ -257,7 +259,6 @@ export class LayerwisePolicy implements StagePolicy {
       this.retN[p] += w;
     }
   }
-
 
   /** Divides every weighted statistic by the current weight (the ratios, hence the values, stay). */
   private rescale(): void {
