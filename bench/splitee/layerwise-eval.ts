@@ -75,10 +75,14 @@ function costsFor(name: string, src: Source): { costs: CostTable; mu: number } {
   return { costs, mu: (DEFAULTS.lambda * L) / costs.device[L] };
 }
 
-/** The best policy of layerwise's class in hindsight: its tables filled with every row's full trajectory, then frozen. */
+/**
+ * The best policy of layerwise's class in hindsight: its tables filled with every row's full trajectory,
+ * then frozen. Pinned to the induction alone (mc 0): with full information the Markov fit is the oracle,
+ * and it must not move with --lw '{"mc": ...}' (the baselines cache is keyed without it).
+ */
 function binOracle(tr: Trace, costs: CostTable, alpha: number, mu: number): number {
   const L = tr.numExits;
-  const p = new LayerwisePolicy('bin-oracle', { costs, alpha, mu, c: 0, prior: 1e-9, lowBins: extra.lowBins, highBins: extra.highBins });
+  const p = new LayerwisePolicy('bin-oracle', { costs, alpha, mu, c: 0, prior: 1e-9, mc: 0, lowBins: extra.lowBins, highBins: extra.highBins });
   for (let r = 0; r < tr.numRows; r++) p.update({ stop: L, outcome: 'final', confidences: tr.conf.subarray(r * L, r * L + L), finalConf: tr.conf[r * L + L - 1], cost: 0 });
   const frozen = Object.assign(Object.create(p) as LayerwisePolicy, { update: (): void => {} });
   return replayStage(tr, () => frozen, { costs, alpha, mu, runs: 1, order: 'asis' }).meanReward;

@@ -83,6 +83,8 @@ export interface PolicyOptions {
   sigma?: number;
   /** The split of 'fixed' (also given as 'fixed:K') and of 'oracle' (the best fixed arm in hindsight). */
   split?: number;
+  /** Weight of layerwise's continuation returns (default LAYERWISE_MC, policies/layerwise-options.ts; 0: its induction alone). */
+  mc?: number;
   /** Seed of the policy's own random stream (random, Thompson, eps-greedy; default 1). */
   seed?: number;
 }

@@ -44,13 +44,14 @@ interface StageEntry {
 }
 
 /**
- * The stage policies. Of PolicyOptions, layerwise reads costs, alpha, mu, seed and gamma (a discount
- * for drifting streams; default 1); its exploration width is its own (layerwise.ts), not the bandits' c.
+ * The stage policies. Of PolicyOptions, layerwise reads costs, alpha, mu, seed, gamma (a discount
+ * for drifting streams; default 1) and mc (the weight of its continuation returns; 0: the induction
+ * alone); its exploration width is its own (layerwise.ts), not the bandits' c.
  */
 const STAGE_REGISTRY: Record<string, StageEntry> = {
   layerwise: {
-    summary: 'per sample, after every stage: exit, continue or offload, learned online (gamma)',
-    make: (n, o) => new LayerwisePolicy(n, { costs: o.costs, alpha: o.alpha, mu: o.mu, seed: o.seed, ...(o.gamma === undefined ? {} : { gamma: o.gamma }) }),
+    summary: 'per sample, after every stage: exit, continue or offload, learned online (gamma, mc)',
+    make: (n, o) => new LayerwisePolicy(n, { costs: o.costs, alpha: o.alpha, mu: o.mu, seed: o.seed, ...(o.gamma === undefined ? {} : { gamma: o.gamma }), ...(o.mc === undefined ? {} : { mc: o.mc }) }),
     restore: restoreLayerwise,
   },
 };

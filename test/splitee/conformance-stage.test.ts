@@ -25,6 +25,10 @@ test('layerwise passes the stage-policy conformance kit (observable only, legal,
   assertStagePolicyConformance({ name: 'layerwise', make: ({ costs, alpha, seed }) => new LayerwisePolicy('layerwise', { costs, alpha, seed }), restore: restoreLayerwise });
   assertStagePolicyConformance({ name: 'layerwise-d', make: ({ costs, alpha, seed }) => new LayerwisePolicy('layerwise-d', { costs, alpha, seed, gamma: 0.9 }), restore: restoreLayerwise }, { numRuns: 20 });
   assertStagePolicyConformance({ name: 'layerwise-w', make: ({ costs, alpha, seed }) => new LayerwisePolicy('layerwise-w', { costs, alpha, seed, window: 7 }), restore: restoreLayerwise }, { numRuns: 20 });
+  // the kit's streams are shorter than mcFrom's default: the continuation returns from round 0 (plain, windowed, discounted), and without them
+  for (const [n, more] of [['layerwise-r', { mcFrom: 0 }], ['layerwise-rw', { mcFrom: 0, window: 7 }], ['layerwise-rd', { mcFrom: 3, gamma: 0.9 }], ['layerwise-mc0', { mc: 0 }]] as const) {
+    assertStagePolicyConformance({ name: n, make: ({ costs, alpha, seed }) => new LayerwisePolicy(n, { costs, alpha, seed, ...more }), restore: restoreLayerwise }, { numRuns: 20 });
+  }
 });
 
 test('the kit catches a policy that reads C_L before it was observed', () => {

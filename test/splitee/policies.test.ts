@@ -41,6 +41,10 @@ test('layerwise is registered: createAnyPolicy builds it, createPolicy refuses i
   p.update({ stop: 2, outcome: 'offload', confidences: [0.3, 0.5], finalConf: 0.9, cost: 0.7 });
   const snap = JSON.parse(JSON.stringify(p.snapshot()));
   assert.is(snap.options.c, undefined); // the bandits' c is not layerwise's width
+  assert.is(snap.options.mc, 1.5); // layerwise's default weight of its continuation returns
+  const m0 = createAnyPolicy('layerwise', { costs: c, mc: 0 });
+  assert.is((m0.snapshot().options as { mc?: number }).mc, 0);
+  assert.throws(() => createAnyPolicy('layerwise', { costs: c, mc: -1 }), (e: unknown) => e instanceof ArgumentError && /invalid mc: got -1/.test((e as Error).message));
   const q = restoreAnyPolicy(snap);
   assert.is(JSON.stringify(q.snapshot()), JSON.stringify(p.snapshot()));
   assert.throws(() => restorePolicy(snap), (e: unknown) => e instanceof FormatError);

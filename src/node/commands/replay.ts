@@ -11,6 +11,7 @@ import type { StatsKind } from '../../splitee/stats.js';
 import { int, nonNeg, num, parseOptions } from './args.js';
 import { readTraceFile } from './trace-file.js';
 import { DEFAULTS } from '../../splitee/defaults.js';
+import { LAYERWISE_MC } from '../../splitee/policies/layerwise-options.js';
 
 export const USAGE_OPTIONS = `  --alpha A          exit threshold on the split's confidence (default ${DEFAULTS.alpha})
   --lambda L         compute cost per layer, paper units (default ${DEFAULTS.lambda})
@@ -28,6 +29,7 @@ export const USAGE_OPTIONS = `  --alpha A          exit threshold on the split's
                      (--policy splitee-s) bit for bit; see src/splitee/README.md
   --cloud-cost X     cost of sending the raw input: adds arm 0 (cloud only); needed by --policy cloud
   --gamma G          discount of d-ucb (default 0.999)      --window W   window of sw-ucb (default 1000)
+  --mc M             weight of layerwise's continuation returns (default ${LAYERWISE_MC}; 0: its induction alone)
   --epsilon E        eps-greedy exploration (default 0.1)   --sigma S    Thompson scale (default 0.5)
   --stats KIND       statistics of a bandit policy: plain | discounted | windowed
   --json             print one JSON object`;
@@ -63,6 +65,7 @@ export const COMMON_OPTIONS = {
   'cloud-cost': { type: 'string' },
   gamma: { type: 'string' },
   window: { type: 'string' },
+  mc: { type: 'string' },
   epsilon: { type: 'string' },
   sigma: { type: 'string' },
   stats: { type: 'string' },
@@ -108,6 +111,7 @@ export function settings(v: CommonValues): Settings {
   const extra: Partial<PolicyOptions> = {};
   if (v.gamma !== undefined) extra.gamma = num(v.gamma, 'gamma', 0.999);
   if (v.window !== undefined) extra.window = int(v.window, 'window', 1000, 1);
+  if (v.mc !== undefined) extra.mc = num(v.mc, 'mc', LAYERWISE_MC, nonNeg, 'a finite number >= 0');
   if (v.epsilon !== undefined) extra.epsilon = num(v.epsilon, 'epsilon', 0.1);
   if (v.sigma !== undefined) extra.sigma = num(v.sigma, 'sigma', 0.5);
   if (stats !== undefined) extra.stats = stats as StatsKind;

@@ -5,6 +5,11 @@
 import { ArgumentError } from '../../tensor/errors.js';
 import type { CostTable } from '../cost.js';
 
+/** Default weight of the continuation returns (option mc). */
+export const LAYERWISE_MC = 1.5;
+/** Default first round (0-based) whose return is credited (option mcFrom). */
+export const LAYERWISE_MC_FROM = 1000;
+
 export interface LayerwiseOptions {
   costs: CostTable;
   alpha?: number;
@@ -34,6 +39,19 @@ export interface LayerwiseOptions {
   credit?: 'chain' | 'path';
   /** Bin spacing: equal in (distance from alpha)^warp (default 1: equal widths; < 1: finer near alpha). */
   warp?: number;
+  /**
+   * Weight of the continuation returns (default LAYERWISE_MC = 1.5; 0: the induction alone, the rule before it): the
+   * value of continuing from (i, b) also counts, mc times each, the realized rewards of the rounds that
+   * continued from (i, b), so it learns what continuing paid there, not only what the bins' Markov
+   * chain predicts (src/splitee/README.md "layerwise", "Continuation returns").
+   */
+  mc?: number;
+  /**
+   * Rounds before this one (0-based; default LAYERWISE_MC_FROM = 1000) credit no return: they were played
+   * under the optimistic priors, and what continuing paid then would hold the values down for good (a
+   * state that stops continuing hears no newer return).
+   */
+  mcFrom?: number;
   /** Accepted for the common interface; the policy draws no random numbers. */
   seed?: number;
 }
@@ -55,6 +73,8 @@ export interface ResolvedLayerwise {
   /** credit 'chain'. */
   chain: boolean;
   warp: number;
+  mc: number;
+  mcFrom: number;
 }
 
 export function resolveLayerwise(name: string, o: LayerwiseOptions): ResolvedLayerwise {
@@ -74,6 +94,8 @@ export function resolveLayerwise(name: string, o: LayerwiseOptions): ResolvedLay
     transWeight: o.transWeight ?? 0.25,
     chain: (o.credit ?? 'chain') === 'chain',
     warp: o.warp ?? 1,
+    mc: o.mc ?? LAYERWISE_MC,
+    mcFrom: o.mcFrom ?? LAYERWISE_MC_FROM,
   };
   if (!(r.alpha > 0 && r.alpha <= 1)) throw new ArgumentError(`${w}: invalid alpha: got ${r.alpha}, expected a threshold in (0, 1]`);
   if (!(Number.isFinite(r.mu) && r.mu >= 0)) throw new ArgumentError(`${w}: invalid mu: got ${r.mu}, expected a finite number >= 0`);
@@ -82,6 +104,8 @@ export function resolveLayerwise(name: string, o: LayerwiseOptions): ResolvedLay
   if (!(Number.isFinite(r.prior) && r.prior > 0)) throw new ArgumentError(`${w}: invalid prior: got ${r.prior}, expected a finite number > 0`);
   if (!(Number.isFinite(r.floor) && r.floor >= 0 && r.floor <= 1)) throw new ArgumentError(`${w}: invalid floor: got ${r.floor}, expected a number in [0, 1]`);
   if (!(r.transWeight > 0 && Number.isFinite(r.transWeight))) throw new ArgumentError(`${w}: invalid transWeight: got ${r.transWeight}, expected a finite number > 0`);
+  if (!(Number.isFinite(r.mc) && r.mc >= 0 && r.mc <= 1e6)) throw new ArgumentError(`${w}: invalid mc: got ${r.mc}, expected a number in [0, 1e6] (0: no continuation returns)`);
+  if (!(Number.isInteger(r.mcFrom) && r.mcFrom >= 0)) throw new ArgumentError(`${w}: invalid mcFrom: got ${r.mcFrom}, expected an integer >= 0 (a round number)`);
   if (!(r.warp > 0 && r.warp <= 4)) throw new ArgumentError(`${w}: invalid warp: got ${r.warp}, expected a number in (0, 4]`);
   if (!(Number.isInteger(r.window) && r.window >= 0 && r.window <= 1e6)) throw new ArgumentError(`${w}: invalid window: got ${r.window}, expected an integer in [0, 1e6] (0: no window)`);
   if (r.window > 0 && r.gamma < 1) throw new ArgumentError(`${w}: window and gamma together: got window ${r.window}, gamma ${r.gamma}, expected one of them (window > 0 or gamma < 1)`);

@@ -3,7 +3,8 @@
  * or -1 when not observed), kept so that the round falling out of the window can be subtracted from the
  * statistics. Flat typed arrays, no allocation per round.
  *
- * Layouts: conf[slot * L + i - 1] = C_i (i <= stop[slot]); cl[slot] = C_L or -1.
+ * Layouts: conf[slot * L + i - 1] = C_i (i <= stop[slot]); cl[slot] = C_L, or -1 (exited), -2 (C_L not
+ * observed); snapshots from before -2 hold -1 for both.
  */
 import { FormatError } from '../../tensor/errors.js';
 

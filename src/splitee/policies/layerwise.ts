@@ -13,7 +13,9 @@
  * Backward induction over the bins gives V(i, b) = max(exit, offload, continue) with
  *   exit     = C_i - mu * device[i]                             (bins >= alpha only)
  *   offload  = E[C_L | i, b] - mu * (device[i] + offload[i])
- *   continue = sum_b' P(b' | i, b) V(i + 1, b'),   V(L, b) = mean C_L of bin b - mu * device[L].
+ *   continue = sum_b' P(b' | i, b) V(i + 1, b'),   V(L, b) = mean C_L of bin b - mu * device[L],
+ *              mixed with the continuation returns (the realized rewards of the rounds that continued
+ *              from (i, b), mc times each, from round mcFrom on; mc 0: the chain alone).
  * A decision compares the exact exit value (it knows C_i) with optimistic offload and continue values
  * (UCB bonuses c * sqrt(ln t / (n + 1)) on the counts of C_L and of transitions): it explores only
  * where an optimistic estimate beats the best known action. The C_L prior is one pseudo-count of
@@ -40,6 +42,8 @@ import type { StageAction, StageObservation, StagePolicy, StagePolicyState } fro
 export type { LayerwiseOptions } from './layerwise-options.js';
 
 const STATS = ['visits', 'confSum', 'trans', 'transN', 'clSum', 'clN', 'exits', 'offloads'] as const;
+/** Continuation returns: absent from snapshots made before them (restored as zeros, with mc 0). */
+const RETURNS = ['retSum', 'retN'] as const;
 const VALUES = ['value', 'offVal', 'contVal', 'clVal'] as const;
 /** With gamma < 1, every FULL_EVERY rounds the whole induction is refreshed (the priors' relative weight moves everywhere). */
 const FULL_EVERY = 16;
@@ -55,6 +59,8 @@ export class LayerwisePolicy implements StagePolicy {
   readonly c: number;
   readonly gamma: number;
   readonly B: number;
+  readonly mc: number;
+  readonly mcFrom: number;
   private readonly lowBins: number;
   private readonly highBins: number;
   private readonly options: LayerwiseOptions;
@@ -70,6 +76,9 @@ export class LayerwisePolicy implements StagePolicy {
   private readonly clN: Float64Array;
   /** E[C_L | s] of the induction ('chain'). */
   private readonly clVal: Float64Array;
+  /** Realized rewards of the rounds that continued from state s (their sum and weight). */
+  private readonly retSum: Float64Array;
+  private readonly retN: Float64Array;
   private readonly chain: boolean;
   private readonly warp: number;
   private readonly transWeight: number;
@@ -105,7 +114,7 @@ export class LayerwisePolicy implements StagePolicy {
     this.options = o;
     this.numExits = o.costs.numExits;
     ({ alpha: this.alpha, mu: this.mu, c: this.c, gamma: this.gamma, optimistic: this.optimistic, chain: this.chain, warp: this.warp } = r);
-    ({ transWeight: this.transWeight, prior: this.prior, floor: this.floor, lowBins: this.lowBins, highBins: this.highBins } = r);
+    ({ transWeight: this.transWeight, prior: this.prior, floor: this.floor, lowBins: this.lowBins, highBins: this.highBins, mc: this.mc, mcFrom: this.mcFrom } = r);
     const window = r.window;
     const L = this.numExits;
     const B = (this.B = this.lowBins + this.highBins);
@@ -118,6 +127,8 @@ export class LayerwisePolicy implements StagePolicy {
     this.clSum = new Float64Array(L * B);
     this.clN = new Float64Array(L * B);
     this.clVal = new Float64Array(L * B);
+    this.retSum = new Float64Array(L * B);
+    this.retN = new Float64Array(L * B);
     this.value = new Float64Array(L * B);
     this.offVal = new Float64Array(L * B);
     this.contVal = new Float64Array(L * B);
@@ -179,7 +190,8 @@ export class LayerwisePolicy implements StagePolicy {
       if (!(ci >= 0 && ci <= 1)) throw new ArgumentError(`policy '${this.name}': invalid confidence C_${i + 1}: got ${ci}, expected a value in [0, 1]`);
     }
     const fc = obs.outcome === 'exit' ? null : obs.finalConf;
-    const cl = fc !== null && fc >= 0 && fc <= 1 ? fc : -1;
+    // -1: exited (the reward is C_stop's), -2: C_L not observed (no reward to credit)
+    const cl = fc !== null && fc >= 0 && fc <= 1 ? fc : obs.outcome === 'exit' ? -1 : -2;
     if (this.gamma < 1) {
       this.weight /= this.gamma;
       if (this.weight > RESCALE_AT) this.rescale();
@@ -188,11 +200,12 @@ export class LayerwisePolicy implements StagePolicy {
       const old = this.win.evictable();
       if (old >= 0) {
         const os = this.win.stop[old];
-        this.accumulate(this.win.conf.subarray(old * L, old * L + os), os, this.win.cl[old], -1);
+        // the evicted round was round number rounds - size (0-based): its return was credited iff that was >= mcFrom
+        this.accumulate(this.win.conf.subarray(old * L, old * L + os), os, this.win.cl[old], -1, this.credits(this.rounds - this.win.size));
       }
       this.win.push(obs.confidences, stop, cl);
     }
-    this.accumulate(obs.confidences, stop, cl, this.weight);
+    this.accumulate(obs.confidences, stop, cl, this.weight, this.credits(this.rounds));
     if (obs.outcome === 'exit') this.exits[stop - 1] += 1;
     else if (obs.outcome === 'offload') this.offloads[stop - 1] += 1;
     else this.finals += 1;
@@ -202,10 +215,19 @@ export class LayerwisePolicy implements StagePolicy {
     else this.refreshDirty();
   }
 
+  /** Whether the round of 0-based number r credits its return (mc > 0, and past the optimistic start). */
+  private credits(r: number): boolean {
+    return this.mc > 0 && r >= this.mcFrom;
+  }
+
   /** Adds (w > 0) or removes (w = -1, the window) one round's statistics along its path. */
-  private accumulate(conf: ArrayLike<number>, stop: number, cl: number, w: number): void {
+  private accumulate(conf: ArrayLike<number>, stop: number, cl: number, w: number, credit: boolean): void {
     const B = this.B;
+    const L = this.numExits;
     if (stop > this.dirtyTop) this.dirtyTop = stop;
+    const d = this.device;
+    // the round's realized reward (stage.ts), credited to every state it continued from
+    const ret = cl >= 0 ? cl - this.mu * (stop === L ? d[L] : d[stop] + this.offloadCost[stop]) : cl === -1 ? conf[stop - 1] - this.mu * d[stop] : NaN;
     for (let i = 1; i <= stop; i++) {
       const ci = conf[i - 1];
       const s = (i - 1) * B + this.bin(ci);
@@ -223,12 +245,25 @@ export class LayerwisePolicy implements StagePolicy {
         this.clN[s] += w;
       }
     }
+    if (credit && ret === ret) this.creditReturns(stop, ret, w);
+  }
+
+  /**
+   * Credits the round's realized reward to every state it continued from (stages 1..stop-1): what
+   * continuing from there actually paid under the policy of the time.
+   */
+  private creditReturns(stop: number, ret: number, w: number): void {
+    for (let i = 1; i < stop; i++) {
+      const p = this.path[i - 1];
+      this.retSum[p] += w * ret;
+      this.retN[p] += w;
+    }
   }
 
   /** Divides every weighted statistic by the current weight (the ratios, hence the values, stay). */
   private rescale(): void {
     const k = 1 / this.weight;
-    for (const a of [this.visits, this.confSum, this.trans, this.transN, this.clSum, this.clN]) for (let j = 0; j < a.length; j++) a[j] *= k;
+    for (const a of [this.visits, this.confSum, this.trans, this.transN, this.clSum, this.clN, this.retSum, this.retN]) for (let j = 0; j < a.length; j++) a[j] *= k;
     this.weight = 1;
   }
 
@@ -297,7 +332,8 @@ export class LayerwisePolicy implements StagePolicy {
         acc += this.trans[row + k] * this.value[next + k];
         clAcc += this.trans[row + k] * this.clVal[next + k];
       }
-      cont = acc / (tn + tw);
+      const rn = this.mc * this.retN[s];
+      cont = (acc + this.mc * this.retSum[s]) / (tn + tw + rn);
     }
     const prior = pw * Math.max(meanC, this.floor);
     const ecl = this.chain ? (this.clSum[s] + clAcc + prior) / (this.clN[s] + tn + pw) : (this.clSum[s] + prior) / (this.clN[s] + pw);
@@ -320,7 +356,7 @@ export class LayerwisePolicy implements StagePolicy {
   snapshot(): StagePolicyState {
     const { costs, ...rest } = this.options;
     const state: Record<string, number[] | number> = { rounds: this.rounds, finals: this.finals, weight: this.weight };
-    for (const k of STATS) state[k] = Array.from(this[k]);
+    for (const k of [...STATS, ...RETURNS]) state[k] = Array.from(this[k]);
     if (this.win !== null) Object.assign(state, this.win.toJSON());
     // with gamma < 1 stages can be up to FULL_EVERY rounds stale: the values themselves round-trip
     if (this.gamma < 1) for (const k of VALUES) state[k] = Array.from(this[k]);
@@ -328,7 +364,7 @@ export class LayerwisePolicy implements StagePolicy {
       format: 'splitee-stage-policy',
       version: 1,
       name: this.name,
-      options: { ...rest, costs: costTableToJSON(costs) },
+      options: { ...rest, mc: this.mc, mcFrom: this.mcFrom, costs: costTableToJSON(costs) },
       state,
     };
   }
@@ -336,8 +372,12 @@ export class LayerwisePolicy implements StagePolicy {
   /** Loads a snapshot of a policy built with the same options. */
   load(st: StagePolicyState): void {
     const who = `policy '${this.name}'`;
-    for (const k of STATS) {
+    for (const k of [...STATS, ...RETURNS]) {
       const src = st.state[k];
+      if (src === undefined && (RETURNS as readonly string[]).includes(k)) {
+        this[k].fill(0);
+        continue;
+      }
       const dst = this[k];
       if (!Array.isArray(src) || src.length !== dst.length) throw new FormatError(`${who}: bad snapshot field ${k}: got ${Array.isArray(src) ? `${src.length} values` : typeof src}, expected ${dst.length} values`);
       dst.set(src);
@@ -361,7 +401,8 @@ export function restoreLayerwise(st: StagePolicyState): LayerwisePolicy {
     throw new FormatError(`restoreLayerwise: not a stage-policy snapshot: got ${typeof st === 'object' && st !== null ? `format ${String(st.format).slice(0, 40)}` : typeof st}, expected {format: 'splitee-stage-policy', version: 1, name, ...}`);
   }
   const o = st.options as Omit<LayerwiseOptions, 'costs'> & { costs: CostTableJSON };
-  const p = new LayerwisePolicy(st.name, { ...o, costs: costTableFromJSON(o.costs) });
+  // a snapshot from before the continuation returns has no mc: it played the induction alone (mc 0)
+  const p = new LayerwisePolicy(st.name, { ...o, mc: o.mc ?? 0, costs: costTableFromJSON(o.costs) });
   p.load(st);
   return p;
 }

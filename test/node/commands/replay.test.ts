@@ -58,6 +58,12 @@ test('replay: human table, --help, and clean errors with exit code 1', () => {
   const missing = cli('replay', '--trace', '/nonexistent.csv', '--policy', 'final');
   assert.is(missing.status, 1);
   assert.match(missing.stderr, /cannot read/);
+  assert.match(help.stdout, /--mc M .*continuation returns/);
+  const mc = cli('replay', '--trace', trace, '--policy', 'layerwise', '--runs', '1', '--mc', '0', '--json');
+  assert.is(mc.status, 0, mc.stderr);
+  const badMc = cli('replay', '--trace', trace, '--policy', 'layerwise', '--mc=-1');
+  assert.is(badMc.status, 1);
+  assert.match(badMc.stderr, /--mc: invalid value: got '-1', expected a finite number >= 0/);
   const unknown = cli('replay', '--trace', trace, '--policy', 'final', '--frobnicate');
   assert.is(unknown.status, 1);
   assert.is(unknown.stderr, "splitee replay: unknown option: got '--frobnicate', expected one of the options of `splitee replay --help`\n");
