@@ -6,8 +6,10 @@
  *
  * Data sources are resolved through the model family's resolver (src/node/data-sources.ts): the image
  * models read IDX files or Fashion-MNIST, the text model SpamAssassin or JSONL (e.g. `spam-assassin:target`);
- * the trace itself is computed on a pool of worker threads (run-trace.ts traceInPool, --workers),
- * shared with run and claims; the output is the same whatever the number of workers.
+ * the trace itself is computed on a pool of worker threads (trace-pool.ts traceInPool, --workers),
+ * shared with run and claims; the output is the same whatever the number of workers. The workers are
+ * started first; this thread loads the model and resolves the data meanwhile, only to check the
+ * request (its errors come first and plain) and to report: no serial loading in front of the workers.
  */
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
@@ -16,7 +18,8 @@ import { formatTrace } from '../../splitee/trace.js';
 import { formatKernelsInfo } from '../../tensor/kernels/index.js';
 import { loadModel } from '../models/load.js';
 import { resolveSource, type SourceRequest } from '../data-sources.js';
-import { traceInPool } from './run-trace.js';
+import { TRACE_BATCH } from './run-trace.js';
+import { traceInPool } from './trace-pool.js';
 import { COMPUTE_OPTIONS, int, kernelsUsage, kernelsFlag, parseOptions, workersUsage, workersFlag } from './args.js';
 
 const USAGE = `usage: splitee trace --model DIR [--data SOURCE] [options]
@@ -76,19 +79,28 @@ export async function run(argv: string[]): Promise<number> {
   if (values.model === undefined) throw new ArgumentError(`trace: --model is required: got none, expected a model folder such as weights/fmnist-resnet`);
   const out = values.out ?? '-';
   if (values.json && out === '-') throw new ArgumentError(`trace: --json prints the summary on stdout: got no --out, expected --out FILE for the CSV`);
-  const batchSize = optionalInt(values.batch, 'batch', 1) ?? 64;
+  const batchSize = optionalInt(values.batch, 'batch', 1) ?? TRACE_BATCH;
   const req: SourceRequest = { data: values.data, labels: values.labels, distortion: values.distortion, seed: optionalInt(values.seed, 'seed', 0) ?? 0, limit: optionalInt(values.limit, 'limit', 1) };
 
   const kernels = kernelsFlag(values.kernels);
   const workers = workersFlag(values.workers);
-  const model = loadModel(values.model, { kernels });
-  const src = resolveSource(model, req, 'trace');
-  const N = src.count;
   const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'trace [{bar}] {value}/{total} samples', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(N, 0);
-  let r: Awaited<ReturnType<typeof traceInPool>['result']>;
+  const pool = traceInPool({ modelDir: values.model, req, batch: batchSize, kernels }, workers, (done) => bar?.update(done));
+  pool.result.catch(() => {}); // awaited below, after this thread's own checks
+  let model: ReturnType<typeof loadModel>;
+  let src: ReturnType<typeof resolveSource>;
   try {
-    r = await traceInPool({ modelDir: model.dir, req, batch: batchSize, kernels }, N, workers, (done) => bar?.update(done)).result;
+    model = loadModel(values.model, { kernels });
+    src = resolveSource(model, req, 'trace');
+  } catch (e) {
+    await pool.terminate();
+    throw e;
+  }
+  const N = src.count;
+  bar?.start(N, 0);
+  let r: Awaited<typeof pool.result>;
+  try {
+    r = await pool.result;
   } finally {
     bar?.stop(); // a running bar's timer would keep the process alive after an error
   }
