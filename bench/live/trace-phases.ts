@@ -6,7 +6,7 @@
  *   import   the engine's modules imported (dynamic import, as a worker's entry would)
  *   read     config.json + model.safetensors read
  *   kernels  the kernel table built (createKernels; simd: decode, validate, compile, instantiate)
- *   build    buildModel (parse safetensors, build the layers, sha256 of the weights)
+ *   build    buildModel (parse safetensors, build the layers, sha256 of the weights with node:crypto, as the loader does)
  *   sha256   the weights hashed again with the core's hash (@noble/hashes), and with node:crypto
  *   data     the data source resolved (read + decode the IDX files)
  *   compute  the trace of its rows
@@ -39,6 +39,7 @@ async function phases(job: PhaseJob): Promise<Record<string, number>> {
   const { createKernels, simdMemoryFor } = await import('../../src/tensor/kernels/index.js');
   const { buildModel, sha256Hex } = await import('../../src/layers/build-model.js');
   const { resolveSource } = await import('../../src/node/data-sources.js');
+  const { nodeSha256 } = await import('../../src/node/models/load.js');
   const { computeTraceRows } = await import('../../src/node/commands/run-trace.js');
   mark('import');
   const config = JSON.parse(readFileSync(join(job.modelDir, 'config.json'), 'utf8')) as unknown;
@@ -46,7 +47,7 @@ async function phases(job: PhaseJob): Promise<Record<string, number>> {
   mark('read');
   const kernels = createKernels(job.kernels, { memoryBytes: simdMemoryFor(weights.byteLength) });
   mark('kernels');
-  const built = buildModel({ config, weights, name: 'fmnist-resnet' }, { kernels });
+  const built = buildModel({ config, weights, name: 'fmnist-resnet' }, { kernels, sha256: nodeSha256 });
   mark('build');
   const a = performance.now();
   sha256Hex(weights);

@@ -13,7 +13,7 @@ import type { LoadedModel } from '../models/load.js';
 import type { SourceRequest } from './trace.js';
 import { DEFAULT_TEXT_SOURCE } from '../sources/text-source.js';
 import { kernelsInfo, type KernelsKind } from '../../tensor/kernels/index.js';
-import { resolveSource } from './run-trace.js';
+import { resolveSource } from '../data-sources.js';
 import { traceInPool } from './trace-pool.js';
 import { readCachedTrace, writeCachedTrace } from './trace-file.js';
 

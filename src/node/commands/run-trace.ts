@@ -11,8 +11,6 @@ import type { Trace } from '../../splitee/trace.js';
 import type { LoadedModel } from '../models/load.js';
 import type { TraceSource } from '../data-sources.js';
 
-export { resolveSource } from '../data-sources.js';
-
 export const TRACE_BATCH = 64;
 
 /** conf[r*L + k-1], pred[...] of exit k for rows r0.. from logits [n, K] (max softmax, first argmax). */

@@ -1,22 +1,23 @@
 /**
  * A trace on a pool of worker threads, for `splitee trace`, `splitee run` (the final-layer trace beside
  * the live run) and `splitee claims`: traceInPool starts the workers at once (../worker-pool.ts
- * runTaskPool); each loads its own copy of the model and resolves the same data source (traceBatches),
+ * runTaskPool); each loads its own copy of the model and resolves the same data source (traceBatches
+ * in trace-pool-worker.ts),
  * then traces batches of `batch` rows handed out one at a time to whichever worker is free. The parts
  * are merged by batch index (mergeParts), and every batch is the batch computeTrace would run in one
  * thread (rows [b*batch, (b+1)*batch)), so the trace is byte-identical to computeTrace's whatever the
  * number of workers and whichever worker ran what.
  *
  * The caller's thread loads nothing: the source's count, the model's id and hash, the data's
- * description and the kernel table come from the first worker ready (TraceInfo).
+ * description and the kernel table come from the first worker ready (TraceInfo). This module imports
+ * no part of the engine (types only), so a command can start the workers before its own loading.
  */
 import { StateError } from '../../tensor/errors.js';
-import { kernelsInfo, type KernelsInfo, type KernelsKind } from '../../tensor/kernels/index.js';
+import type { KernelsInfo, KernelsKind } from '../../tensor/kernels/index.js';
 import type { Trace } from '../../splitee/trace.js';
-import { loadModel } from '../models/load.js';
-import { resolveSource, type SourceRequest } from '../data-sources.js';
+import type { SourceRequest } from '../data-sources.js';
 import { runTaskPool } from '../worker-pool.js';
-import { computeTraceRows, TRACE_BATCH } from './run-trace.js';
+import { TRACE_BATCH } from './run-trace.js';
 
 export interface TraceJob {
   modelDir: string;
@@ -51,20 +52,6 @@ export interface TraceResult {
   /** The model's id and weights hash, as the workers loaded it. */
   id: string;
   hash: string;
-}
-
-/** A worker's set-up: loads the job's model and source; run(b) traces batch b (rows [b*batch, ...)). */
-export function traceBatches(job: TraceJob): { info: TraceInfo; run(b: number): Trace } {
-  const model = loadModel(job.modelDir, { kernels: job.kernels ?? 'auto' });
-  const src = resolveSource(model, job.req);
-  const batch = job.batch ?? TRACE_BATCH;
-  const info: TraceInfo = { count: src.count, numExits: model.network.numStages, description: src.description, kernels: kernelsInfo(model.kernels), id: model.id, hash: model.hash };
-  const run = (b: number): Trace => {
-    const start = b * batch;
-    if (!Number.isInteger(b) || b < 0 || start >= src.count) throw new StateError(`traceBatches: batch out of range: got ${b}, expected 0..${Math.ceil(src.count / batch) - 1} (${src.count} samples of ${src.description}, batches of ${batch})`);
-    return computeTraceRows(model, src, start, Math.min(src.count, start + batch), batch);
-  };
-  return { info, run };
 }
 
 /** The parts' traces (part i: batch i) as one trace of `numExits` exits. */

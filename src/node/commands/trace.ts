@@ -8,16 +8,17 @@
  * models read IDX files or Fashion-MNIST, the text model SpamAssassin or JSONL (e.g. `spam-assassin:target`);
  * the trace itself is computed on a pool of worker threads (trace-pool.ts traceInPool, --workers),
  * shared with run and claims; the output is the same whatever the number of workers. The workers are
- * started first; this thread loads the model and resolves the data meanwhile, only to check the
- * request (its errors come first and plain) and to report: no serial loading in front of the workers.
+ * started first (this module imports no engine module statically, so little runs before them); this
+ * thread loads the model and resolves the data meanwhile, only to check the request (its errors come
+ * first and plain) and to report: no serial loading in front of the workers.
  */
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
 import { formatTrace } from '../../splitee/trace.js';
 import { formatKernelsInfo } from '../../tensor/kernels/index.js';
-import { loadModel } from '../models/load.js';
-import { resolveSource, type SourceRequest } from '../data-sources.js';
+import type { LoadedModel } from '../models/load.js';
+import type { SourceRequest, TraceSource } from '../data-sources.js';
 import { TRACE_BATCH } from './run-trace.js';
 import { traceInPool } from './trace-pool.js';
 import { COMPUTE_OPTIONS, int, kernelsUsage, kernelsFlag, parseOptions, workersUsage, workersFlag } from './args.js';
@@ -87,9 +88,10 @@ export async function run(argv: string[]): Promise<number> {
   const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'trace [{bar}] {value}/{total} samples', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   const pool = traceInPool({ modelDir: values.model, req, batch: batchSize, kernels }, workers, (done) => bar?.update(done));
   pool.result.catch(() => {}); // awaited below, after this thread's own checks
-  let model: ReturnType<typeof loadModel>;
-  let src: ReturnType<typeof resolveSource>;
+  let model: LoadedModel;
+  let src: TraceSource;
   try {
+    const [{ loadModel }, { resolveSource }] = await Promise.all([import('../models/load.js'), import('../data-sources.js')]);
     model = loadModel(values.model, { kernels });
     src = resolveSource(model, req, 'trace');
   } catch (e) {

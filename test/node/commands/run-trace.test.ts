@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeIdx } from '../../../src/tensor/io/idx.js';
 import { loadModel } from '../../../src/node/models/load.js';
-import { computeTrace, computeTraceRows, resolveSource } from '../../../src/node/commands/run-trace.js';
+import { computeTrace, computeTraceRows } from '../../../src/node/commands/run-trace.js';
+import { resolveSource } from '../../../src/node/data-sources.js';
 import { tmpRoot, writeTinyModel } from '../../helpers/tiny-model-dir.js';
 
 const root = tmpRoot('splitee-run-trace-');

@@ -11,8 +11,10 @@ import { encodeIdx } from '../../../src/tensor/io/idx.js';
 import { formatTrace } from '../../../src/splitee/trace.js';
 import { loadModel } from '../../../src/node/models/load.js';
 import { IoError } from '../../../src/node/datasets/idx-file.js';
-import { computeTrace, resolveSource } from '../../../src/node/commands/run-trace.js';
-import { mergeParts, traceBatches, traceInPool } from '../../../src/node/commands/trace-pool.js';
+import { computeTrace } from '../../../src/node/commands/run-trace.js';
+import { resolveSource } from '../../../src/node/data-sources.js';
+import { mergeParts, traceInPool } from '../../../src/node/commands/trace-pool.js';
+import { traceBatches } from '../../../src/node/commands/trace-pool-worker.js';
 import { tmpRoot, writeTinyModel } from '../../helpers/tiny-model-dir.js';
 
 const root = tmpRoot('splitee-trace-pool-');
