@@ -21,6 +21,15 @@ test('sha256Hex (@noble/hashes) equals node:crypto on empty, small and model-siz
   }
 });
 
+test('buildModel: options.sha256 (a runtime\'s native hash) computes the hash when given', () => {
+  const weights = read('model.safetensors');
+  const seen: Uint8Array[] = [];
+  const m = buildModel({ config: json('config.json'), weights }, { sha256: (b) => (seen.push(b), 'ab'.repeat(32)) });
+  assert.is(m.hash, 'ab'.repeat(32));
+  assert.is(seen.length, 1);
+  assert.is(seen[0], weights);
+});
+
 test('buildModel: a text model from bytes + tokenizer JSON: its family, hash, network and input encoder', () => {
   const weights = read('model.safetensors');
   const m = buildModel({ config: json('config.json'), weights, tokenizer: { json: json('tokenizer.json'), config: json('tokenizer_config.json') } });

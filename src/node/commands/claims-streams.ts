@@ -2,7 +2,7 @@
  * The streams of `splitee claims` and their traces. A stream is a distortion of --data for an image
  * model (clean, NAME:SEVERITY, NAME:deploy) and a data source for a text model (the paper's own
  * setting: spam-assassin:target, FILE.jsonl, ...). Each stream is traced once, one stream at a time
- * split over a pool of worker threads (run-trace.ts traceInPool), and cached in DIR/<stream>.csv + .json keyed by the model hash, data, sample count and kernel table (a
+ * split over a pool of worker threads (trace-pool.ts traceInPool), and cached in DIR/<stream>.csv + .json keyed by the model hash, data, sample count and kernel table (a
  * trace computed on another table is recomputed, so the report's "kernels" names the table that computed it).
  */
 import { mkdirSync } from 'node:fs';
@@ -13,7 +13,8 @@ import type { LoadedModel } from '../models/load.js';
 import type { SourceRequest } from './trace.js';
 import { DEFAULT_TEXT_SOURCE } from '../sources/text-source.js';
 import { kernelsInfo, type KernelsKind } from '../../tensor/kernels/index.js';
-import { resolveSource, traceInPool } from './run-trace.js';
+import { resolveSource } from '../data-sources.js';
+import { traceInPool } from './trace-pool.js';
 import { readCachedTrace, writeCachedTrace } from './trace-file.js';
 
 /** Whether the model's samples are texts (its family's input). */
@@ -68,7 +69,7 @@ export async function traceStreams(model: LoadedModel, streams: string[], dir: s
       const count = resolveSource(model, req, 'claims').count;
       total += count;
       bar?.setTotal(Math.max(1, total));
-      const r = await traceInPool({ modelDir: model.dir, req, kernels: compute.kernels }, count, compute.workers, (d) => bar?.update(before + d, { task: `tracing ${s}` })).result;
+      const r = await traceInPool({ modelDir: model.dir, req, kernels: compute.kernels }, compute.workers, (d) => bar?.update(before + d, { task: `tracing ${s}` })).result;
       before += count;
       writeCachedTrace(join(dir, streamFile(s)), r.trace, { model_id: model.id, model_sha256: model.hash, stream: s, description: r.description, data: req.data ?? null, samples: samples ?? null, seed: 1, kernels: r.kernels.name, relaxed: r.kernels.relaxed });
       out.set(s, r.trace);

@@ -29,7 +29,7 @@ import { DEFAULT_TEXT_SOURCE } from '../sources/text-source.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
 import { writeFiles } from '../report/write-files.js';
 import { autoAlpha } from './run-alpha.js';
-import { resolveSource } from './run-trace.js';
+import { resolveSource } from '../data-sources.js';
 import { DEFAULT_MODEL, DEFAULT_OUT } from './run-options.js';
 import { activationChannels, measureGflops } from './device-speed.js';
 import { COMPUTE_OPTIONS, kernelsUsage, kernelsFlag, num, parseOptions, workersUsage, workersFlag } from './args.js';

@@ -20,7 +20,8 @@ import { chooseAlpha, type AlphaChoice } from '../../splitee/alpha.js';
 import type { Trace } from '../../splitee/trace.js';
 import type { LoadedModel } from '../models/load.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
-import { computeTrace, resolveSource } from './run-trace.js';
+import { computeTrace } from './run-trace.js';
+import { resolveSource } from '../data-sources.js';
 import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
 import { readCachedTrace, readTraceFile, writeCachedTrace } from './trace-file.js';
 

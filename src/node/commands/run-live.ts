@@ -1,6 +1,6 @@
 /**
  * The live part of `splitee run` (run.ts has the options, settings, costs, policy and log): the
- * stream's trace started in worker threads (run-trace.ts traceInPool), the cloud (by default a server this command
+ * stream's trace started in worker threads (trace-pool.ts traceInPool), the cloud (by default a server this command
  * starts on a 127.0.0.1 ephemeral port), then every sample split between this process and the cloud,
  * each round appended to the run log as it happens, with a progress bar on a TTY and Ctrl-C stopping
  * the run between rounds (it resumes with --resume).
@@ -18,7 +18,7 @@ import { nodeFetch } from '../http-fetch.js';
 import { loadModel, type LoadedModel } from '../models/load.js';
 import { startServer, type RunningServer } from '../server.js';
 import type { RunLogWriter } from '../run-log.js';
-import { traceInPool, type TraceResult } from './run-trace.js';
+import { traceInPool, type TraceResult } from './trace-pool.js';
 import type { SourceRequest, TraceSource } from './trace.js';
 import { kernelsOf, type RunSettings } from './run-options.js';
 
@@ -52,7 +52,7 @@ export async function runLive(p: LiveRunParams): Promise<LiveRunResult> {
   const N = src.count;
   const net = model.network;
   let traceDone = 0;
-  const tracer = traceInPool({ modelDir: settings.modelDir, req, kernels: kernelsOf(settings) }, N, p.workers, (done) => {
+  const tracer = traceInPool({ modelDir: settings.modelDir, req, kernels: kernelsOf(settings) }, p.workers, (done) => {
     traceDone = done;
   });
   tracer.result.catch(() => {}); // awaited below; avoid an unhandled rejection while the live run goes

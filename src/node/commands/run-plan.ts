@@ -17,7 +17,7 @@ import { loadModel, type LoadedModel } from '../models/load.js';
 import { readRunLog, resumeRunLog, type ResumedRun } from '../run-log.js';
 import { packageRoot } from '../datasets/fashion-mnist.js';
 import { autoAlpha } from './run-alpha.js';
-import { resolveSource } from './run-trace.js';
+import { resolveSource } from '../data-sources.js';
 import type { SourceRequest, TraceSource } from './trace.js';
 import { DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLES, kernelsOf, newestLog, timestamp, type RunSettings } from './run-options.js';
 import { activationChannels, measureGflops } from './device-speed.js';

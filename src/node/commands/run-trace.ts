@@ -3,21 +3,13 @@
  * prediction on every sample, with batched forward passes (the family's forwardAll, batch 64), the
  * numbers `splitee trace` writes. The final-layer baseline and the regret of a live run are computed from it.
  *
- * traceInPool splits the rows into chunks of whole batches and traces each in a node:worker_threads
- * worker (../worker-pool.ts) that loads its own copy of the model and resolves the same data source;
- * the chunks are merged in order, so the trace is byte-identical to computeTrace's in one thread
- * (every batch is the same batch). `splitee run` uses it beside the live run: the wall time is
- * max(trace, live) rather than their sum.
+ * The same batches on a pool of worker threads: trace-pool.ts (traceInPool). `splitee run` uses it
+ * beside the live run: the wall time is max(trace, live) rather than their sum.
  */
-import { StateError } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { kernelsInfo, type KernelsInfo, type KernelsKind } from '../../tensor/kernels/index.js';
 import type { Trace } from '../../splitee/trace.js';
-import { loadModel, type LoadedModel } from '../models/load.js';
-import { resolveSource, type SourceRequest, type TraceSource } from '../data-sources.js';
-import { chunkRanges, runInWorkers } from '../worker-pool.js';
-
-export { resolveSource } from '../data-sources.js';
+import type { LoadedModel } from '../models/load.js';
+import type { TraceSource } from '../data-sources.js';
 
 export const TRACE_BATCH = 64;
 
@@ -61,88 +53,4 @@ export function computeTraceRows(model: Pick<LoadedModel, 'family' | 'network'>,
     onProgress?.(r + n, N);
   }
   return { numExits: L, numRows: N, conf, pred, label: src.labels.slice(start, end) };
-}
-
-export interface TraceJob {
-  modelDir: string;
-  req: SourceRequest;
-  batch?: number;
-  /** The kernel table each worker builds (default 'auto'). */
-  kernels?: KernelsKind;
-}
-
-/** One worker's part of a TraceJob: rows [start, end). */
-export interface TraceChunkJob extends TraceJob {
-  start: number;
-  end: number;
-}
-
-/** What a trace worker posts back. */
-export interface TraceChunk {
-  trace: Trace;
-  description: string;
-  kernels: KernelsInfo;
-}
-
-export interface TraceResult {
-  trace: Trace;
-  description: string;
-  /** Wall time of the trace. */
-  seconds: number;
-  /** The table the workers ran. */
-  kernels: KernelsInfo;
-  /** Worker threads used. */
-  workers: number;
-}
-
-/** Rows [job.start, job.end) of the job's trace, in this thread (a trace worker's body). */
-export function runTraceChunk(job: TraceChunkJob, onProgress?: (done: number, total: number) => void): TraceChunk {
-  const model = loadModel(job.modelDir, { kernels: job.kernels ?? 'auto' });
-  const src = resolveSource(model, job.req);
-  if (job.end > src.count) throw new StateError(`runTraceChunk: rows out of range: got [${job.start}, ${job.end}), expected rows within the ${src.count} samples of ${src.description}`);
-  const trace = computeTraceRows(model, src, job.start, job.end, job.batch ?? TRACE_BATCH, onProgress);
-  return { trace, description: src.description, kernels: kernelsInfo(model.kernels) };
-}
-
-/** The chunks' traces (rows in order) as one trace. */
-export function mergeTraces(parts: readonly Trace[]): Trace {
-  const L = parts[0].numExits;
-  const N = parts.reduce((a, t) => a + t.numRows, 0);
-  const conf = new Float64Array(N * L);
-  const pred = new Int32Array(N * L);
-  const label = new Int32Array(N);
-  let r = 0;
-  for (const t of parts) {
-    if (t.numExits !== L) throw new StateError(`mergeTraces: exits differ between chunks: got ${t.numExits}, expected ${L}`);
-    conf.set(t.conf, r * L);
-    pred.set(t.pred, r * L);
-    label.set(t.label, r);
-    r += t.numRows;
-  }
-  return { numExits: L, numRows: N, conf, pred, label };
-}
-
-/**
- * The job's trace over `count` rows (the source's count, known to the caller) on `workers` worker
- * threads, each a contiguous chunk of whole batches; onProgress(rows done, count).
- */
-export function traceInPool(job: TraceJob, count: number, workers: number, onProgress?: (done: number, total: number) => void): { result: Promise<TraceResult>; terminate(): Promise<void> } {
-  const t0 = performance.now();
-  const ranges = chunkRanges(count, workers, job.batch ?? TRACE_BATCH);
-  const done = new Array<number>(ranges.length).fill(0);
-  const here = import.meta.url;
-  const entry = new URL(`./run-trace-worker.${here.endsWith('.ts') ? 'ts' : 'js'}`, here);
-  const datas: TraceChunkJob[] = ranges.map(([start, end]) => ({ ...job, start, end }));
-  const pool = runInWorkers<TraceChunk>(entry, datas, 'trace worker', (i, d) => {
-    done[i] = d;
-    onProgress?.(done.reduce((a, b) => a + b, 0), count);
-  });
-  const result = pool.results.then((chunks) => ({
-    trace: mergeTraces(chunks.map((c) => c.trace)),
-    description: chunks[0].description,
-    seconds: (performance.now() - t0) / 1000,
-    kernels: chunks[0].kernels,
-    workers: ranges.length,
-  }));
-  return { result, terminate: pool.terminate };
 }

@@ -23,7 +23,7 @@ import { RunLogWriter, type RunLogHeaderInput } from '../run-log.js';
 import { runReportHtml } from '../report/run-report.js';
 import { ensureDir, writeFiles } from '../report/write-files.js';
 import { runLive } from './run-live.js';
-import type { TraceResult } from './run-trace.js';
+import type { TraceResult } from './trace-pool.js';
 import { DEFAULT_OUT, OPTIONS, USAGE } from './run-options.js';
 import { planRun, type RunPlan, type RunValues } from './run-plan.js';
 import { printTable } from './run-output.js';

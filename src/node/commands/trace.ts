@@ -6,17 +6,21 @@
  *
  * Data sources are resolved through the model family's resolver (src/node/data-sources.ts): the image
  * models read IDX files or Fashion-MNIST, the text model SpamAssassin or JSONL (e.g. `spam-assassin:target`);
- * the trace itself is computed on a pool of worker threads (run-trace.ts traceInPool, --workers),
- * shared with run and claims; the output is the same whatever the number of workers.
+ * the trace itself is computed on a pool of worker threads (trace-pool.ts traceInPool, --workers),
+ * shared with run and claims; the output is the same whatever the number of workers. The workers are
+ * started first (this module imports no engine module statically, so little runs before them), and
+ * this thread loads nothing: the model's id and hash, the data's description and the labels come with
+ * the workers' result. Only when they fail does it load the model and data itself, so that an error
+ * in the request is reported as such (the loader's or the source's own message, not the worker's).
  */
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
 import { formatTrace } from '../../splitee/trace.js';
-import { formatKernelsInfo } from '../../tensor/kernels/index.js';
-import { loadModel } from '../models/load.js';
-import { resolveSource, type SourceRequest } from '../data-sources.js';
-import { traceInPool } from './run-trace.js';
+import { formatKernelsInfo, type KernelsKind } from '../../tensor/kernels/index.js';
+import type { SourceRequest } from '../data-sources.js';
+import { TRACE_BATCH } from './run-trace.js';
+import { traceInPool } from './trace-pool.js';
 import { COMPUTE_OPTIONS, int, kernelsUsage, kernelsFlag, parseOptions, workersUsage, workersFlag } from './args.js';
 
 const USAGE = `usage: splitee trace --model DIR [--data SOURCE] [options]
@@ -50,6 +54,12 @@ ${workersUsage(25)}
 export type { SourceRequest, TraceSource } from '../data-sources.js';
 export { writeExit } from './run-trace.js';
 
+/** Loads the model and resolves the data here, as the workers do: throws what made them fail when the request is at fault. */
+async function checkRequest(modelDir: string, kernels: KernelsKind, req: SourceRequest): Promise<void> {
+  const [{ loadModel }, { resolveSource }] = await Promise.all([import('../models/load.js'), import('../data-sources.js')]);
+  resolveSource(loadModel(modelDir, { kernels }), req, 'trace');
+}
+
 /** The integer flag --name >= min, or undefined when absent. */
 function optionalInt(v: string | undefined, name: string, min: number): number | undefined {
   return v === undefined ? undefined : int(v, name, 0, min);
@@ -76,41 +86,48 @@ export async function run(argv: string[]): Promise<number> {
   if (values.model === undefined) throw new ArgumentError(`trace: --model is required: got none, expected a model folder such as weights/fmnist-resnet`);
   const out = values.out ?? '-';
   if (values.json && out === '-') throw new ArgumentError(`trace: --json prints the summary on stdout: got no --out, expected --out FILE for the CSV`);
-  const batchSize = optionalInt(values.batch, 'batch', 1) ?? 64;
+  const batchSize = optionalInt(values.batch, 'batch', 1) ?? TRACE_BATCH;
   const req: SourceRequest = { data: values.data, labels: values.labels, distortion: values.distortion, seed: optionalInt(values.seed, 'seed', 0) ?? 0, limit: optionalInt(values.limit, 'limit', 1) };
 
   const kernels = kernelsFlag(values.kernels);
   const workers = workersFlag(values.workers);
-  const model = loadModel(values.model, { kernels });
-  const src = resolveSource(model, req, 'trace');
-  const N = src.count;
   const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'trace [{bar}] {value}/{total} samples', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(N, 0);
-  let r: Awaited<ReturnType<typeof traceInPool>['result']>;
+  let started = false;
+  const pool = traceInPool({ modelDir: values.model, req, batch: batchSize, kernels }, workers, (done, total) => {
+    if (!started) bar?.start(total, 0);
+    started = true;
+    bar?.update(done);
+  });
+  let r: Awaited<typeof pool.result>;
   try {
-    r = await traceInPool({ modelDir: model.dir, req, batch: batchSize, kernels }, N, workers, (done) => bar?.update(done)).result;
+    r = await pool.result;
+  } catch (e) {
+    await checkRequest(values.model, kernels, req); // a request at fault: this thread's own error, without the worker's prefix
+    throw e;
   } finally {
-    bar?.stop(); // a running bar's timer would keep the process alive after an error
+    if (started) bar?.stop(); // a running bar's timer would keep the process alive after an error
   }
   const { trace, seconds } = r;
   const L = trace.numExits;
+  const N = trace.numRows;
   const pred = trace.pred;
+  const labels = trace.label;
 
   const csv = formatTrace(trace);
   if (out === '-') process.stdout.write(csv);
   else writeFileSync(out, csv);
 
-  const labelled = src.labels.every((v) => v >= 0);
+  const labelled = labels.every((v) => v >= 0);
   const accuracy: number[] | null = labelled ? Array.from({ length: L }, (_, k) => {
     let c = 0;
-    for (let r = 0; r < N; r++) if (pred[r * L + k] === src.labels[r]) c++;
+    for (let r = 0; r < N; r++) if (pred[r * L + k] === labels[r]) c++;
     return c / N;
   }) : null;
-  const summary = { model: model.id, hash: model.hash, data: src.description, samples: N, seconds: Number(seconds.toFixed(2)), msPerSample: Number(((1000 * seconds) / N).toFixed(3)), accuracy, kernels: r.kernels, workers: r.workers, out };
+  const summary = { model: r.id, hash: r.hash, data: r.description, samples: N, seconds: Number(seconds.toFixed(2)), msPerSample: Number(((1000 * seconds) / N).toFixed(3)), accuracy, kernels: r.kernels, workers: r.workers, out };
   if (values.json) {
     console.log(JSON.stringify(summary));
   } else {
-    console.error(`trace: ${model.id} (${model.hash.slice(0, 12)}) on ${src.description}: ${N} samples in ${seconds.toFixed(1)} s (${summary.msPerSample} ms/sample; kernels ${formatKernelsInfo(r.kernels)}, ${r.workers} worker${r.workers === 1 ? '' : 's'})${out === '-' ? '' : ` -> ${out}`}`);
+    console.error(`trace: ${r.id} (${r.hash.slice(0, 12)}) on ${r.description}: ${N} samples in ${seconds.toFixed(1)} s (${summary.msPerSample} ms/sample; kernels ${formatKernelsInfo(r.kernels)}, ${r.workers} worker${r.workers === 1 ? '' : 's'})${out === '-' ? '' : ` -> ${out}`}`);
     if (accuracy === null) console.error('accuracy: no labels');
     else console.error(accuracy.map((a, k) => `  exit ${String(k + 1).padStart(2)}: ${(100 * a).toFixed(2)}%`).join('\n'));
   }

@@ -2,13 +2,14 @@
  * Loading a model folder (weights/NAME/): reads config.json + model.safetensors (and, on request, a text
  * model's tokenizer files) and builds the model with the core's buildModel (src/layers/build-model.ts),
  * which picks the family (src/layers/families) by config.architecture (or splitee.architecture in a
- * Hugging Face config.json) and hashes the weights (sha256 hex of model.safetensors: the cloud checks it
- * against the device's, so both sides run the same weights).
+ * Hugging Face config.json) and hashes the weights (sha256 hex of model.safetensors, with node:crypto:
+ * the cloud checks it against the device's, so both sides run the same weights).
  *
  * Errors: a missing or unreadable file is an IoError (E_IO), bad JSON or a bad safetensors blob a
  * FormatError (E_FORMAT), and a config that disagrees with the weights a ConfigError (E_CONFIG);
  * every message names the path.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError, FormatError } from '../../tensor/errors.js';
@@ -46,6 +47,11 @@ function readBytes(path: string, where: string): Uint8Array {
   }
 }
 
+/** sha256 hex of bytes with node:crypto (the core's own, @noble/hashes, is ~10x slower on a model's weights). */
+export function nodeSha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 /** Reads and builds the model in `dir` (config.json + model.safetensors). */
 export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   const where = 'loadModel';
@@ -67,7 +73,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   const weights = readBytes(wPath, where);
   const tokenizer = opts.tokenizer === true ? readTokenizerFiles(abs) : undefined;
   try {
-    const built = buildModel({ config, weights, tokenizer, name: basename(abs) }, { kernels: typeof opts.kernels === 'string' ? createKernels(opts.kernels, { memoryBytes: simdMemoryFor(weights.byteLength) }) : opts.kernels, families, where, configName: cfgPath, weightsName: wPath });
+    const built = buildModel({ config, weights, tokenizer, name: basename(abs) }, { kernels: typeof opts.kernels === 'string' ? createKernels(opts.kernels, { memoryBytes: simdMemoryFor(weights.byteLength) }) : opts.kernels, families, where, configName: cfgPath, weightsName: wPath, sha256: nodeSha256 });
     return { ...built, dir: abs };
   } catch (e) {
     // Name the folder in config errors too (the weights path is already in tensor messages).

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { activationChannels, measureGflops } from '../../../src/node/commands/device-speed.js';
-import { resolveSource } from '../../../src/node/commands/run-trace.js';
+import { resolveSource } from '../../../src/node/data-sources.js';
 import { loadModel } from '../../../src/node/models/load.js';
 
 const resnet = loadModel(join(process.cwd(), 'weights', 'fmnist-resnet'));

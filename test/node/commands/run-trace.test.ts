@@ -1,67 +1,34 @@
-// traceInPool: the trace split over 1, 2 and 3 worker threads is byte-identical to computeTrace in
-// this thread; a worker's failure rejects with its error; mergeTraces keeps the row order.
+// computeTraceRows: rows [start, end) in batches from start are those rows of computeTrace (batches on
+// the same boundaries), with progress per batch; the worker pool's tests are in trace-pool.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { StateError } from '../../../src/tensor/errors.js';
 import { encodeIdx } from '../../../src/tensor/io/idx.js';
-import { formatTrace } from '../../../src/splitee/trace.js';
 import { loadModel } from '../../../src/node/models/load.js';
-import { computeTrace, mergeTraces, resolveSource, traceInPool } from '../../../src/node/commands/run-trace.js';
+import { computeTrace, computeTraceRows } from '../../../src/node/commands/run-trace.js';
+import { resolveSource } from '../../../src/node/data-sources.js';
 import { tmpRoot, writeTinyModel } from '../../helpers/tiny-model-dir.js';
 
 const root = tmpRoot('splitee-run-trace-');
 const modelDir = writeTinyModel(root, 'tiny');
-const n = 23; // prime: chunks of batch 4 end short
-const pixels = new Uint8Array(n * 64).map((_, i) => (i * 89 + (i >> 6) * 13) % 256);
+const n = 23;
 const imgs = join(root, 'imgs.idx.gz');
-const labs = join(root, 'labs.idx');
-writeFileSync(imgs, gzipSync(encodeIdx([n, 8, 8], pixels)));
-writeFileSync(labs, encodeIdx([n], new Uint8Array(n).map((_, i) => i % 3)));
-const req = { data: imgs, labels: labs, distortion: 'gaussian-noise:2', seed: 5, limit: undefined };
+writeFileSync(imgs, gzipSync(encodeIdx([n, 8, 8], new Uint8Array(n * 64).map((_, i) => (i * 89 + (i >> 6) * 13) % 256))));
 
-const bytes = (a: Float64Array | Int32Array): number[] => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-
-for (const kernels of ['fast', 'auto'] as const) {
-  test(`traceInPool (${kernels}): 1, 2 and 3 workers give the bytes of computeTrace in one thread`, async () => {
-    const model = loadModel(modelDir, { kernels });
-    const one = computeTrace(model, resolveSource(model, req), 4);
-    for (const workers of [1, 2, 3]) {
-      const progress: number[] = [];
-      const r = await traceInPool({ modelDir, req, batch: 4, kernels }, n, workers, (done, total) => {
-        assert.is(total, n);
-        progress.push(done);
-      }).result;
-      assert.is(r.workers, workers);
-      assert.is(r.kernels.name, model.kernels.name);
-      assert.is(r.trace.numRows, n);
-      assert.equal(bytes(r.trace.conf), bytes(one.conf), `conf, ${workers} workers`);
-      assert.equal(bytes(r.trace.pred), bytes(one.pred), `pred, ${workers} workers`);
-      assert.equal(Array.from(r.trace.label), Array.from(one.label));
-      assert.is(formatTrace(r.trace), formatTrace(one));
-      assert.is(progress[progress.length - 1], n);
-    }
-  });
-}
-
-test('traceInPool: a worker that fails rejects with its error (rows past the source: a StateError)', async () => {
-  try {
-    await traceInPool({ modelDir, req, batch: 4, kernels: 'fast' }, n + 8, 2).result;
-    assert.unreachable('accepted');
-  } catch (e) {
-    assert.ok(e instanceof StateError, String(e));
-    assert.match((e as Error).message, /^trace worker: runTraceChunk: rows out of range: got \[16, 31\)/);
-  }
-});
-
-test('mergeTraces: chunks in order; exits that differ are a StateError', () => {
-  const t = (rows: number[], L = 1) => ({ numExits: L, numRows: rows.length, conf: Float64Array.from(rows, (r) => r / 10), pred: Int32Array.from(rows), label: Int32Array.from(rows) });
-  const m = mergeTraces([t([0, 1]), t([2]), t([3, 4, 5])]);
-  assert.equal(Array.from(m.pred), [0, 1, 2, 3, 4, 5]);
-  assert.equal(Array.from(m.conf), [0, 0.1, 0.2, 0.3, 0.4, 0.5]);
-  assert.throws(() => mergeTraces([t([0]), t([1], 2)]), (e: unknown) => e instanceof StateError);
+test('computeTraceRows: rows [8, 20) in batches of 4 are rows 8..19 of computeTrace; progress per batch; label -1 without labels', () => {
+  const model = loadModel(modelDir, { kernels: 'fast' });
+  const src = resolveSource(model, { data: imgs, labels: undefined, distortion: undefined, seed: 0, limit: undefined });
+  const all = computeTrace(model, src, 4);
+  const progress: Array<[number, number]> = [];
+  const part = computeTraceRows(model, src, 8, 20, 4, (d, t) => progress.push([d, t]));
+  const L = all.numExits;
+  assert.is(part.numRows, 12);
+  assert.equal(Array.from(part.conf), Array.from(all.conf.subarray(8 * L, 20 * L)));
+  assert.equal(Array.from(part.pred), Array.from(all.pred.subarray(8 * L, 20 * L)));
+  assert.equal(Array.from(part.label), new Array(12).fill(-1));
+  assert.equal(progress, [[4, 12], [8, 12], [12, 12]]);
 });
 
 test.run();

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ArgumentError } from '../../../src/tensor/errors.js';
+import { IoError } from '../../../src/node/datasets/idx-file.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
 import { encodeIdx } from '../../../src/tensor/io/idx.js';
 import { parseTrace, traceHeader } from '../../../src/splitee/trace.js';
@@ -98,6 +99,13 @@ test('argument errors: no --model, --json without --out, bad --limit, --labels w
   await rejects(() => cli(['--model', modelDir, '--data', imgs, '--limit', '0']), (e: unknown) => e instanceof ArgumentError && /--limit/.test((e as Error).message));
   await rejects(() => cli(['--model', modelDir, '--data', 'fashion-mnist:test', '--labels', labs, '--out', join(root, 'x.csv')]), (e: unknown) => e instanceof ArgumentError);
   assert.is((await cli(['--help'])).code, 0);
+});
+
+test('a request the workers cannot load fails with the loader\'s or the source\'s own error (checked again in this thread), not the worker\'s', async () => {
+  const plain = (cls: new (...a: never[]) => Error, re: RegExp) => (e: unknown) => e instanceof cls && re.test((e as Error).message) && !(e as Error).message.includes('trace worker');
+  await rejects(() => cli(['--model', join(root, 'none'), '--workers', '2']), plain(IoError, /^loadModel: cannot read .*none/));
+  await rejects(() => cli(['--model', modelDir, '--data', join(root, 'missing.idx'), '--workers', '2']), plain(IoError, /missing\.idx/));
+  await rejects(() => cli(['--model', modelDir, '--data', 'fashion-mnist:nope', '--workers', '1']), plain(ArgumentError, /^trace: unknown data set: got 'fashion-mnist:nope'/));
 });
 
 test('--kernels and --workers: the summary names the table and the workers; the CSV is the same for every choice', async () => {

@@ -7,7 +7,8 @@ import { ConfigError, FormatError } from '../../../src/tensor/errors.js';
 import { ResNetModel } from '../../../src/layers/resnet.js';
 import { IoError } from '../../../src/node/datasets/idx-file.js';
 import { parseSafetensors, writeSafetensors } from '../../../src/tensor/io/safetensors.js';
-import { loadModel } from '../../../src/node/models/load.js';
+import { loadModel, nodeSha256 } from '../../../src/node/models/load.js';
+import { sha256Hex } from '../../../src/layers/build-model.js';
 import { simdMemoryFor, DEFAULT_SIMD_MEMORY, type SimdKernels } from '../../../src/tensor/kernels/index.js';
 import { DEFAULT_FAMILIES } from '../../../src/layers/families/index.js';
 import { tinyConfig } from '../../helpers/tiny-resnet.js';
@@ -26,6 +27,12 @@ function rejects(fn: () => unknown, cls: new (...a: never[]) => Error, ...parts:
   }
   assert.unreachable(`expected ${cls.name}`);
 }
+
+test('nodeSha256 (node:crypto, what loadModel hashes with) equals the core\'s sha256Hex: empty, small, the shipped weights', () => {
+  const shipped = readFileSync(join(process.cwd(), 'weights', 'fmnist-resnet', 'model.safetensors'));
+  for (const b of [new Uint8Array(0), new TextEncoder().encode('abc'), shipped, shipped.subarray(3, 100_003)]) assert.is(nodeSha256(b), sha256Hex(b));
+  assert.is(loadModel(join(process.cwd(), 'weights', 'fmnist-resnet'), { kernels: 'fast' }).hash, sha256Hex(shipped));
+});
 
 test('loadModel builds the network and reports id, hash (sha256 of model.safetensors), dir and config', () => {
   const dir = writeModel('ok');

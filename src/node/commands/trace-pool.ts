@@ -1,0 +1,104 @@
+/**
+ * A trace on a pool of worker threads, for `splitee trace`, `splitee run` (the final-layer trace beside
+ * the live run) and `splitee claims`: traceInPool starts the workers at once (../worker-pool.ts
+ * runTaskPool); each loads its own copy of the model and resolves the same data source (traceBatches
+ * in trace-pool-worker.ts),
+ * then traces batches of `batch` rows handed out one at a time to whichever worker is free. The parts
+ * are merged by batch index (mergeParts), and every batch is the batch computeTrace would run in one
+ * thread (rows [b*batch, (b+1)*batch)), so the trace is byte-identical to computeTrace's whatever the
+ * number of workers and whichever worker ran what.
+ *
+ * The caller's thread loads nothing: the source's count, the model's id and hash, the data's
+ * description and the kernel table come from the first worker ready (TraceInfo). This module imports
+ * no part of the engine (types only), so a command can start the workers before its own loading.
+ */
+import { StateError } from '../../tensor/errors.js';
+import type { KernelsInfo, KernelsKind } from '../../tensor/kernels/index.js';
+import type { Trace } from '../../splitee/trace.js';
+import type { SourceRequest } from '../data-sources.js';
+import { runTaskPool } from '../worker-pool.js';
+import { TRACE_BATCH } from './run-trace.js';
+
+export interface TraceJob {
+  modelDir: string;
+  req: SourceRequest;
+  /** Rows per forward pass, and per task handed to a worker (default TRACE_BATCH). */
+  batch?: number;
+  /** The kernel table each worker builds (default 'auto'). */
+  kernels?: KernelsKind;
+}
+
+/** What a worker says once loaded: about the model, the data and the table. */
+export interface TraceInfo {
+  /** Rows of the source. */
+  count: number;
+  numExits: number;
+  description: string;
+  kernels: KernelsInfo;
+  /** The model's id and sha256 (hex) of its weights. */
+  id: string;
+  hash: string;
+}
+
+export interface TraceResult {
+  trace: Trace;
+  description: string;
+  /** Wall time of the trace (the workers' start-up included). */
+  seconds: number;
+  /** The table the workers ran. */
+  kernels: KernelsInfo;
+  /** Worker threads used. */
+  workers: number;
+  /** The model's id and weights hash, as the workers loaded it. */
+  id: string;
+  hash: string;
+}
+
+/** The parts' traces (part i: batch i) as one trace of `numExits` exits. */
+export function mergeParts(parts: readonly Trace[], numExits: number): Trace {
+  const L = numExits;
+  const N = parts.reduce((a, t) => a + t.numRows, 0);
+  const conf = new Float64Array(N * L);
+  const pred = new Int32Array(N * L);
+  const label = new Int32Array(N);
+  let r = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const t = parts[i] as Trace | undefined;
+    if (t === undefined) throw new StateError(`mergeParts: part ${i} of ${parts.length} is missing: got none, expected a trace`);
+    if (t.numExits !== L) throw new StateError(`mergeParts: exits differ in part ${i}: got ${t.numExits}, expected ${L}`);
+    conf.set(t.conf, r * L);
+    pred.set(t.pred, r * L);
+    label.set(t.label, r);
+    r += t.numRows;
+  }
+  return { numExits: L, numRows: N, conf, pred, label };
+}
+
+/**
+ * The job's trace on `workers` worker threads, batches handed out as workers free up; onProgress(rows
+ * done, rows) as parts arrive. Rejects with the first worker's error (the engine's class kept).
+ */
+export function traceInPool(job: TraceJob, workers: number, onProgress?: (done: number, total: number) => void): { result: Promise<TraceResult>; terminate(): Promise<void> } {
+  const t0 = performance.now();
+  const batch = job.batch ?? TRACE_BATCH;
+  const here = import.meta.url;
+  const entry = new URL(`./trace-pool-worker.${here.endsWith('.ts') ? 'ts' : 'js'}`, here);
+  let done = 0;
+  const pool = runTaskPool<TraceInfo, number, Trace>(entry, job, workers, 'trace worker', {
+    plan: (info) => Array.from({ length: Math.ceil(info.count / batch) }, (_, b) => b),
+    onPart: (_, part, info) => {
+      done += part.numRows;
+      onProgress?.(done, info.count);
+    },
+  });
+  const result = pool.results.then(({ info, parts }) => ({
+    trace: mergeParts(parts, info.numExits),
+    description: info.description,
+    seconds: (performance.now() - t0) / 1000,
+    kernels: info.kernels,
+    workers,
+    id: info.id,
+    hash: info.hash,
+  }));
+  return { result, terminate: pool.terminate };
+}
