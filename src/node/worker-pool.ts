@@ -131,7 +131,6 @@ function errorMessage(e: unknown): ErrorMessage {
   return { kind: 'error', name: err?.name ?? 'Error', code: e instanceof SpliteeError ? e.code : 'E_INTERNAL', message: err?.message ?? String(e) };
 }
 
-
 /** What the receiving thread sends a serveTasks worker. */
 export type TaskOrder<T> = { kind: 'task'; index: number; task: T } | { kind: 'stop' };
 /** What a serveTasks worker sends: once ready, then one part per task. */

@@ -223,11 +223,8 @@ export class LayerwisePolicy implements StagePolicy {
   /** Adds (w > 0) or removes (w = -1, the window) one round's statistics along its path. */
   private accumulate(conf: ArrayLike<number>, stop: number, cl: number, w: number, credit: boolean): void {
     const B = this.B;
-    const L = this.numExits;
     if (stop > this.dirtyTop) this.dirtyTop = stop;
-    const d = this.device;
-    // the round's realized reward (stage.ts), credited to every state it continued from
-    const ret = cl >= 0 ? cl - this.mu * (stop === L ? d[L] : d[stop] + this.offloadCost[stop]) : cl === -1 ? conf[stop - 1] - this.mu * d[stop] : NaN;
+    const ret = this.realizedReward(conf, stop, cl);
     for (let i = 1; i <= stop; i++) {
       const ci = conf[i - 1];
       const s = (i - 1) * B + this.bin(ci);
@@ -246,6 +243,17 @@ export class LayerwisePolicy implements StagePolicy {
       }
     }
     if (credit && ret === ret) this.creditReturns(stop, ret, w);
+  }
+
+  /**
+   * The round's reward as the paper's rule pays it (stage.ts): exited (cl -1) C_stop - mu * device[stop];
+   * offloaded or final, C_L - mu * its cost; NaN when C_L was not observed (cl -2: nothing to credit).
+   */
+  private realizedReward(conf: ArrayLike<number>, stop: number, cl: number): number {
+    const d = this.device;
+    if (cl === -1) return conf[stop - 1] - this.mu * d[stop];
+    if (cl < 0) return Number.NaN;
+    return cl - this.mu * (stop === this.numExits ? d[stop] : d[stop] + this.offloadCost[stop]);
   }
 
   /**
