@@ -11,12 +11,14 @@
  * Servers are separate processes (`splitee serve`), so the load generator does not share their event loop.
  * Bounded: SECONDS per level, 24 levels, 20,000 requests for RSS (~3.5 min in all on an idle 2-core
  * machine). Run under `flock /tmp/bench.lock`.
- * `npm run bench -- cloud`, or node --import tsx bench/cloud/load.bench.ts
+ * `npm run bench -- cloud`, or node --import tsx bench/cloud/load.bench.ts; SPLITEE_LOAD_SETUPS=nginx (or
+ * replica, workers, comma-separated) runs only those setups, SPLITEE_NGINX_CONF=FILE puts another nginx
+ * configuration in place of deploy/nginx.conf (its 8080-8083 ports are rewritten the same way).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { loadModel } from '../../src/node/models/load.js';
@@ -30,6 +32,12 @@ const SECONDS = Number(process.env.SPLITEE_LOAD_SECONDS ?? 3);
 const LEVELS = [1, 10, 50, 200];
 const RSS_TOTAL = Number(process.env.SPLITEE_LOAD_RSS ?? 20_000);
 const RSS_STEP = RSS_TOTAL / 10;
+/** Which setups run (SPLITEE_LOAD_SETUPS, comma-separated; default all): replica (with the RSS series), workers, nginx. */
+const SETUP_NAMES = ['replica', 'workers', 'nginx'];
+const SETUPS = new Set((process.env.SPLITEE_LOAD_SETUPS ?? SETUP_NAMES.join(',')).split(','));
+for (const name of SETUPS) if (!SETUP_NAMES.includes(name)) throw new Error(`load bench: unknown setup in SPLITEE_LOAD_SETUPS: got '${name.slice(0, 40)}', expected ${SETUP_NAMES.join(', ')}`);
+/** The balancer's configuration (SPLITEE_NGINX_CONF; default the shipped deploy/nginx.conf). */
+const NGINX_CONF = process.env.SPLITEE_NGINX_CONF ?? 'deploy/nginx.conf';
 /** The split of the load bodies, and the cheap one of the RSS series (only the last stage left to compute). */
 const SPLIT = 1;
 const RSS_SPLIT = 11;
@@ -149,36 +157,43 @@ async function rss(url: string, b: Buffer): Promise<void> {
 
 export async function run(): Promise<void> {
   const b = body(SPLIT);
-  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-  console.log(`${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}; load average at start ${load()}`);
+  console.log(`${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}; load average at start ${loadAverage()}`);
   console.log(`body ${b.length} bytes (split ${SPLIT}, f32); ${SECONDS} s per level; loopback; serve defaults (--max-queued, --max-queue-wait, --max-in-flight)`);
   console.log(cols(['autocannon', 'conc', 'req/s', '2xx/s', 'p50', 'p99', 'p50 2xx', 'p99 2xx', '2xx', '503', 'errors', 'gen CPU%'], W_LOAD));
   console.log(cols(['devices', 'devices', 'samples', 'offloads', 'fallbacks', 'lost', 'p50', 'p99'], W_DEV) + '  (latency of offloaded samples, ms)');
-  // 1 replica
-  let port = await freePort();
-  let kids = [await serve(port)];
-  await levels('1 replica', `http://127.0.0.1:${port}`, b);
-  await rss(`http://127.0.0.1:${port}`, body(RSS_SPLIT));
-  await stop(kids);
-  // 2 workers
-  port = await freePort();
-  kids = [await serve(port, ['--workers', '2'])];
-  await levels('2 workers', `http://127.0.0.1:${port}`, b);
-  await stop(kids);
-  // 2 replicas behind nginx
+  if (SETUPS.has('replica')) {
+    const port = await freePort();
+    const kids = [await serve(port)];
+    await levels('1 replica', `http://127.0.0.1:${port}`, b);
+    await rss(`http://127.0.0.1:${port}`, body(RSS_SPLIT));
+    await stop(kids);
+  }
+  if (SETUPS.has('workers')) {
+    const port = await freePort();
+    const kids = [await serve(port, ['--workers', '2'])];
+    await levels('2 workers', `http://127.0.0.1:${port}`, b);
+    await stop(kids);
+  }
+  if (SETUPS.has('nginx')) await behindNginx(b);
+  console.log(`load average at end ${loadAverage()}`);
+}
+
+const loadAverage = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** 2 replicas behind nginx (NGINX_CONF with its ports rewritten), in a temporary prefix. */
+async function behindNginx(b: Buffer): Promise<void> {
   const nginx = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).stdout.trim();
   if (!nginx) {
     console.log('2 replicas + nginx: skipped (nginx not installed; apt-get install -y nginx)');
-    console.log(`load average at end ${load()}`);
     return;
   }
   const ports = [await freePort(), await freePort()];
   const lb = await freePort();
-  kids = await Promise.all(ports.map((p) => serve(p)));
+  const kids = await Promise.all(ports.map((p) => serve(p)));
   const tmp = mkdtempSync(join(tmpdir(), 'splitee-bench-nginx-'));
   mkdirSync(join(tmp, 'tmp'));
   let i = 0;
-  const conf = readFileSync(join(ROOT, 'deploy/nginx.conf'), 'utf8')
+  const conf = readFileSync(resolve(ROOT, NGINX_CONF), 'utf8')
     .replace('listen 127.0.0.1:8080;', `listen 127.0.0.1:${lb};`)
     .replace(/ *server 127\.0\.0\.1:808[1-3] [^\n]*\n/g, (line) => (i < ports.length ? line.replace(/808[1-3]/, String(ports[i++])) : ''))
     .replace('access_log access.log;', 'access_log off;');
@@ -191,7 +206,6 @@ export async function run(): Promise<void> {
     await stop([ng, ...kids]);
     rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`load average at end ${load()}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
