@@ -210,6 +210,38 @@ test('a sliding window forgets: after a change of stream only the last W rounds 
   assert.throws(() => new LayerwisePolicy('x', { costs: k, window: 10, gamma: 0.99 }), /window and gamma together/);
 });
 
+// The window subtracts exactly what the evicted round added, its continuation return included only when
+// that round credited one (round number >= mcFrom): after N rounds a window of W holds the statistics of a
+// policy that saw only the last W rounds (all credited, mcFrom 0). Rounds 0..29 credit nothing and are
+// evicted at rounds 50..79, so an eviction that asked whether the current round credits would subtract
+// returns never added. Checked to fail with credits(this.rounds) in place of credits(this.rounds - size).
+test('a sliding window evicts each round\'s statistics and continuation return exactly', () => {
+  const k = paperCosts({ numExits: 4, lambda: 0.05, offload: 0.3 });
+  const tr = syntheticTrace({ rows: 180, exits: 4, seed: 11, noise: 0.2 });
+  const W = 50;
+  const windowed = new LayerwisePolicy('w', { costs: k, alpha: 0.8, c: 0.1, window: W, mcFrom: 30 });
+  const lastOnly = new LayerwisePolicy('last', { costs: k, alpha: 0.8, c: 0.1, mcFrom: 0 });
+  const obs = (r: number, stop: number, outcome: 'exit' | 'offload' | 'final') => ({
+    stop,
+    outcome,
+    confidences: tr.conf.subarray(r * 4, r * 4 + 4),
+    finalConf: outcome === 'exit' ? null : tr.conf[r * 4 + 3],
+    cost: 0,
+  });
+  // fixed paths, the same for both policies: exit at 2 when C_2 >= 0.8, else offload at 1 or 3, or final
+  const path = (r: number): [number, 'exit' | 'offload' | 'final'] => (tr.conf[r * 4 + 1] >= 0.8 ? [2, 'exit'] : r % 3 === 0 ? [1, 'offload'] : r % 3 === 1 ? [3, 'offload'] : [4, 'final']);
+  for (let r = 0; r < 180; r++) windowed.update(obs(r, ...path(r)));
+  for (let r = 180 - W; r < 180; r++) lastOnly.update(obs(r, ...path(r)));
+  const a = windowed.snapshot().state;
+  const b = lastOnly.snapshot().state;
+  for (const key of ['visits', 'confSum', 'trans', 'transN', 'clSum', 'clN', 'retSum', 'retN']) {
+    const x = a[key] as number[];
+    const y = b[key] as number[];
+    assert.ok(y.some((v) => v !== 0), `${key} holds something`);
+    for (let j = 0; j < x.length; j++) assert.ok(Math.abs(x[j] - y[j]) <= 1e-9, `${key}[${j}]: windowed ${x[j]}, last ${W} rounds only ${y[j]}`);
+  }
+});
+
 // Selection bias (lambda 0.1, o 0.1, alpha 0.8): after C_1 = 0.3 half the samples become confident
 // (0.3, 0.95, 0.99) and half do not (0.3, 0.3, 0.6). Offload at 1 = (0.99 + 0.6) / 2 - 0.2 = 0.595 beats
 // continue = (0.95 - 0.2 + 0.6 - 0.3) / 2 = 0.525. Crediting C_L along the path sees C_L only for the
