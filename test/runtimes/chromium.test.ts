@@ -28,8 +28,8 @@ test.after(async () => {
 });
 
 /** Opens the demo page, waits for the stream to end, returns what the page reports. */
-async function playDemo(cors: boolean): Promise<{ result: ProbeResult; violations: string[]; csp: string | null }> {
-  const demo = await startDemo(tmp.dir, cors);
+async function playDemo(cors: boolean, extra: string[] = []): Promise<{ result: ProbeResult; violations: string[]; csp: string | null; policy: string }> {
+  const demo = await startDemo(tmp.dir, cors, extra);
   const page = await browser!.newPage();
   const violations: string[] = [];
   page.on('console', (m) => {
@@ -44,7 +44,8 @@ async function playDemo(cors: boolean): Promise<{ result: ProbeResult; violation
     assert.is(state.state, 'done', `demo page: ${state.error ?? ''}`);
     assert.is(state.cloud, cors ? demo.cloudUrl : demo.url.replace(/\/$/, ''), 'the page offloads where the server says');
     const runtime = `Chromium/${browser!.version()}`;
-    return { result: { runtime, parity: state.parity, totals: state.totals }, violations, csp };
+    const policy = (await page.textContent('#policy')) ?? '';
+    return { result: { runtime, parity: state.parity, totals: state.totals }, violations, csp, policy };
   } finally {
     await page.close();
     await demo.close();
@@ -68,6 +69,13 @@ if (bin !== null) {
     checkProbe(result, 'chromium cross-origin');
     const version = /Chrom(?:e|ium)\/(\d+)/.exec(result.runtime)?.[1] ?? '?';
     printRow(`Chromium ${version} (page, cross origin)`, result, result.parity.msPerSample);
+  });
+
+  test('the per-layer policy (--policy layerwise) decides in the page: live split with offloads and no fallback', async () => {
+    const { result, violations, policy } = await playDemo(false, ['--policy', 'layerwise']);
+    assert.ok(policy.startsWith('policy layerwise,'), `the page shows its policy: ${policy.slice(0, 80)}`);
+    assert.equal(violations, []);
+    checkProbe(result, 'chromium layerwise');
   });
 }
 

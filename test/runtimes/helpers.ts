@@ -55,9 +55,9 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
 }
 
 /** `splitee demo` (its options parsed as the command does) with the page built into `dir`. */
-export async function startDemo(dir: string, cors: boolean): Promise<RunningDemo> {
+export async function startDemo(dir: string, cors: boolean, extra: string[] = []): Promise<RunningDemo> {
   const webDir = await buildWeb(join(dir, 'web'));
-  const opts = demoOptions(['--port', '0', '--samples', String(LIVE_SAMPLES), '--quiet', ...(cors ? ['--cors'] : [])]);
+  const opts = demoOptions(['--port', '0', '--samples', String(LIVE_SAMPLES), '--quiet', ...(cors ? ['--cors'] : []), ...extra]);
   assert.ok(opts !== null);
   return startDemoServer({ ...opts, webDir });
 }
