@@ -51,9 +51,10 @@ class StaticNetwork implements MultiExitNetwork {
   };
   private readonly outs = Array.from({ length: L + 1 }, () => Tensor.zeros([1, W]));
   private readonly logits = Tensor.zeros([1, K]);
+  private readonly shape: readonly number[] = [W];
 
   activationShape(): readonly number[] {
-    return [W];
+    return this.shape;
   }
 
   runStages(from: number, to: number, x: Tensor): Tensor {
@@ -83,15 +84,15 @@ const noCloud: CloudTransport = {
 
 /** The runner as built here, with the synchronous path when it has one (not on older runners). */
 type Runner = SplitRunner<number> & { stepEager?: (s: number) => unknown };
-type Mode = 'step' | 'eager';
+export type Mode = 'step' | 'eager';
 
-interface Case {
+export interface Case {
   runner: Runner;
   rounds: number;
   warmup: number;
 }
 
-async function play(runner: Runner, mode: Mode, from: number, count: number): Promise<void> {
+export async function play(runner: Runner, mode: Mode, from: number, count: number): Promise<void> {
   if (mode === 'step') {
     for (let i = from; i < from + count; i++) await runner.step(i);
     return;
@@ -108,7 +109,7 @@ async function play(runner: Runner, mode: Mode, from: number, count: number): Pr
  * (here: a major one, started by the heap growth of building the networks, not by the loop) voids the
  * figure; the loop is then measured again, up to 3 times.
  */
-async function measure(c: Case, mode: Mode): Promise<{ perRound: number; gcs: number }> {
+export async function measure(c: Case, mode: Mode): Promise<{ perRound: number; gcs: number }> {
   await play(c.runner, mode, 0, c.warmup);
   let from = c.warmup;
   let last = { perRound: NaN, gcs: -1 };
@@ -130,13 +131,13 @@ async function measure(c: Case, mode: Mode): Promise<{ perRound: number; gcs: nu
   return last;
 }
 
-function staticCase(policyName: string): Case {
+export function staticCase(policyName: string, clock?: () => number): Case {
   const net = new StaticNetwork();
   const costs = paperCosts({ numExits: L, lambda: 0.1, offload: 0.5 });
   const policy = createPolicy(policyName, { costs, alpha: 0.8 });
   const input = Tensor.zeros([1, W]);
   input.flat()[0] = 0.9; // every exit has C = 0.9 >= alpha: exit (or final at L), never the cloud
-  const runner = new SplitRunner<number>({ network: net, modelHash: 'ab'.repeat(32), policy, costs, alpha: 0.8, prepare: () => input, cloud: noCloud, label: () => 0, index: (_s, t) => t - 1 });
+  const runner = new SplitRunner<number>({ network: net, modelHash: 'ab'.repeat(32), policy, costs, alpha: 0.8, prepare: () => input, cloud: noCloud, label: () => 0, index: (_s, t) => t - 1, clock });
   return { runner, rounds: 10_000, warmup: 2000 };
 }
 
@@ -155,7 +156,7 @@ function resnetInputs(net: ResNetModel): Tensor[] {
   return out;
 }
 
-function resnetCase(policyName: string, offload: boolean): Case {
+export function resnetCase(policyName: string, offload: boolean): Case {
   const m = loadModel(RESNET_DIR, { kernels: 'fast' });
   const net = m.network as ResNetModel;
   const inputs = resnetInputs(net);

@@ -147,9 +147,16 @@ export class SplitRunner<S = unknown> {
   private x: Tensor | null = null;
   private t0 = 0;
   private busy = false;
+  /** step()'s Promise for a round that stays on the device, and the microtask that ends such a step. */
+  private readonly resolved: Promise<RoundRecord>;
+  private readonly release = (): void => {
+    this.busy = false;
+  };
   /** Max softmax probability and argmax of the last confidence() call (fields: no allocation). */
   private conf = NaN;
   private pred = -1;
+  /** C_split of the round in progress (NaN at split 0). */
+  private splitConf = NaN;
   /** The next round number. */
   t: number;
 
@@ -176,6 +183,7 @@ export class SplitRunner<S = unknown> {
     this.seen = new Float64Array(L);
     for (let k = 0; k <= L; k++) this.confArrays.push(Array.from({ length: k }, () => NaN));
     this.rec = emptyRecord(costs.unit);
+    this.resolved = Promise.resolve(this.rec);
     this.who = `SplitRunner: policy '${policy.name}'`;
   }
 
@@ -192,15 +200,22 @@ export class SplitRunner<S = unknown> {
   /**
    * Runs one round on `sample`; resolves to its record after the policy has learned from it. The record
    * is the runner's own, valid until the next step: copyRecord() it to keep it (see the header).
+   * Not an async function: a round that stays on the device returns one Promise made in the
+   * constructor, already resolved to the record (the same object every such round), and holds the
+   * step in flight until a microtask, as an async step() would: a second step() in the same
+   * synchronous run is rejected. An async function would allocate its own Promise and an await's.
    */
-  async step(sample: S): Promise<RoundRecord> {
-    if (this.busy) throw new StateError('SplitRunner.step: a step is already in flight: got a concurrent call, expected one step at a time');
-    this.busy = true;
+  step(sample: S): Promise<RoundRecord> {
+    let r: RoundRecord | Promise<RoundRecord>;
     try {
-      return await this.play(sample);
-    } finally {
-      this.busy = false;
+      r = this.stepEager(sample);
+    } catch (e) {
+      return Promise.reject(e);
     }
+    if (r instanceof Promise) return r;
+    this.busy = true;
+    void this.resolved.then(this.release);
+    return this.resolved;
   }
 
   /**
@@ -235,11 +250,14 @@ export class SplitRunner<S = unknown> {
 
   /** One round: the record, or a Promise of it when the round goes to the cloud. */
   private play(sample: S): RoundRecord | Promise<RoundRecord> {
-    return this.onDevice(sample) ? this.viaCloud(sample) : this.finish(sample);
+    this.onDevice(sample);
+    // here, not in onDevice: C_split reaches sendsToCloud as a double, which V8 boxes (16 bytes a round)
+    // unless the call is inlined, and onDevice is too large for V8 to inline it there
+    return sendsToCloud(this.model, this.rec.split, this.splitConf, this.decided) ? this.viaCloud(sample) : this.finish(sample);
   }
 
-  /** The device part of a round, into this.rec; returns whether the round goes to the cloud. */
-  private onDevice(sample: S): boolean {
+  /** The device part of a round, into this.rec, this.splitConf and this.decided. */
+  private onDevice(sample: S): void {
     const { network: net, policy } = this.o;
     const L = this.L;
     const t = this.t;
@@ -289,7 +307,7 @@ export class SplitRunner<S = unknown> {
     r.attempts = 0;
     r.error = null;
     this.facts.cloudAnswered = false;
-    return sendsToCloud(this.model, split, conf, decided);
+    this.splitConf = conf;
   }
 
   /** C_1..C_s as a plain array of length s (the record's array for split s, filled; no allocation). */

@@ -72,19 +72,21 @@ export function offloadCost(m: RewardModel, split: number, bytes: number): numbe
   return link ? bytes / (link.bandwidthMbps * 125) + link.latencyMs : m.costs.offload[split];
 }
 
-/** Settles a round into `out` (no allocation). */
+/**
+ * Settles a round into `out` (no allocation). V8 boxes a double (16 bytes) where it merges with the
+ * result of a call it did not inline, or with a tagged value: so C_split is read where it is used
+ * (never merged with NaN for split 0), and each branch stores its own cost and reward.
+ */
 export function settleInto(m: RewardModel, f: RoundFacts, out: Settlement): Settlement {
   const s = f.split;
   const c = m.costs;
-  const confSplit = s > 0 ? f.confidences[s - 1] : NaN;
-  const outcome = outcomeOf(m, s, confSplit, f.cloudAnswered, f.decided);
-  let cost: number;
-  if (outcome === 'exit' || outcome === 'final') cost = c.device[s];
-  else if (outcome === 'offload') cost = s === 0 ? offloadCost(m, 0, f.bytesSent) : c.device[s] + offloadCost(m, s, f.bytesSent);
-  else cost = c.device[c.numExits] + offloadCost(m, s, f.bytesSent);
+  const outcome = s > 0 ? outcomeOf(m, s, f.confidences[s - 1], f.cloudAnswered, f.decided) : outcomeOf(m, 0, NaN, f.cloudAnswered, f.decided);
   out.outcome = outcome;
-  out.cost = cost;
-  out.reward = roundReward(m, outcome === 'exit' ? confSplit : (f.finalConf as number), cost);
+  if (outcome === 'exit' || outcome === 'final') out.cost = c.device[s];
+  else if (outcome === 'offload') out.cost = s === 0 ? offloadCost(m, 0, f.bytesSent) : c.device[s] + offloadCost(m, s, f.bytesSent);
+  else out.cost = c.device[c.numExits] + offloadCost(m, s, f.bytesSent);
+  if (outcome === 'exit') out.reward = roundReward(m, f.confidences[s - 1], out.cost);
+  else out.reward = roundReward(m, f.finalConf as number, out.cost);
   return out;
 }
 

@@ -130,20 +130,24 @@ export abstract class BanditPolicy extends BasePolicy {
     const conf = obs.confidences;
     const cl = obs.finalConf;
     this.checkConfidences(obs, k);
-    let c: number;
-    if (s > 0 && s < L && exits(alpha, conf[s - 1])) c = conf[s - 1];
-    else if (cl !== null) c = cl;
-    else throw new StateError(`${this.name}.update: C_L missing: got finalConf null for split ${s}, expected C_L (the split did not exit on the device)`);
+    const exited = s > 0 && s < L && exits(alpha, conf[s - 1]);
+    if (!exited && cl === null) throw new StateError(`${this.name}.update: C_L missing: got finalConf null for split ${s}, expected C_L (the split did not exit on the device)`);
     this.plays[k] += 1;
     const st = this.stats;
     st.beginRound();
-    st.add(k, roundReward(m, c, obs.cost));
+    // each branch stores its reward: V8 boxes a double merged with a tagged value or a call's result
+    if (exited) st.staged[0] = roundReward(m, conf[s - 1], obs.cost);
+    else st.staged[0] = roundReward(m, cl as number, obs.cost);
+    st.addStaged(k);
     if (this.sideObservations && s > this.first) {
       // a shallower arm j's full-information reward (reward.ts) is known when C_j exits or C_L is known
       const known = cl !== null ? cl : this.side === 'full' && obs.hindsightFinalConf !== undefined ? obs.hindsightFinalConf : null;
       for (let j = this.first; j < s; j++) {
         const cj = j > 0 ? conf[j - 1] : NaN;
-        if (known !== null || (j > 0 && exits(alpha, cj))) st.add(j - this.first, armRewardUnchecked(m, j, cj, known as number));
+        if (known !== null || (j > 0 && exits(alpha, cj))) {
+          st.staged[0] = armRewardUnchecked(m, j, cj, known as number);
+          st.addStaged(j - this.first);
+        }
       }
     }
     st.endRound();
