@@ -9,12 +9,11 @@ declare class TextEncoder {
   encode(input?: string): Uint8Array;
 }
 
-// The live runner (src/splitee/runner.ts, transport.ts) needs a clock, timers, a microtask and fetch. All of these
+// The live runner (src/splitee/runner.ts, transport.ts) needs a clock, timers and fetch. All of these
 // exist in browsers, workers, Deno and Node >= 18; only the members the core uses are declared.
 declare const performance: { now(): number };
 declare function setTimeout(handler: () => void, ms?: number): unknown;
 declare function clearTimeout(id: unknown): void;
-declare function queueMicrotask(callback: () => void): void;
 declare class AbortSignal {
   readonly aborted: boolean;
 }

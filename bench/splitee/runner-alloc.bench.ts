@@ -3,21 +3,31 @@
  *   - static: 10,000 rounds over a toy network that itself allocates nothing (its stages and heads
  *     write into buffers owned by the network, as the arena contract allows), so what is measured is
  *     the runner's own allocation plus the policy's, the record and the step;
- *   - resnet: 500 rounds (after 100 warm-up rounds; a round costs up to ~30 ms) over the real network
- *     of weights/fmnist-resnet built on the fast kernel table, cycling over 64 prepared Fashion-MNIST
- *     inputs of its stream (prepare returns a prepared tensor: the caller's preprocessing is not counted).
+ *   - resnet: 500 rounds over the real network of weights/fmnist-resnet built on the fast kernel table,
+ *     cycling over 64 prepared Fashion-MNIST inputs of its stream (prepare returns a prepared tensor:
+ *     the caller's preprocessing is not counted).
  * Every round stays on the device (alpha 0.8 with C = 0.9 on the static network; alpha 0 on the ResNet,
  * where every exit is taken), so no cloud is called; one more ResNet row, `fixed:3 offload`, sends every
  * round to an in-process LocalCloud serving a second copy of the network (alpha 1): its figure includes
- * the wire encoding, the transport's promise and the cloud side's own allocation.
- * Each row is measured through `await runner.step()` (the async API) and, where the runner has it,
- * through `runner.stepEager()` (the synchronous path of a round that stays on the device).
+ * the wire encoding, the transport's promise and the cloud side's own allocation (100 rounds: more
+ * would start a GC, by the external memory of the wire bodies).
+ * Each figure is a runner of its own, warmed up (50,000 static rounds, 2,000 ResNet rounds, 500 for
+ * `final`, whose 250-round loops cost ~30 ms a round: V8 is still compiling after 2,000 static rounds,
+ * and code is heap too), then measured through
+ *   - `runner.stepEager()` (the synchronous path of a round that stays on the device);
+ *   - the same with the runner's clock reading 0 instead of performance.now(), which on Node 20 returns
+ *     a fresh 16-byte heap number per reading (3 readings a round): the runner's own allocation;
+ *   - `await runner.step()` (the async API), after its own warm-up; this includes the bench loop's
+ *     `await`, which costs the caller about 200 bytes on Node 20 whatever it awaits.
  *
  * Method: with young-generation space large enough that no GC runs during the loop
  * (--min-semi-space-size=512 --max-semi-space-size=512, checked with a PerformanceObserver on 'gc' entries: the figure is
  * printed only when 0 GCs ran), bytes allocated = the growth of process.memoryUsage().heapUsed
  * plus that of .arrayBuffers (typed-array backing stores outside the heap) across the loop, after a
- * warm-up of 2,000 rounds and a forced gc(). Garbage is counted, since nothing is collected.
+ * forced gc(); each figure is the least of 3 loops (2 for the ResNet `final`) without a GC. Garbage is counted,
+ * since nothing is collected. Resolution: the measurement's own
+ * objects and late compilation leave about 2 KB per window, i.e. 0.2 bytes a round over 10,000 rounds
+ * and about 4 over 500. Attribution: bench/splitee/runner-alloc-profile.ts.
  *
  * Alone: flock /tmp/bench.lock node --expose-gc --min-semi-space-size=512 --max-semi-space-size=512 --import tsx -e "import('./bench/splitee/runner-alloc.bench.ts').then((m) => m.run())"
  * (under bench/index.ts without --expose-gc it prints that it needs the flag and skips).
@@ -92,6 +102,9 @@ export interface Case {
   warmup: number;
 }
 
+/** The runner's clock: the default (performance.now()), or one that reads 0 (no heap number per reading). */
+const zero = (): number => 0;
+
 export async function play(runner: Runner, mode: Mode, from: number, count: number): Promise<void> {
   if (mode === 'step') {
     for (let i = from; i < from + count; i++) await runner.step(i);
@@ -104,21 +117,29 @@ export async function play(runner: Runner, mode: Mode, from: number, count: numb
   }
 }
 
+export interface Figure {
+  perRound: number;
+  gcs: number;
+}
+
 /**
- * Bytes allocated per round over c.rounds rounds after c.warmup, and the GCs that ran meanwhile. A GC
- * (here: a major one, started by the heap growth of building the networks, not by the loop) voids the
- * figure; the loop is then measured again, up to 3 times.
+ * Bytes allocated per round in steady state: `windows` loops of c.rounds rounds of `mode` (after
+ * `warmup` more rounds of it), each measured alone; the figure is the least of the loops during which
+ * no GC ran (a late compilation only adds bytes: code and feedback are heap too), with the count of
+ * loops a GC voided when none was clean. A loop across which the heap shrank (the forced gc's sweeping
+ * ended late, seen under load) gives no figure either.
  */
-export async function measure(c: Case, mode: Mode): Promise<{ perRound: number; gcs: number }> {
-  await play(c.runner, mode, 0, c.warmup);
-  let from = c.warmup;
-  let last = { perRound: NaN, gcs: -1 };
-  for (let attempt = 0; attempt < 3 && last.gcs !== 0; attempt++) {
+export async function measure(c: Case, mode: Mode, warmup = c.warmup, windows = 3): Promise<Figure> {
+  await play(c.runner, mode, 0, warmup);
+  let from = warmup;
+  let best: Figure = { perRound: Infinity, gcs: 0 };
+  let voided = 0;
+  for (let w = 0; w < windows; w++) {
     let gcs = 0;
     const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
     obs.observe({ entryTypes: ['gc'] });
     (globalThis as { gc?: () => void }).gc?.();
-    await new Promise((r) => setTimeout(r, 10)); // let the forced gc's entry arrive before counting
+    await new Promise((r) => setTimeout(r, 50)); // let the forced gc's entry arrive, and its sweeping end
     gcs = 0;
     const m0 = process.memoryUsage();
     await play(c.runner, mode, from, c.rounds);
@@ -126,19 +147,22 @@ export async function measure(c: Case, mode: Mode): Promise<{ perRound: number; 
     await new Promise((r) => setTimeout(r, 10));
     obs.disconnect();
     from += c.rounds;
-    last = { perRound: (m1.heapUsed - m0.heapUsed + (m1.arrayBuffers - m0.arrayBuffers)) / c.rounds, gcs };
+    const perRound = (m1.heapUsed - m0.heapUsed + (m1.arrayBuffers - m0.arrayBuffers)) / c.rounds;
+    if (gcs > 0) voided += gcs;
+    else if (perRound >= 0 && perRound < best.perRound) best = { perRound, gcs: 0 }; // < 0: the heap shrank (late sweeping): no figure
   }
-  return last;
+  return best.perRound === Infinity ? { perRound: NaN, gcs: voided } : best;
 }
 
-export function staticCase(policyName: string, clock?: () => number): Case {
+export function staticCase(policyName: string, zeroClock = false): Case {
   const net = new StaticNetwork();
   const costs = paperCosts({ numExits: L, lambda: 0.1, offload: 0.5 });
   const policy = createPolicy(policyName, { costs, alpha: 0.8 });
   const input = Tensor.zeros([1, W]);
   input.flat()[0] = 0.9; // every exit has C = 0.9 >= alpha: exit (or final at L), never the cloud
+  const clock = zeroClock ? zero : undefined;
   const runner = new SplitRunner<number>({ network: net, modelHash: 'ab'.repeat(32), policy, costs, alpha: 0.8, prepare: () => input, cloud: noCloud, label: () => 0, index: (_s, t) => t - 1, clock });
-  return { runner, rounds: 10_000, warmup: 2000 };
+  return { runner, rounds: 10_000, warmup: 50_000 };
 }
 
 const RESNET_DIR = 'weights/fmnist-resnet';
@@ -156,7 +180,7 @@ function resnetInputs(net: ResNetModel): Tensor[] {
   return out;
 }
 
-export function resnetCase(policyName: string, offload: boolean): Case {
+export function resnetCase(policyName: string, offload: boolean, zeroClock = false): Case {
   const m = loadModel(RESNET_DIR, { kernels: 'fast' });
   const net = m.network as ResNetModel;
   const inputs = resnetInputs(net);
@@ -165,13 +189,28 @@ export function resnetCase(policyName: string, offload: boolean): Case {
   const policy = createPolicy(policyName, { costs, alpha });
   const cloud = offload ? new LocalCloud(new CloudService([loadModel(RESNET_DIR, { kernels: 'fast' })])) : noCloud;
   const labels = new Int32Array(INPUTS);
-  const runner = new SplitRunner<number>({ network: net, modelHash: m.hash, policy, costs, alpha, prepare: (i) => inputs[i % INPUTS], cloud, label: (i) => labels[i % INPUTS], index: (i) => i });
-  return { runner, rounds: 500, warmup: 100 };
+  const clock = zeroClock ? zero : undefined;
+  const runner = new SplitRunner<number>({ network: net, modelHash: m.hash, policy, costs, alpha, prepare: (i) => inputs[i % INPUTS], cloud, label: (i) => labels[i % INPUTS], index: (i) => i, clock });
+  // a final round runs every stage, so its code is compiled after fewer rounds (each ~30 ms here)
+  if (offload) return { runner, rounds: 100, warmup: 300 };
+  return policyName === 'final' ? { runner, rounds: 250, warmup: 500 } : { runner, rounds: 500, warmup: 2000 };
 }
 
-function cell(r: { perRound: number; gcs: number } | null): string {
+function cell(r: Figure | null): string {
   if (r === null) return '(no stepEager)'.padStart(16);
-  return r.gcs === 0 ? `${r.perRound.toFixed(0).padStart(6)} bytes/round` : `invalid: ${r.gcs} GCs`;
+  return r.gcs === 0 ? `${r.perRound.toFixed(1).padStart(9)} B/round` : `invalid: ${r.gcs} GCs`.padStart(17);
+}
+
+/** One row: stepEager (default clock, then clock 0), then step(); each on a runner of its own. */
+async function row(make: (zeroClock: boolean) => Case): Promise<[Figure | null, Figure | null, Figure, number]> {
+  let rounds = 0;
+  const figure = async (mode: Mode, zeroClock: boolean) => {
+    const c = make(zeroClock);
+    rounds = c.rounds;
+    if (mode === 'eager' && typeof c.runner.stepEager !== 'function') return null;
+    return measure(c, mode, c.warmup, c.rounds === 250 ? 2 : 3);
+  };
+  return [await figure('eager', false), await figure('eager', true), (await figure('step', false))!, rounds];
 }
 
 export async function run(): Promise<void> {
@@ -180,21 +219,18 @@ export async function run(): Promise<void> {
     return;
   }
   console.log(`runner-alloc: bytes allocated per round, no GC during the loop (else "invalid": raise --max-semi-space-size)`);
-  console.log(`  network  policy            rounds  step()              stepEager()`);
-  const rows: [string, string, () => Case][] = [
-    ['static', 'fixed:3', () => staticCase('fixed:3')],
-    ['static', 'final', () => staticCase('final')],
-    ['static', 'splitee-s', () => staticCase('splitee-s')],
-    ['resnet', 'fixed:3', () => resnetCase('fixed:3', false)],
-    ['resnet', 'final', () => resnetCase('final', false)],
-    ['resnet', 'splitee-s', () => resnetCase('splitee-s', false)],
-    ['resnet', 'fixed:3 offload', () => resnetCase('fixed:3', true)],
+  console.log(`  network  policy            rounds  stepEager()        stepEager(), clock 0  step()`);
+  const rows: [string, string, (zeroClock: boolean) => Case][] = [
+    ['static', 'fixed:3', (z) => staticCase('fixed:3', z)],
+    ['static', 'final', (z) => staticCase('final', z)],
+    ['static', 'splitee-s', (z) => staticCase('splitee-s', z)],
+    ['resnet', 'fixed:3', (z) => resnetCase('fixed:3', false, z)],
+    ['resnet', 'final', (z) => resnetCase('final', false, z)],
+    ['resnet', 'splitee-s', (z) => resnetCase('splitee-s', false, z)],
+    ['resnet', 'fixed:3 offload', (z) => resnetCase('fixed:3', true, z)],
   ];
   for (const [netName, policy, make] of rows) {
-    const a = make();
-    const viaStep = await measure(a, 'step');
-    const b = make();
-    const viaEager = typeof b.runner.stepEager === 'function' ? await measure(b, 'eager') : null;
-    console.log(`  ${netName.padEnd(8)} ${policy.padEnd(17)} ${String(a.rounds).padStart(6)}  ${cell(viaStep)}  ${cell(viaEager)}`);
+    const [e, e0, st, rounds] = await row(make);
+    console.log(`  ${netName.padEnd(8)} ${policy.padEnd(17)} ${String(rounds).padStart(6)}  ${cell(e)}  ${cell(e0)}     ${cell(st)}`);
   }
 }

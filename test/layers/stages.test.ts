@@ -1,6 +1,6 @@
 // Issue 11 item 5: a network's memory (StageArenas: activation, logits and scratch arenas, and the views
 // and Tensors cached over them) is its own, never a kernel table's or a module's. Two networks built on ONE
-// kernel table, and on two tables, run interleaved stage by stage while every result is held by
+// kernel table, and on two tables (fast and simd), run interleaved stage by stage while every result is held by
 // reference as long as the network contract says it is valid; each equals its solo run bit for bit.
 // It fails when the arenas are shared by the networks of a table (or by every network of the process).
 import { test } from 'uvu';
@@ -79,20 +79,22 @@ function interleave(a: MultiExitNetwork, b: MultiExitNetwork, xa: Tensor, xb: Te
 }
 
 for (const f of FAMILIES) {
-  for (const tables of ['one table', 'two tables'] as const) {
-    test(`${f.name}: two networks on ${tables}, run interleaved stage by stage, each equal their solo runs`, () => {
-      const xa = f.input(1);
-      const xb = f.input(2);
-      const soloA = solo(f.build(createKernels('fast')), xa);
-      const soloB = solo(f.build(createKernels('fast')), xb);
-      assert.ok(soloA.logits.some((l, i) => l.some((v, j) => v !== soloB.logits[i][j])), 'the two inputs must give different outputs, or the test proves nothing');
-      const ka = createKernels('fast');
-      const kb = tables === 'one table' ? ka : createKernels('fast');
-      const a = f.build(ka);
-      const b = f.build(kb);
-      interleave(a, b, xa, xb, soloA, soloB);
-      interleave(a, b, xa, xb, soloA, soloB); // again: steady state, with every cached view and Tensor reused
-    });
+  for (const kind of ['fast', 'simd'] as const) {
+    for (const tables of ['one table', 'two tables'] as const) {
+      test(`${f.name}: two networks on ${tables} (${kind}), run interleaved stage by stage, each equal their solo runs`, () => {
+        const xa = f.input(1);
+        const xb = f.input(2);
+        const soloA = solo(f.build(createKernels(kind)), xa);
+        const soloB = solo(f.build(createKernels(kind)), xb);
+        assert.ok(soloA.logits.some((l, i) => l.some((v, j) => v !== soloB.logits[i][j])), 'the two inputs must give different outputs, or the test proves nothing');
+        const ka = createKernels(kind);
+        const kb = tables === 'one table' ? ka : createKernels(kind);
+        const a = f.build(ka);
+        const b = f.build(kb);
+        interleave(a, b, xa, xb, soloA, soloB);
+        interleave(a, b, xa, xb, soloA, soloB); // again: steady state, with every cached view and Tensor reused
+      });
+    }
   }
 }
 
