@@ -29,15 +29,18 @@
  * Each record also carries the measured side: device FLOPs (stages and every exit head evaluated),
  * device wall time, cloud round-trip time and the total latency, all from performance.now().
  *
- * Memory: a round that stays on the device allocates no tensor, view, array, record, observation or
- * closure in steady state; what remains (the clock's readings, doubles V8 boxes across calls) is
- * measured in bench/README.md (bench/splitee/runner-alloc.bench.ts). Each stage's output is copied into a runner-owned
- * buffer (stage-buffers.ts), softmax reads a preallocated logits row, and the record, its confidences
- * (one array per split), the settlement and the policy's observation are the runner's own objects,
- * filled again every round. Hence the contract: the record a step returns is valid until the next step
- * (copyRecord() keeps one); the observation is valid during policy.update only (policy-types.ts).
- * stepEager() returns the record itself for such a round; step() wraps it in a Promise. A round that
- * goes to the cloud allocates its wire body, the transport's promises and reply.
+ * Memory: a round that stays on the device allocates nothing of its own in steady state through
+ * stepEager() (bench/README.md, bench/splitee/runner-alloc.bench.ts), except a 16-byte heap number
+ * for the record's finalConf when C_L is observed (a `number | null` field holds a double boxed) and
+ * what the clock returns (performance.now(): a fresh heap number per reading on Node 20, 3 a round).
+ * Each stage's output is copied into a runner-owned buffer (stage-buffers.ts), softmax reads a
+ * preallocated logits row, and the record, its confidences (one array per split), the settlement and
+ * the policy's observation are the runner's own objects, filled again every round. Hence the
+ * contract: the record a step returns is valid until the next step (copyRecord() keeps one); the
+ * observation is valid during policy.update only (policy-types.ts). No double crosses a call V8 may
+ * not inline, nor merges with a tagged value (V8 boxes it there): see settle.ts and play().
+ * stepEager() returns the record itself for such a round; step() returns one Promise resolved to it.
+ * A round that goes to the cloud allocates its wire body, the transport's promises and reply.
  *
  * step() is sequential: a second step() while one is in flight throws a StateError (the policy's
  * rounds are ordered). No sample is dropped: every step resolves to exactly one record unless the
@@ -202,8 +205,10 @@ export class SplitRunner<S = unknown> {
    * is the runner's own, valid until the next step: copyRecord() it to keep it (see the header).
    * Not an async function: a round that stays on the device returns one Promise made in the
    * constructor, already resolved to the record (the same object every such round), and holds the
-   * step in flight until a microtask, as an async step() would: a second step() in the same
-   * synchronous run is rejected. An async function would allocate its own Promise and an await's.
+   * step in flight until that Promise's then() callback runs, as an async step() would: a second
+   * step() in the same synchronous run is rejected. That then() is the one allocation of such a
+   * step (~96 bytes on Node 20: a Promise, a reaction, a microtask); the async step() it replaces
+   * allocated ~450.
    */
   step(sample: S): Promise<RoundRecord> {
     let r: RoundRecord | Promise<RoundRecord>;
