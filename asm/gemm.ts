@@ -101,8 +101,8 @@ export function packB(pb: usize, b: usize, ldb: i32, N: i32, K: i32, transB: boo
   }
 }
 
-/** One 4x8 tile over kc steps: C[i0.., j0..] = alpha * acc + bet * C (bet = 0: C not read). */
-@inline function tile(c: usize, ldc: i32, pa: usize, pb: usize, kc: i32, mr: i32, nr: i32, alpha: f32, bet: f32, edge: usize): void {
+/** One 4x8 tile over kc steps: C[i0.., j0..] = alpha * acc + bet * C (bet = 0: C not read). Also timed alone by asm/ceiling.ts. */
+@inline export function tile(c: usize, ldc: i32, pa: usize, pb: usize, kc: i32, mr: i32, nr: i32, alpha: f32, bet: f32, edge: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
