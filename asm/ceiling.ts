@@ -5,9 +5,16 @@
 //   peak    register-only: relaxed build, 12 independent f32x4.relaxed_madd chains (the host's 128-bit
 //           FMA rate: 8 flops per madd); SIMD128, 6 f32x4.mul chains + 6 f32x4.add chains (counted as
 //           4 flops per op). No loads. 12 (relaxed) or 12 (SIMD128) vector ops per iteration.
-//   tileL1  the GEMM's own 4x8 tile (asm/gemm.ts) over kc steps of panels that stay in L1, reps times:
-//           the kernel's inner loop with no cache miss and no packing (64 flops per step).
-import { MR, NR, tile } from './gemm';
+//   tileL1  the GEMM's own tile (asm/gemm.ts: 4x8 SIMD128, 6x8 relaxed) over kc steps of panels that
+//           stay in L1, reps times: the kernel's inner loop with no cache miss and no packing
+//           (16 * rows() flops per step).
+import { GMR, MR, NR, tile, tile6 } from './gemm';
+export { tile6 }; // out of line, as in the kernel module (asm/gemm.ts)
+
+/** Rows of the GEMM tile in this build. */
+export function rows(): i32 {
+  return GMR;
+}
 
 /** n iterations of the register-only chains; s (= 1) and u (= 0) at src, the chains' seeds after them. */
 export function peak(out: usize, src: usize, n: i32): void {
@@ -33,7 +40,10 @@ export function peak(out: usize, src: usize, n: i32): void {
   v128.store(out, f32x4.add(l, r));
 }
 
-/** reps times the 4x8 tile over kc steps of pa [kc][MR] and pb [kc][NR] (L1-resident), into c [MR][NR]. */
+/** reps times the GEMM tile over kc steps of pa [kc][GMR] and pb [kc][NR] (L1-resident), into c [GMR][NR]. */
 export function tileL1(c: usize, pa: usize, pb: usize, kc: i32, reps: i32, edge: usize): void {
-  for (let r = 0; r < reps; r++) tile(c, NR, pa, pb, kc, MR, NR, 1, 0, edge);
+  for (let r = 0; r < reps; r++) {
+    if (GMR == MR) tile(c, NR, pa, pb, kc, MR, NR, 1, 0, edge);
+    else tile6(edge, pa, pb, kc);
+  }
 }

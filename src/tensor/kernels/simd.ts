@@ -33,6 +33,7 @@ import { layerNormSimd, softmaxSimd, geluSimd, attentionSimd } from './simd-rows
 import { SimdInstance, EDGE_PTR, type SimdInstanceOptions } from './simd-module.js';
 import { ArgumentError, ShapeError, StateError } from '../errors.js';
 
+/** Rows per panel of conv weights (asm/conv.ts's 4x8 tile, both builds); the GEMM's is s.gemmMR. */
 const MR = 4;
 const NR = 8;
 
@@ -55,9 +56,9 @@ function copyOut(s: SimdInstance, dst: Float32Array, at: number, n: number): voi
   s.copies++;
 }
 
-/** Floats of op(B) [K,N] packed in NR-column panels, and of A [M,K] in MR-row panels. */
+/** Floats of op(B) [K,N] packed in NR-column panels, and of A [M,K] in mr-row panels. */
 const packBSize = (N: number, K: number) => Math.ceil(N / NR) * NR * K;
-const packASize = (M: number, K: number) => Math.ceil(M / MR) * MR * K;
+const packASize = (M: number, K: number, mr: number) => Math.ceil(M / mr) * mr * K;
 
 /** Byte offset of a pack made by this table for the plan (packGemmB / packConvWeights), or -1 when none was given. */
 function packAt(s: SimdInstance, where: string, packed: Float32Array | null | undefined, n: number): number {
@@ -87,7 +88,7 @@ function packGemmB(s: SimdInstance, b: Float32Array, p: GemmPlan): Float32Array 
 function packConvWeights(s: SimdInstance, w: Float32Array, p: Conv2dPlan): Float32Array {
   const K = p.C * p.kH * p.kW;
   if (w.length < p.O * K) throw new ShapeError(`simd.packConvWeights: weight is too short: got ${w.length} elements, expected at least ${p.O * K} ([${p.O},${p.C},${p.kH},${p.kW}])`);
-  return makePack(s, 'simd.packConvWeights', packASize(p.O, K), w, p.O * K, (at, from) => s.exports.packA(at, from, K, p.O, K, 0));
+  return makePack(s, 'simd.packConvWeights', packASize(p.O, K, MR), w, p.O * K, (at, from) => s.exports.packA(at, from, K, p.O, K, 0, MR));
 }
 
 function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan, packedB?: Float32Array | null): void {
@@ -101,11 +102,11 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
   const bP = packed >= 0 ? 0 : s.place(b, K * N);
   const cP = s.place(c, M * N, p.beta !== 0);
   const biasP = bias !== null && p.bias !== 'none' ? s.place(bias, p.bias === 'col' ? N : M) : 0;
-  const pa = s.take(packASize(M, K));
+  const pa = s.take(packASize(M, K, s.gemmMR));
   const pb = packed >= 0 ? packed : s.take(packBSize(N, K));
   if (!s.fits) return fb.gemm(c, a, b, bias, p);
   const e = s.exports;
-  e.packA(pa, aP, p.transA ? M : K, M, K, p.transA ? 1 : 0);
+  e.packA(pa, aP, p.transA ? M : K, M, K, p.transA ? 1 : 0, s.gemmMR);
   if (packed < 0) e.packB(pb, bP, p.transB ? K : N, N, K, p.transB ? 1 : 0);
   e.gemmPacked(cP, N, pa, pb, M, N, K, p.alpha, p.beta, EDGE_PTR);
   const mode = p.bias === 'col' ? 1 : p.bias === 'row' ? 2 : 0;
@@ -134,7 +135,7 @@ function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32A
   const K = C * kH * kW;
   if (L === 0 || O === 0 || N === 0) return;
   if (K === 0) return fb.conv2d(out, x, w, bias, p, scratch);
-  const packed = packAt(s, 'simd.conv2d', packedW, packASize(O, K));
+  const packed = packAt(s, 'simd.conv2d', packedW, packASize(O, K, MR));
   s.begin();
   const inSize = C * H * W;
   const outSize = O * L;
@@ -142,14 +143,14 @@ function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32A
   const wP = packed >= 0 ? 0 : s.place(w, O * K);
   const oP = s.place(out, N * outSize, false);
   const bP = p.hasBias && bias !== null ? s.place(bias, O) : 0;
-  const pa = packed >= 0 ? packed : s.take(packASize(O, K));
+  const pa = packed >= 0 ? packed : s.take(packASize(O, K, MR));
   const q = shiftedLayout(p);
   const ph = s.take(q.phFloats);
   const offs = s.take(K);
   const cb = s.take(q.cbFloats);
   if (!s.fits) return fb.conv2d(out, x, w, bias, p, scratch);
   const e = s.exports;
-  if (packed < 0) e.packA(pa, wP, K, O, K, 0);
+  if (packed < 0) e.packA(pa, wP, K, O, K, 0, MR);
   const relu = p.activation === 'relu' ? 1 : 0;
   e.convShifted(oP, xP, pa, bP, p.hasBias ? 2 : 0, relu, N, C, H, W, O, kH, kW, p.sH, p.sW, p.pH, p.pW, Ho, Wo, q.Hq, q.Wq, ph, q.phFloats, offs, cb);
   if (p.activation === 'gelu') e.gelu(oP, oP, N * outSize);
