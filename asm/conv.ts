@@ -17,6 +17,17 @@
 //   cb   scratch, [ceil(O/MR)*MR][ceil(Lq/NR)*NR] floats (full tiles only)
 import { MR, NR, fma } from './gemm';
 
+/** dst [n] <- src [0, 2, 4, ...] (stride-2 columns of one input row with avail floats from src on): 4 per
+ *  step from two v128 loads, never reading past the row; the tail element by element. */
+@inline function gather2(dst: usize, src: usize, n: i32, avail: i32): void {
+  let j = 0;
+  for (; j + 4 <= n && 2 * j + 8 <= avail; j += 4) {
+    const s = src + <usize>(2 * j) * 4;
+    v128.store(dst + <usize>j * 4, i32x4.shuffle(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+  }
+  for (; j < n; j++) store<f32>(dst + <usize>j * 4, load<f32>(src + <usize>(2 * j) * 4));
+}
+
 /** The stride phases of one zero-padded sample (see the header). */
 function phases(ph: usize, phLen: i32, x: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, Hq: i32, Wq: i32): void {
   const plane = Hq * Wq;
@@ -38,6 +49,7 @@ function phases(ph: usize, phLen: i32, x: usize, C: i32, H: i32, W: i32, kH: i32
           const src = xc + <usize>(iy * W + j0 * sW + b - pW) * 4;
           const dst = pc + <usize>(i * Wq + j0) * 4;
           if (sW == 1) memory.copy(dst, src, <usize>(j1 - j0) * 4);
+          else if (sW == 2) gather2(dst, src, j1 - j0, W - (j0 * sW + b - pW));
           else for (let j = 0; j < j1 - j0; j++) store<f32>(dst + <usize>j * 4, load<f32>(src + <usize>(j * sW) * 4));
         }
       }
