@@ -11,7 +11,7 @@ import { GMR } from './gemm';
 export function gemmPanelRows(): i32 {
   return GMR;
 }
-export { im2colPacked, convShifted } from './conv';
+export { im2colPacked, convShifted, convRows, packConvW, tileShifted6 } from './conv'; // tileShifted6: exported to stay out of line
 
 /** out [n] = act(a [n] + b [n]), relu when relu. */
 export function addAct(out: usize, a: usize, b: usize, n: i32, relu: bool): void {

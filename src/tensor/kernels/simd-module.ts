@@ -24,9 +24,12 @@ interface WasmNamespace {
 
 /** The exports of asm/kernels.ts (pointers are byte offsets; booleans are 0/1). */
 export interface SimdExports {
-  /** mr: rows per panel, gemmPanelRows() for gemmPacked's A, 4 for convShifted's weights. */
+  /** mr: rows per panel (4 or 6): gemmPanelRows() for gemmPacked's A (conv weights: packConvW). */
   packA(pa: number, a: number, lda: number, M: number, K: number, transA: number, mr: number): void;
   gemmPanelRows(): number;
+  /** Rows of O output channels packed in convShifted's weight panels (packConvW writes convRows(O) * K floats). */
+  convRows(O: number): number;
+  packConvW(pa: number, w: number, O: number, K: number): void;
   packB(pb: number, b: number, ldb: number, N: number, K: number, transB: number): void;
   gemmPacked(c: number, ldc: number, pa: number, pb: number, M: number, N: number, K: number, alpha: number, beta: number, edge: number): void;
   biasRelu(c: number, ldc: number, M: number, N: number, bias: number, mode: number, relu: number): void;
