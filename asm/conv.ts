@@ -123,6 +123,7 @@ function tapOffsets(offs: usize, C: i32, kH: i32, kW: i32, sH: i32, sW: i32, Hq:
 /** The relaxed build's 6-row tileShifted: cb [6 rows, NR cols] = pa panel [K][6] . B. Out of line (exported,
  *  as tile6 in asm/gemm.ts: V8 unrolls an inlined copy and spills it). */
 export function tileShifted6(cb: usize, ldc: i32, pa: usize, xb: usize, offs: usize, K: i32): void {
+  if (GMR != 6) return; // unused in the SIMD128 build: no code there
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);

@@ -215,6 +215,7 @@ export function packB(pb: usize, b: usize, ldb: i32, N: i32, K: i32, transB: boo
  * asm/ceiling.ts.
  */
 export function tile6(edge: usize, pa: usize, pb: usize, kc: i32): void {
+  if (GMR != 6) return; // unused in the SIMD128 build: no code there
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);

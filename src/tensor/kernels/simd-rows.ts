@@ -3,7 +3,7 @@
  *
  *   layerNorm, softmax, gelu   one call each, same formulas and tolerances as the fast kernels (see
  *                              asm/rows.ts); logSoftmax stays the fast kernel (off the hot path).
- *   attention  out [B,Tq,H] = per batch row and head: S [Tq,Tk] = scale Q_h K_h^T (Q_h packed in 4-row
+ *   attention  out [B,Tq,H] = per batch row and head: S [Tq,Tk] = scale Q_h K_h^T (Q_h packed in 4- or 6-row
  *              panels, K_h in 8-column panels straight from the [B,T,H] layout, row stride H), the masked
  *              row softmax of S in place, then P V_h written into out's head columns (row stride H).
  *              Float32 accumulation: within the conformance bound |out - ref| <= 1e-5 * sum|terms|.
