@@ -40,6 +40,40 @@ export function convRows(O: i32): i32 {
   for (; j < n; j++) store<f32>(dst + <usize>j * 4, load<f32>(src + <usize>(2 * j) * 4));
 }
 
+/** One input row src [W] split by column parity into two phase rows: even columns to dE, odd ones to dO,
+ *  8 columns per step (two v128 loads, two shuffles), the tail element by element. */
+@inline function split2(dE: usize, dO: usize, src: usize, W: i32): void {
+  let k = 0;
+  for (; k + 8 <= W; k += 8) {
+    const v0 = v128.load(src + <usize>k * 4);
+    const v1 = v128.load(src + <usize>k * 4, 16);
+    v128.store(dE + <usize>(k >> 1) * 4, i32x4.shuffle(v0, v1, 0, 2, 4, 6));
+    v128.store(dO + <usize>(k >> 1) * 4, i32x4.shuffle(v0, v1, 1, 3, 5, 7));
+  }
+  for (; k < W; k++) store<f32>(((k & 1) != 0 ? dO : dE) + <usize>(k >> 1) * 4, load<f32>(src + <usize>k * 4));
+}
+
+/** phases() for sW = 2 and kW >= 2 (both column phases read): each input row is read once and split. */
+function phases2(ph: usize, x: usize, C: i32, H: i32, W: i32, kH: i32, sH: i32, pH: i32, pW: i32, Hq: i32, Wq: i32): void {
+  const plane = Hq * Wq;
+  // input column ix lands in column phase (ix + pW) & 1 at j = (ix + pW) >> 1: even ix from jE on, odd from jO
+  const jE = pW >> 1;
+  const jO = (pW + 1) >> 1;
+  for (let a = 0; a < min(sH, kH); a++) {
+    const baseE = ph + <usize>((a * 2 + (pW & 1)) * C * plane) * 4;
+    const baseO = ph + <usize>((a * 2 + ((pW + 1) & 1)) * C * plane) * 4;
+    for (let c = 0; c < C; c++) {
+      const xc = x + <usize>(c * H * W) * 4;
+      for (let i = 0; i < Hq; i++) {
+        const iy = i * sH + a - pH;
+        if (iy < 0 || iy >= H) continue;
+        const row = <usize>(c * plane + i * Wq) * 4;
+        split2(baseE + row + <usize>jE * 4, baseO + row + <usize>jO * 4, xc + <usize>(iy * W) * 4, W);
+      }
+    }
+  }
+}
+
 /** pa <- conv weights w [O,K] in convShifted's panels (see pa in the header; convRows(O) * K floats). */
 export function packConvW(pa: usize, w: usize, O: i32, K: i32): void {
   const o6 = GMR == MR ? 0 : O / 6 * 6;
@@ -51,8 +85,14 @@ export function packConvW(pa: usize, w: usize, O: i32, K: i32): void {
 /** The stride phases of one zero-padded sample (see the header). */
 function phases(ph: usize, phLen: i32, x: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, Hq: i32, Wq: i32): void {
   const plane = Hq * Wq;
-  memory.fill(ph, 0, <usize>phLen * 4);
-  // phase (a, b) is read by a tap only when a < kH and b < kW (a 1x1 stride-2 conv reads phase (0, 0) alone)
+  // phase (a, b) is read by a tap only when a < kH and b < kW (a 1x1 stride-2 conv reads phase (0, 0) alone):
+  // zero the phases up to the last one read and the junk pixels' overrun after it (kW + NR floats)
+  const used = (min(sH, kH) - 1) * sW + min(sW, kW);
+  memory.fill(ph, 0, <usize>min(phLen, used * C * plane + kW + NR) * 4);
+  if (sW == 2 && kW >= 2) {
+    phases2(ph, x, C, H, W, kH, sH, pH, pW, Hq, Wq);
+    return;
+  }
   for (let a = 0; a < min(sH, kH); a++) {
     for (let b = 0; b < min(sW, kW); b++) {
       const base = ph + <usize>((a * sW + b) * C * plane) * 4;
