@@ -19,7 +19,7 @@ export const MR: i32 = 4;
 export const NR: i32 = 8;
 /** Rows per A panel of the GEMM in this build (see the header). */
 export const GMR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
-const KC: i32 = 256;
+const KC: i32 = 512;
 const MC: i32 = GMR == 6 ? 48 : 64; // a multiple of GMR
 
 /** c + a * b (fused in the relaxed build). */
