@@ -4,8 +4,14 @@
 // no globals and no static data, so one instance per memory is all its state.
 // The kernels live in asm/gemm.ts (packing, the GEMM tile, bias + ReLU), asm/conv.ts (conv2d); the
 // module's exports are the ones listed here.
-export { packA, packB, gemmPacked, biasRelu } from './gemm';
-export { im2colPacked, convShifted } from './conv';
+export { packA, packB, gemmPacked, biasRelu, tile6 } from './gemm'; // tile6: exported to stay out of line (asm/gemm.ts)
+import { GMR } from './gemm';
+
+/** Rows per A panel of gemmPacked in this build (4 SIMD128, 6 relaxed): packA's mr for GEMM operands. */
+export function gemmPanelRows(): i32 {
+  return GMR;
+}
+export { im2colPacked, convShifted, convRows, packConvW, tileShifted6 } from './conv'; // tileShifted6: exported to stay out of line
 
 /** out [n] = act(a [n] + b [n]), relu when relu. */
 export function addAct(out: usize, a: usize, b: usize, n: i32, relu: bool): void {

@@ -4,6 +4,8 @@
 // (f32x4.relaxed_madd; chosen at run time where WebAssembly.validate accepts it). Writes
 //   wasm/kernels-simd.wasm, wasm/kernels-relaxed.wasm   (for runtimes that import precompiled modules)
 //   src/tensor/kernels/simd-wasm.ts                     (the same bytes as base64, for the core)
+//   bench/tensor/ceiling-simd.wasm, ceiling-relaxed.wasm (asm/ceiling.ts: the bench's same-process ceiling
+//                                                        probe, same flags; not shipped)
 // Deterministic: same source and compiler, same bytes (test/tensor/kernels/simd-build.test.ts checks
 // that a fresh build equals the committed files). `--out DIR` writes the three files under DIR instead.
 import { execFileSync } from 'node:child_process';
@@ -17,20 +19,25 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outArg = process.argv.indexOf('--out');
 const out = outArg > 0 ? resolve(process.argv[outArg + 1]) : root;
 const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js');
-const common = ['asm/kernels.ts', '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--initialMemory', '1', '--use', 'abort=', '--enable', 'simd'];
+const common = ['-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--initialMemory', '1', '--use', 'abort=', '--enable', 'simd'];
 const tmp = mkdtempSync(join(tmpdir(), 'splitee-wasm-'));
 const bytes = {};
 try {
-  for (const [name, extra] of [['simd', []], ['relaxed', ['--enable', 'relaxed-simd']]]) {
-    const file = join(tmp, `${name}.wasm`);
-    execFileSync(process.execPath, [asc, ...common, ...extra, '-o', file], { cwd: root, stdio: 'inherit' });
-    bytes[name] = readFileSync(file);
+  for (const [entry, prefix] of [['asm/kernels.ts', ''], ['asm/ceiling.ts', 'ceiling-']]) {
+    for (const [name, extra] of [['simd', []], ['relaxed', ['--enable', 'relaxed-simd']]]) {
+      const file = join(tmp, `${prefix}${name}.wasm`);
+      execFileSync(process.execPath, [asc, entry, ...common, ...extra, '-o', file], { cwd: root, stdio: 'inherit' });
+      bytes[prefix + name] = readFileSync(file);
+    }
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
 mkdirSync(join(out, 'wasm'), { recursive: true });
 mkdirSync(join(out, 'src/tensor/kernels'), { recursive: true });
+mkdirSync(join(out, 'bench/tensor'), { recursive: true });
+writeFileSync(join(out, 'bench/tensor/ceiling-simd.wasm'), bytes['ceiling-simd']);
+writeFileSync(join(out, 'bench/tensor/ceiling-relaxed.wasm'), bytes['ceiling-relaxed']);
 writeFileSync(join(out, 'wasm/kernels-simd.wasm'), bytes.simd);
 writeFileSync(join(out, 'wasm/kernels-relaxed.wasm'), bytes.relaxed);
 const b64 = (b) => b.toString('base64').replace(/.{1,100}/g, (s) => `  '${s}' +\n`);

@@ -1,6 +1,10 @@
 /**
  * Issue #13 item 7 in one command: the simd kernel table against the fast TypeScript kernels and
  * onnxruntime, in one process, interleaved (rounds alternate the contenders; medians of the rounds).
+ *   0. ceiling: bench/tensor/ceiling.ts's register-only peaks (timed in the first sgemm line's rounds) and
+ *      the GEMM tile from L1 (timed in every kernel line's rounds); every simd kernel line reads "of L1
+ *      tile" (its GFLOP/s over its build's tile in the same rounds): comparable across days, and across
+ *      minutes, when the host's clock is not. Printed after section 1.
  *   1. kernels: sgemm 512^3 and the ResNet's conv shapes (bench/tensor) at N = 1 and 64, GFLOP/s of
  *      process CPU time per call, for fast, simd (SIMD128) and simd-relaxed (f32x4.relaxed_madd, where
  *      the runtime validates it: Node 22+, or Node 20 with --experimental-wasm-relaxed-simd).
@@ -11,7 +15,8 @@
  *   3. a summary: ms/sample per contender and simd / ort-web (wall and CPU).
  * Run with plain node, not tsx (tsx's loader detaches an ArrayBuffer: bench/README.md "A 25% trap"):
  *   npx tsc -p tsconfig.bench.json && flock /tmp/bench.lock node --experimental-wasm-relaxed-simd dist-bench/bench/tensor/simd.bench.js
- * (flock: one benchmark at a time on a shared machine). About 2 minutes on 2 cores.
+ * (flock: one benchmark at a time on a shared machine). About 2 minutes on 2 cores; with the argument
+ * `kernels` (node ... simd.bench.js kernels), sections 0 and 1 only (~30 s).
  */
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -24,6 +29,7 @@ import { loadModel } from '../../src/node/models/load.js';
 import type { PeerCase, PeerCheck, PeerRow } from '../peers/ort.bench-peer.js';
 import { goldenBatch, loadPeers, resnetOrtInput, resnetPeerCheck } from '../models/resnet.bench.js';
 import { bertPeerData } from '../models/bert.bench.js';
+import { ceilingProbes, type Probe } from './ceiling.js';
 
 function cpuMs(fn: () => void, reps: number): number {
   fn();
@@ -35,11 +41,16 @@ function cpuMs(fn: () => void, reps: number): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Median CPU ms per call of each table's fn, rounds interleaved. */
-function race(tables: Kernels[], make: (k: Kernels) => () => void, reps: number, rounds = 5): number[] {
-  const fns = tables.map(make);
-  const ms: number[][] = tables.map(() => []);
-  for (let r = 0; r < rounds; r++) fns.forEach((f, i) => ms[i].push(cpuMs(f, reps)));
+/** A function timed by raceFns, reps calls per round. */
+interface Timed {
+  run: () => void;
+  reps: number;
+}
+
+/** Median CPU ms per call of each fn, rounds interleaved. */
+function raceFns(fns: Timed[], rounds = 5): number[] {
+  const ms: number[][] = fns.map(() => []);
+  for (let r = 0; r < rounds; r++) fns.forEach((f, i) => ms[i].push(cpuMs(f.run, f.reps)));
   return ms.map(median);
 }
 
@@ -52,23 +63,50 @@ function rnd(n: number): Float32Array {
 /** The ResNet's conv layers (bench/tensor): [C, O, H, stride, kernel]. */
 const CONV_SHAPES = [[16, 16, 28, 1, 3], [16, 32, 28, 2, 3], [32, 32, 14, 1, 3], [32, 64, 14, 2, 3], [64, 64, 7, 1, 3], [16, 32, 28, 2, 1]] as const;
 
-function kernelSection(tables: Kernels[]): void {
+/** The table name whose build a probe times: 'simd' (SIMD128) or 'simd-relaxed'. */
+const probeTable = (p: Probe) => (p.label.startsWith('relaxed') ? 'simd-relaxed' : 'simd');
+
+/**
+ * Sections 0 and 1. Every line races the tables with the L1-tile probes of both builds (one call each per
+ * round), so "of L1 tile" divides by the tile timed in the same rounds (the host's speed moves within
+ * minutes); the register-only peaks run in the first line's rounds only.
+ */
+function kernelSection(tables: Kernels[], probes: Probe[]): void {
   const names = tables.map((t) => t.name);
-  console.log(`\n1. kernels: GFLOP/s (process CPU time per call, median of 5 interleaved rounds); ratio = simd / fast speed`);
-  const line = (label: string, ms: number[], flop: number) =>
-    console.log(`${label.padEnd(30)} ${ms.map((m, i) => `${names[i]} ${(flop / m / 1e6).toFixed(1).padStart(5)}`).join(' | ')} | simd/fast ${(ms[0] / ms[1]).toFixed(1)}x`);
+  const tiles = probes.filter((p) => p.label.endsWith('L1 tile'));
+  const peaks = probes.filter((p) => !tiles.includes(p));
+  const line = (label: string, fns: (() => void)[], reps: number, flop: number, extra: Probe[] = []) => {
+    const ms = raceFns([...fns.map((run) => ({ run, reps })), ...[...tiles, ...extra].map((p) => ({ run: p.run, reps: 1 }))]);
+    const probeGf = [...tiles, ...extra].map((p, i) => p.flop / ms[fns.length + i] / 1e6);
+    const tile = new Map(tiles.map((p, i) => [probeTable(p), probeGf[i]]));
+    const gf = ms.slice(0, fns.length).map((m) => flop / m / 1e6);
+    const of = names.flatMap((nm, i) => (tile.has(nm) ? [`${nm} ${(gf[i] / (tile.get(nm) ?? 1)).toFixed(2)}`] : []));
+    console.log(`${label.padEnd(32)} ${gf.map((g, i) => `${names[i]} ${g.toFixed(1).padStart(5)}`).join(' | ')} | simd/fast ${(ms[0] / ms[1]).toFixed(1)}x | of L1 tile: ${of.join(', ')} (tile ${tiles.map((p, i) => probeGf[i].toFixed(1)).join(', ')})`);
+    return [...tiles, ...extra].map((p, i) => `${p.label} ${probeGf[i].toFixed(1)}`);
+  };
+  console.log(`\n1. kernels: GFLOP/s (process CPU time per call, median of 5 interleaved rounds); ratio = simd / fast speed; of L1 tile = GFLOP/s / the same build's L1 tile (bench/tensor/ceiling.ts) timed in the same rounds`);
   const n = 512;
   const [a, b, c] = [rnd(n * n), rnd(n * n), new Float32Array(n * n)];
   const gp = gemmPlan([n, n], [n, n]);
-  line('sgemm 512^3 (copy-in operands)', race(tables, (k) => () => k.gemm(c, a, b, null, gp), 3), 2 * n ** 3);
+  const ceiling = line('sgemm 512^3 (copy-in operands)', tables.map((k) => () => k.gemm(c, a, b, null, gp)), 3, 2 * n ** 3, peaks);
+  const inMem = tables.map((k) => {
+    if (!('allocate' in k)) return () => k.gemm(c, a, b, null, gp);
+    const alloc = (k as Kernels & { allocate(n: number): Float32Array }).allocate;
+    const [ta, tb, tc] = [alloc(n * n), alloc(n * n), alloc(n * n)];
+    ta.set(a);
+    tb.set(b);
+    return () => k.gemm(tc, ta, tb, null, gp);
+  });
+  line('sgemm 512^3 (operands in memory)', inMem, 3, 2 * n ** 3);
   for (const [C, O, H, s, kk] of CONV_SHAPES) {
     for (const N of [1, 64]) {
       const p = conv2dPlan([N, C, H, H], [O, C, kk, kk], { stride: s, padding: kk === 3 ? 1 : 0, activation: 'relu' });
       const [x, w, bias, out, scratch] = [rnd(N * C * H * H), rnd(O * C * kk * kk), rnd(O), new Float32Array(N * O * p.Ho * p.Wo), new Float32Array(p.scratchSize)];
       const flop = 2 * N * O * C * kk * kk * p.Ho * p.Wo;
-      line(`conv ${kk}x${kk}/${s} ${C}->${O} @${H} N=${N}`, race(tables, (k) => () => k.conv2d(out, x, w, bias, p, scratch), N === 1 ? 40 : 2), flop);
+      line(`conv ${kk}x${kk}/${s} ${C}->${O} @${H} N=${N}`, tables.map((k) => () => k.conv2d(out, x, w, bias, p, scratch)), N === 1 ? 40 : 2, flop);
     }
   }
+  console.log(`\n0. ceiling (bench/tensor/ceiling.ts), GFLOP/s, in the rounds of the first sgemm line: ${ceiling.join(' | ')}`);
 }
 
 /** One model's cases (ours = the first table, others = the rest) and onnxruntime's numeric check. */
@@ -152,7 +190,8 @@ export async function run(): Promise<void> {
   if (relaxed) tables.push({ ...createSimdKernels({ relaxed: true }), name: 'simd-relaxed' });
   console.log(`simd bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} x ${cpus().length}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
   console.log(`tables: ${tables.map((t) => t.name).join(', ')} (relaxed SIMD ${relaxed ? 'validates' : 'does not validate here: run node with --experimental-wasm-relaxed-simd (Node 20) for simd-relaxed'})`);
-  kernelSection(tables);
+  kernelSection(tables, ceilingProbes(relaxed));
+  if (process.argv.includes('kernels')) return void console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const summary = await modelSection(tables);
   printSummary(summary);
   console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -5,8 +5,8 @@
  * Memory: one WebAssembly.Memory of `memoryBytes` (initial = maximum), created with the table and
  * never grown, so its ArrayBuffer is never detached (a detach deoptimizes every typed-array access in
  * the process under Node 20; see bench/README.md "A 25% trap"). Layout, in bytes:
- *   [0, 128)             the micro-kernel's edge tile
- *   [128, persistentTop)  allocate(): views that live as long as the table (weights, packs, arena chunks)
+ *   [0, 256)             the micro-kernel's edge tile (4x8 or 6x8 floats)
+ *   [256, persistentTop)  allocate(): views that live as long as the table (weights, packs, arena chunks)
  *   [persistentTop, end)  per-call scratch: packs, and copies of operands not already in the memory
  * All state is per instance: two tables (or two networks on two tables) never share scratch.
  * No WebAssembly types from a DOM lib are needed: the few members used are typed locally.
@@ -24,7 +24,12 @@ interface WasmNamespace {
 
 /** The exports of asm/kernels.ts (pointers are byte offsets; booleans are 0/1). */
 export interface SimdExports {
-  packA(pa: number, a: number, lda: number, M: number, K: number, transA: number): void;
+  /** mr: rows per panel (4 or 6): gemmPanelRows() for gemmPacked's A (conv weights: packConvW). */
+  packA(pa: number, a: number, lda: number, M: number, K: number, transA: number, mr: number): void;
+  gemmPanelRows(): number;
+  /** Rows of O output channels packed in convShifted's weight panels (packConvW writes convRows(O) * K floats). */
+  convRows(O: number): number;
+  packConvW(pa: number, w: number, O: number, K: number): void;
   packB(pb: number, b: number, ldb: number, N: number, K: number, transB: number): void;
   gemmPacked(c: number, ldc: number, pa: number, pb: number, M: number, N: number, K: number, alpha: number, beta: number, edge: number): void;
   biasRelu(c: number, ldc: number, M: number, N: number, bias: number, mode: number, relu: number): void;
@@ -39,7 +44,7 @@ export interface SimdExports {
 
 const PAGE = 65536;
 export const EDGE_PTR = 0;
-const FIRST_FREE = 128;
+const FIRST_FREE = 256;
 /** Default memory of a simd table: 64 MiB (one fixed allocation; calls that need more scratch fall back to the fast kernels). */
 export const DEFAULT_SIMD_MEMORY = 64 << 20;
 
@@ -109,6 +114,8 @@ export class SimdInstance {
   readonly buffer: ArrayBuffer;
   readonly heap: Float32Array;
   readonly relaxed: boolean;
+  /** Rows per A panel of the module's GEMM (4 in the SIMD128 build, 6 in the relaxed one). */
+  readonly gemmMR: number;
   private persistentTop = FIRST_FREE;
   private scratchTop = FIRST_FREE;
   /** Operand copies into or out of the memory since the instance was made (a debug counter for tests:
@@ -135,6 +142,7 @@ export class SimdInstance {
     this.buffer = memory.buffer;
     this.heap = new Float32Array(this.buffer);
     this.relaxed = relaxed;
+    this.gemmMR = this.exports.gemmPanelRows();
   }
 
   /** Bytes of the memory. */

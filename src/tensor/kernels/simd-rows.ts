@@ -3,7 +3,7 @@
  *
  *   layerNorm, softmax, gelu   one call each, same formulas and tolerances as the fast kernels (see
  *                              asm/rows.ts); logSoftmax stays the fast kernel (off the hot path).
- *   attention  out [B,Tq,H] = per batch row and head: S [Tq,Tk] = scale Q_h K_h^T (Q_h packed in 4-row
+ *   attention  out [B,Tq,H] = per batch row and head: S [Tq,Tk] = scale Q_h K_h^T (Q_h packed in 4- or 6-row
  *              panels, K_h in 8-column panels straight from the [B,T,H] layout, row stride H), the masked
  *              row softmax of S in place, then P V_h written into out's head columns (row stride H).
  *              Float32 accumulation: within the conformance bound |out - ref| <= 1e-5 * sum|terms|.
@@ -17,7 +17,6 @@ import type { SoftmaxPlan } from './softmax.js';
 import type { AttentionPlan } from './attention.js';
 import { EDGE_PTR, type SimdInstance } from './simd-module.js';
 
-const MR = 4;
 const NR = 8;
 
 /** True when every array lives in the table's memory and holds its n elements. */
@@ -49,6 +48,7 @@ export function attentionSimd(s: SimdInstance, fb: Kernels, out: Float32Array, q
   if (Tq === 0 || Tk === 0 || d === 0 || out === q || out === k || out === v) return fast();
   if (!ready(s, [out, B * Tq * H], [q, B * Tq * H], [k, B * Tk * H], [v, B * Tk * H]) || (mask !== null && !ready(s, [mask, B * Tk]))) return fast();
   s.begin();
+  const MR = s.gemmMR; // rows per A panel of the module's GEMM
   const paQ = s.take(Math.ceil(Tq / MR) * MR * d);
   const pbK = s.take(Math.ceil(Tk / NR) * NR * d);
   const S = s.take(Tq * Tk);
@@ -61,11 +61,11 @@ export function attentionSimd(s: SimdInstance, fb: Kernels, out: Float32Array, q
     for (let h = 0; h < heads; h++) {
       const col = 4 * h * d;
       const qo = q.byteOffset + 4 * b * Tq * H + col;
-      e.packA(paQ, qo, H, Tq, d, 0);
+      e.packA(paQ, qo, H, Tq, d, 0, MR);
       e.packB(pbK, k.byteOffset + 4 * b * Tk * H + col, H, Tk, d, 1);
       e.gemmPacked(S, Tk, paQ, pbK, Tq, Tk, d, scale, 0, EDGE_PTR);
       e.softmax(S, S, Tq, Tk, maskAt, mask === null ? 0 : 1);
-      e.packA(paS, S, Tk, Tq, Tk, 0);
+      e.packA(paS, S, Tk, Tq, Tk, 0, MR);
       e.packB(pbV, v.byteOffset + 4 * b * Tk * H + col, H, d, Tk, 0);
       e.gemmPacked(out.byteOffset + 4 * b * Tq * H + col, H, paS, pbV, Tq, d, Tk, 1, 0, EDGE_PTR);
     }

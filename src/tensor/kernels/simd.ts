@@ -4,13 +4,14 @@
  * embedding, addBias, tanh, logSoftmax) is the fast TypeScript kernel, which reads table memory in place.
  *
  *   gemm   C [M,N] = act(alpha op(A) op(B) + beta C + bias): A and B packed into 4-row / 8-column
- *          panels, a 4x8 v128 micro-kernel (float32 accumulation), bias, ReLU and GELU in the module.
+ *          panels, a 4x8 v128 micro-kernel (float32 accumulation; the relaxed build: 6-row panels and a
+ *          6x8 tile, asm/gemm.ts), bias, ReLU and GELU in the module.
  *          packedB (packGemmB, made once by a layer at build) skips packing B. M = 1 (GEMV) and K = 0
  *          take the fast kernel.
- *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed as A [O, C*kH*kW] (once, at
- *          build, when the layer passes packedW from packConvWeights; else per call), then a shifted
- *          GEMM over each sample's stride phases (asm/conv.ts: no im2col; the same 4x8 tile; any kernel
- *          size, stride and padding). `scratch` unused.
+ *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed as A [O, C*kH*kW] in the
+ *          module's panels (packConvW: once, at build, when the layer passes packedW from
+ *          packConvWeights; else per call), then a shifted GEMM over each sample's stride phases
+ *          (asm/conv.ts: no im2col; the GEMM's tiles; any kernel size, stride and padding). `scratch` unused.
  *   layerNorm, softmax, gelu, attention: simd-rows.ts.  add (act none|relu), relu: addAct/biasRelu.
  *          These run in the module only when every operand already lives in the table's memory (a copy
  *          would cost as much as the op); else the fast kernel.
@@ -33,7 +34,6 @@ import { layerNormSimd, softmaxSimd, geluSimd, attentionSimd } from './simd-rows
 import { SimdInstance, EDGE_PTR, type SimdInstanceOptions } from './simd-module.js';
 import { ArgumentError, ShapeError, StateError } from '../errors.js';
 
-const MR = 4;
 const NR = 8;
 
 export interface SimdKernels extends Kernels {
@@ -55,9 +55,9 @@ function copyOut(s: SimdInstance, dst: Float32Array, at: number, n: number): voi
   s.copies++;
 }
 
-/** Floats of op(B) [K,N] packed in NR-column panels, and of A [M,K] in MR-row panels. */
+/** Floats of op(B) [K,N] packed in NR-column panels, and of A [M,K] in mr-row panels. */
 const packBSize = (N: number, K: number) => Math.ceil(N / NR) * NR * K;
-const packASize = (M: number, K: number) => Math.ceil(M / MR) * MR * K;
+const packASize = (M: number, K: number, mr: number) => Math.ceil(M / mr) * mr * K;
 
 /** Byte offset of a pack made by this table for the plan (packGemmB / packConvWeights), or -1 when none was given. */
 function packAt(s: SimdInstance, where: string, packed: Float32Array | null | undefined, n: number): number {
@@ -87,7 +87,7 @@ function packGemmB(s: SimdInstance, b: Float32Array, p: GemmPlan): Float32Array 
 function packConvWeights(s: SimdInstance, w: Float32Array, p: Conv2dPlan): Float32Array {
   const K = p.C * p.kH * p.kW;
   if (w.length < p.O * K) throw new ShapeError(`simd.packConvWeights: weight is too short: got ${w.length} elements, expected at least ${p.O * K} ([${p.O},${p.C},${p.kH},${p.kW}])`);
-  return makePack(s, 'simd.packConvWeights', packASize(p.O, K), w, p.O * K, (at, from) => s.exports.packA(at, from, K, p.O, K, 0));
+  return makePack(s, 'simd.packConvWeights', s.exports.convRows(p.O) * K, w, p.O * K, (at, from) => s.exports.packConvW(at, from, p.O, K));
 }
 
 function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, p: GemmPlan, packedB?: Float32Array | null): void {
@@ -101,11 +101,11 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
   const bP = packed >= 0 ? 0 : s.place(b, K * N);
   const cP = s.place(c, M * N, p.beta !== 0);
   const biasP = bias !== null && p.bias !== 'none' ? s.place(bias, p.bias === 'col' ? N : M) : 0;
-  const pa = s.take(packASize(M, K));
+  const pa = s.take(packASize(M, K, s.gemmMR));
   const pb = packed >= 0 ? packed : s.take(packBSize(N, K));
   if (!s.fits) return fb.gemm(c, a, b, bias, p);
   const e = s.exports;
-  e.packA(pa, aP, p.transA ? M : K, M, K, p.transA ? 1 : 0);
+  e.packA(pa, aP, p.transA ? M : K, M, K, p.transA ? 1 : 0, s.gemmMR);
   if (packed < 0) e.packB(pb, bP, p.transB ? K : N, N, K, p.transB ? 1 : 0);
   e.gemmPacked(cP, N, pa, pb, M, N, K, p.alpha, p.beta, EDGE_PTR);
   const mode = p.bias === 'col' ? 1 : p.bias === 'row' ? 2 : 0;
@@ -116,15 +116,16 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
 
 /**
  * Scratch of asm/conv.ts convShifted for one sample: the sH*sW stride phases of the padded input, each
- * [C][Hq][Wq], plus the junk pixels' overrun (< kW + NR floats), and the GEMM output [ceil(O/MR)*MR][ldc].
+ * [C][Hq][Wq], plus the junk pixels' overrun (< kW + NR floats), and the GEMM output [rows][ldc] (rows =
+ * the module's convRows(O): the weight panels' rows).
  * Stride 1 with pW < kW shares a row's right padding with the next row's left one (Wq = W + pW: fewer
  * junk columns, 1 per row for a 3x3 conv with padding 1).
  */
-function shiftedLayout(p: Conv2dPlan): { Hq: number; Wq: number; phFloats: number; cbFloats: number } {
+function shiftedLayout(p: Conv2dPlan, rows: number): { Hq: number; Wq: number; phFloats: number; cbFloats: number } {
   const Hq = Math.ceil((p.H + 2 * p.pH) / p.sH);
   const Wq = p.sW === 1 && p.pW < p.kW ? p.W + p.pW : Math.ceil((p.W + 2 * p.pW) / p.sW);
   const ldc = Math.ceil((p.Ho * Wq) / NR) * NR;
-  return { Hq, Wq, phFloats: p.sH * p.sW * p.C * Hq * Wq + p.kW + NR, cbFloats: Math.ceil(p.O / MR) * MR * ldc };
+  return { Hq, Wq, phFloats: p.sH * p.sW * p.C * Hq * Wq + p.kW + NR, cbFloats: rows * ldc };
 }
 
 function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dPlan, scratch: Float32Array | null, packedW?: Float32Array | null): void {
@@ -134,7 +135,8 @@ function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32A
   const K = C * kH * kW;
   if (L === 0 || O === 0 || N === 0) return;
   if (K === 0) return fb.conv2d(out, x, w, bias, p, scratch);
-  const packed = packAt(s, 'simd.conv2d', packedW, packASize(O, K));
+  const rows = s.exports.convRows(O);
+  const packed = packAt(s, 'simd.conv2d', packedW, rows * K);
   s.begin();
   const inSize = C * H * W;
   const outSize = O * L;
@@ -142,14 +144,14 @@ function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32A
   const wP = packed >= 0 ? 0 : s.place(w, O * K);
   const oP = s.place(out, N * outSize, false);
   const bP = p.hasBias && bias !== null ? s.place(bias, O) : 0;
-  const pa = packed >= 0 ? packed : s.take(packASize(O, K));
-  const q = shiftedLayout(p);
+  const pa = packed >= 0 ? packed : s.take(rows * K);
+  const q = shiftedLayout(p, rows);
   const ph = s.take(q.phFloats);
   const offs = s.take(K);
   const cb = s.take(q.cbFloats);
   if (!s.fits) return fb.conv2d(out, x, w, bias, p, scratch);
   const e = s.exports;
-  if (packed < 0) e.packA(pa, wP, K, O, K, 0);
+  if (packed < 0) e.packConvW(pa, wP, O, K);
   const relu = p.activation === 'relu' ? 1 : 0;
   e.convShifted(oP, xP, pa, bP, p.hasBias ? 2 : 0, relu, N, C, H, W, O, kH, kW, p.sH, p.sW, p.pH, p.pW, Ho, Wo, q.Hq, q.Wq, ph, q.phFloats, offs, cb);
   if (p.activation === 'gelu') e.gelu(oP, oP, N * outSize);
