@@ -156,12 +156,13 @@ export function runTaskPool<I, T, R>(spawn: (i: number) => PoolWorker, data: unk
 /** What a worker's set-up gives: the info for planning, and the task runner. */
 export interface TaskJob<I, T, R> {
   info: I;
-  run(task: T, index: number): R;
+  /** The task's result (or a promise of it: the worker waits for it before its next task). */
+  run(task: T, index: number): R | Promise<R>;
 }
 
 /**
  * The body of a pool worker: on the setup message, setup(data) once (it may return a promise), post
- * its info, then run each task sent and post its part (a copy; nothing is transferred) until told to
+ * its info, then run each task sent (sync or async) and post its part (a copy; nothing is transferred) until told to
  * stop. An error in setup or in a task is posted as a message; the receiving thread then terminates us.
  */
 export function serveTasks<D, I, T, R>(port: PoolPort, setup: (data: D) => TaskJob<I, T, R> | Promise<TaskJob<I, T, R>>): void {
@@ -175,12 +176,9 @@ export function serveTasks<D, I, T, R>(port: PoolPort, setup: (data: D) => TaskJ
       return;
     }
     if (m.kind === 'stop') return port.close();
-    void job?.then((j) => {
-      try {
-        post({ kind: 'part', index: m.index, result: j.run(m.task, m.index) });
-      } catch (e) {
-        post(errorMessage(e));
-      }
-    });
+    void job?.then((j) => j.run(m.task, m.index)).then(
+      (result) => post({ kind: 'part', index: m.index, result }),
+      (e: unknown) => post(errorMessage(e)),
+    );
   });
 }
