@@ -25,7 +25,8 @@ export interface WebWorkerLike {
 export interface WebWorkerScope {
   postMessage(message: unknown): void;
   addEventListener(type: 'message', listener: (ev: WebWorkerEvent) => void): void;
-  close(): void;
+  /** Absent in Bun 1.4's worker scope: the receiving side terminates the worker anyway. */
+  close?(): void;
 }
 
 /** A Web Worker as the pool's PoolWorker: its uncaught errors, and messages that cannot be read, reject the pool. */
@@ -49,6 +50,6 @@ export function webPoolPort(scope: WebWorkerScope = globalThis as unknown as Web
   return {
     post: (m) => scope.postMessage(m),
     listen: (f) => scope.addEventListener('message', (ev) => f(ev.data)),
-    close: () => scope.close(),
+    close: () => scope.close?.(),
   };
 }
