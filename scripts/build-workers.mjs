@@ -28,6 +28,8 @@ export async function buildWorkers(distDir = join(root, 'dist')) {
       target: 'node20',
       legalComments: 'none',
       logLevel: 'warning',
+      // CommonJS dependencies (cli-progress) require node: built-ins: give the bundle a real require
+      banner: { js: "import { createRequire as __splitee_createRequire } from 'node:module'; const require = __splitee_createRequire(import.meta.url);" },
     });
     out.push(outfile);
   }

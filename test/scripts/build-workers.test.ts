@@ -1,5 +1,5 @@
 // scripts/build-workers.mjs: each worker module becomes one file that imports no other module of ours
-// (only node: built-ins), and the trace worker's bundle, run by the pool, traces what computeTrace does
+// (only node: built-ins) and evaluates in a worker thread, and the trace worker's bundle, run by the pool, traces what computeTrace does
 // in this thread, byte for byte; workerEntry takes a bundle where there is one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,6 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { Worker } from 'node:worker_threads';
 // @ts-expect-error: a plain .mjs build script without types
 import { buildWorkers, WORKER_MODULES } from '../../scripts/build-workers.mjs';
 import { encodeIdx } from '../../src/tensor/io/idx.js';
@@ -37,6 +38,21 @@ test('one file per worker module, importing nothing but node: built-ins', () => 
   for (const b of bundles) {
     const imports = [...readFileSync(b, 'utf8').matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
     assert.ok(imports.length > 0 && imports.every((s) => s.startsWith('node:')), `${b}: ${imports.join(', ')}`);
+  }
+});
+
+test('every bundle evaluates in a worker thread (its CommonJS dependencies find require)', async () => {
+  for (const b of bundles) {
+    const w = new Worker(`await import(${JSON.stringify(pathToFileURL(b).href)}); (await import('node:worker_threads')).parentPort.postMessage('loaded');`, { eval: true });
+    try {
+      const got = await new Promise((ok, fail) => {
+        w.on('message', (m) => m === 'loaded' && ok(m));
+        w.on('error', fail);
+      });
+      assert.is(got, 'loaded', b);
+    } finally {
+      await w.terminate();
+    }
   }
 });
 
