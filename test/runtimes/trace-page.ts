@@ -42,7 +42,7 @@ if (g.document !== undefined && g.location !== undefined && g.Worker !== undefin
   const q = new URLSearchParams(g.location.search);
   const W = g.Worker;
   const out = g.document.getElementById('result');
-  traceCheck(g.location.origin, q.get('kernels') ?? 'auto', Number(q.get('workers') ?? '2'), Number(q.get('batch') ?? '64'), () => new W('/trace-worker.js', { type: 'module' }), g.navigator?.userAgent ?? '?').then(
+  traceCheck(g.location.origin, q.get('kernels') ?? 'auto', Number(q.get('workers') ?? '2'), Number(q.get('batch') ?? '64'), () => new W('/trace-worker.js', { type: 'module' }), /(?:HeadlessChrome|Chrome|Chromium)\/[\d.]+/.exec(g.navigator?.userAgent ?? '')?.[0] ?? g.navigator?.userAgent ?? '?').then(
     (r) => {
       if (out !== null) out.textContent = JSON.stringify(r);
       g.document!.documentElement.dataset.state = 'done';

@@ -76,7 +76,7 @@ function checkTrace(r: TraceCheck, kind: string, where: string): void {
   assert.ok(r.single === r.pooled, `${where} (${kind}): the pooled trace differs from the one-thread trace`);
   assert.is(r.pooledKernels, r.kernels, `${where}: the workers' table`);
   if (kind === 'fast') assert.ok(r.single === nodeFast, `${where}: the fast trace differs from Node's`);
-  console.log(`  ${where} (${r.runtime.slice(0, 60)}), ${kind} -> ${r.kernels}: one thread ${r.singleMs.toFixed(0)} ms, ${r.workers} workers ${r.pooledMs.toFixed(0)} ms`);
+  console.log(`  ${where} (${r.runtime}), ${kind} -> ${r.kernels}: one thread ${r.singleMs.toFixed(0)} ms, ${r.workers} workers ${r.pooledMs.toFixed(0)} ms`);
 }
 
 let browser: Browser | null = null;
