@@ -86,8 +86,8 @@ export interface TaskPoolRun<I, R> {
 /**
  * `workers` workers from spawn(i), all sent `data` at once; tasks are handed out one at a time, in
  * index order, to whichever worker is ready for one. Settles once every part is in, or on the first
- * failure (a worker's error, a worker that exits early, plan or onPart throwing); then every worker is
- * terminated (the results do not wait for it).
+ * failure (a worker's error, a worker that exits early, plan or onPart throwing), once every worker
+ * is terminated.
  */
 export function runTaskPool<I, T, R>(spawn: (i: number) => PoolWorker, data: unknown, workers: number, where: string, opts: TaskPoolOptions<I, T, R>): TaskPoolRun<I, R> {
   if (!Number.isInteger(workers) || workers < 1) throw new ArgumentError(`runTaskPool: invalid workers: got ${workers}, expected an integer >= 1`);
@@ -105,8 +105,8 @@ export function runTaskPool<I, T, R>(spawn: (i: number) => PoolWorker, data: unk
     const finish = (f: () => void): void => {
       if (settled) return;
       settled = true;
-      f();
-      terminate().catch(() => undefined); // the settled result stands; a worker that will not stop is the runtime's to end
+      // settle once every worker is stopped (a worker tearing down beside the caller's next work slows it)
+      terminate().then(f, f);
     };
     const done = (): void => finish(() => resolve({ info: (planned as { info: I }).info, parts }));
     const fail = (e: unknown): void => finish(() => reject(e));
