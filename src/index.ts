@@ -12,6 +12,7 @@
 //   streams .......... image streams and distortions
 //   SplitEE .......... costs, rewards, the round settlement, policies (split and per-stage), traces,
 //                      replay, alpha, the wire codec, cloud service and transports, the runner
+//   workers .......... a batch's trace in one thread or over N Web Workers, with the same bytes
 export * from './tensor/errors.js';
 export * from './tensor/tensor.js';
 export * from './tensor/kernels/index.js';
@@ -45,3 +46,5 @@ export * from './splitee/wire.js';
 export * from './splitee/cloud.js';
 export * from './splitee/transport.js';
 export * from './splitee/runner.js';
+export { traceInputs, traceInWebWorkers, serveTraceWorker, type InputRows, type WorkerModelParts, type WebTraceOptions, type WebTraceResult } from './splitee/trace-workers.js';
+export type { WebWorkerLike, WebWorkerEvent } from './splitee/web-pool.js';

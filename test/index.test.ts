@@ -34,6 +34,8 @@ const PUBLIC = [
   'toCloudRequestError', 'traceHeader', 'validateTrace', 'writeSafetensors',
   // issue 14: stage policies (layerwise) in the registry, the live runner and replay
   'createAnyPolicy', 'isStagePolicy', 'isStagePolicyName', 'replayStageNamed', 'restoreAnyPolicy', 'stageObservationOf',
+  // issue 13 item 6: a batch's trace in one thread or over N Web Workers (the page's use of the pool)
+  'serveTraceWorker', 'traceInWebWorkers', 'traceInputs',
 ];
 
 test('the core entry exports exactly the public names', () => {

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ArgumentError } from '../../tensor/errors.js';
-import { parseKernelsKind, type KernelsKind } from '../../tensor/kernels/index.js';
+import { parseKernelsKind, type KernelsKind } from '../../tensor/kernels/kinds.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 /** parseArgs' typed values for `options` (strict, no positionals). */

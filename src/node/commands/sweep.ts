@@ -13,7 +13,7 @@ import { writeFiles } from '../report/write-files.js';
 import { PAPER_OFFLOADS } from '../../splitee/defaults.js';
 import { lineChart } from '../report/plots.js';
 import { num, parseOptions, workersFlag, workersUsage } from './args.js';
-import { chunkRanges, runInWorkers } from '../worker-pool.js';
+import { chunkRanges, runInWorkers, workerEntry } from '../worker-pool.js';
 import { COMMON_OPTIONS, params, readTrace, runPolicy, settings, USAGE_OPTIONS, type Settings } from './replay.js';
 
 const DEFAULT_OFFLOADS = PAPER_OFFLOADS;
@@ -105,8 +105,7 @@ export interface SweepChunkJob {
 export async function computeSweepInPool(traceFile: string, trace: Trace, p: SweepPlan, workers: number, onRun: () => void): Promise<Row[]> {
   const all = cells(p);
   if (workers <= 1 || all.length <= 1) return computeSweep(trace, p, onRun);
-  const here = import.meta.url;
-  const entry = new URL(`./sweep-worker.${here.endsWith('.ts') ? 'ts' : 'js'}`, here);
+  const entry = workerEntry(import.meta.url, 'sweep-worker');
   const datas: SweepChunkJob[] = chunkRanges(all.length, workers, 1).map(([s, e]) => ({ traceFile, base: p.base, cells: all.slice(s, e) }));
   const last = new Array<number>(datas.length).fill(0);
   const parts = await runInWorkers<Row[]>(entry, datas, 'sweep worker', (i, done) => {

@@ -4,20 +4,25 @@
  * runTaskPool); each loads its own copy of the model and resolves the same data source (traceBatches
  * in trace-pool-worker.ts),
  * then traces batches of `batch` rows handed out one at a time to whichever worker is free. The parts
- * are merged by batch index (mergeParts), and every batch is the batch computeTrace would run in one
+ * are merged by batch index (mergeParts, src/splitee/trace-rows.ts), and every batch is the batch computeTrace would run in one
  * thread (rows [b*batch, (b+1)*batch)), so the trace is byte-identical to computeTrace's whatever the
  * number of workers and whichever worker ran what.
  *
  * The caller's thread loads nothing: the source's count, the model's id and hash, the data's
  * description and the kernel table come from the first worker ready (TraceInfo). This module imports
- * no part of the engine (types only), so a command can start the workers before its own loading.
+ * no part of the engine (types only, and the core's small trace-rows.ts and task-pool.ts), so a command
+ * can start the workers before its own loading.
+ *
+ * From dist the workers run the one-file bundle of trace-pool-worker.js (scripts/build-workers.mjs).
  */
-import { StateError } from '../../tensor/errors.js';
-import type { KernelsInfo, KernelsKind } from '../../tensor/kernels/index.js';
+import type { KernelsInfo, KernelsKind } from '../../tensor/kernels/kinds.js';
 import type { Trace } from '../../splitee/trace.js';
 import type { SourceRequest } from '../data-sources.js';
-import { runTaskPool } from '../worker-pool.js';
+import { mergeParts } from '../../splitee/trace-rows.js';
+import { runTaskPool, workerEntry } from '../worker-pool.js';
 import { TRACE_BATCH } from './run-trace.js';
+
+export { mergeParts } from '../../splitee/trace-rows.js';
 
 export interface TraceJob {
   modelDir: string;
@@ -54,26 +59,6 @@ export interface TraceResult {
   hash: string;
 }
 
-/** The parts' traces (part i: batch i) as one trace of `numExits` exits. */
-export function mergeParts(parts: readonly Trace[], numExits: number): Trace {
-  const L = numExits;
-  const N = parts.reduce((a, t) => a + t.numRows, 0);
-  const conf = new Float64Array(N * L);
-  const pred = new Int32Array(N * L);
-  const label = new Int32Array(N);
-  let r = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const t = parts[i] as Trace | undefined;
-    if (t === undefined) throw new StateError(`mergeParts: part ${i} of ${parts.length} is missing: got none, expected a trace`);
-    if (t.numExits !== L) throw new StateError(`mergeParts: exits differ in part ${i}: got ${t.numExits}, expected ${L}`);
-    conf.set(t.conf, r * L);
-    pred.set(t.pred, r * L);
-    label.set(t.label, r);
-    r += t.numRows;
-  }
-  return { numExits: L, numRows: N, conf, pred, label };
-}
-
 /**
  * The job's trace on `workers` worker threads, batches handed out as workers free up; onProgress(rows
  * done, rows) as parts arrive. Rejects with the first worker's error (the engine's class kept).
@@ -81,8 +66,7 @@ export function mergeParts(parts: readonly Trace[], numExits: number): Trace {
 export function traceInPool(job: TraceJob, workers: number, onProgress?: (done: number, total: number) => void): { result: Promise<TraceResult>; terminate(): Promise<void> } {
   const t0 = performance.now();
   const batch = job.batch ?? TRACE_BATCH;
-  const here = import.meta.url;
-  const entry = new URL(`./trace-pool-worker.${here.endsWith('.ts') ? 'ts' : 'js'}`, here);
+  const entry = workerEntry(import.meta.url, 'trace-pool-worker');
   let done = 0;
   const pool = runTaskPool<TraceInfo, number, Trace>(entry, job, workers, 'trace worker', {
     plan: (info) => Array.from({ length: Math.ceil(info.count / batch) }, (_, b) => b),

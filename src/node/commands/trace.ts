@@ -14,10 +14,10 @@
  * in the request is reported as such (the loader's or the source's own message, not the worker's).
  */
 import { writeFileSync } from 'node:fs';
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { ArgumentError } from '../../tensor/errors.js';
 import { formatTrace } from '../../splitee/trace.js';
-import { formatKernelsInfo, type KernelsKind } from '../../tensor/kernels/index.js';
+import { formatKernelsInfo, type KernelsKind } from '../../tensor/kernels/kinds.js';
 import type { SourceRequest } from '../data-sources.js';
 import { TRACE_BATCH } from './run-trace.js';
 import { traceInPool } from './trace-pool.js';
@@ -60,6 +60,12 @@ async function checkRequest(modelDir: string, kernels: KernelsKind, req: SourceR
   resolveSource(loadModel(modelDir, { kernels }), req, 'trace');
 }
 
+/** The trace's progress bar on stderr (cli-progress, imported only when a bar is shown). */
+async function progressBar(): Promise<SingleBar> {
+  const { default: cliProgress } = await import('cli-progress');
+  return new cliProgress.SingleBar({ format: 'trace [{bar}] {value}/{total} samples', stream: process.stderr }, cliProgress.Presets.shades_classic);
+}
+
 /** The integer flag --name >= min, or undefined when absent. */
 function optionalInt(v: string | undefined, name: string, min: number): number | undefined {
   return v === undefined ? undefined : int(v, name, 0, min);
@@ -91,13 +97,15 @@ export async function run(argv: string[]): Promise<number> {
 
   const kernels = kernelsFlag(values.kernels);
   const workers = workersFlag(values.workers);
-  const bar = process.stderr.isTTY && !values.json ? new cliProgress.SingleBar({ format: 'trace [{bar}] {value}/{total} samples', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  let bar: SingleBar | null = null;
   let started = false;
   const pool = traceInPool({ modelDir: values.model, req, batch: batchSize, kernels }, workers, (done, total) => {
-    if (!started) bar?.start(total, 0);
+    if (bar === null) return;
+    if (!started) bar.start(total, 0);
     started = true;
-    bar?.update(done);
+    bar.update(done);
   });
+  if (process.stderr.isTTY && !values.json) void progressBar().then((b) => (bar = b)); // imported once the workers are started: they start sooner
   let r: Awaited<typeof pool.result>;
   try {
     r = await pool.result;
@@ -105,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     await checkRequest(values.model, kernels, req); // a request at fault: this thread's own error, without the worker's prefix
     throw e;
   } finally {
-    if (started) bar?.stop(); // a running bar's timer would keep the process alive after an error
+    if (started) (bar as SingleBar | null)?.stop(); // a running bar's timer would keep the process alive after an error
   }
   const { trace, seconds } = r;
   const L = trace.numExits;

@@ -17,7 +17,8 @@
  */
 export { referenceKernels, fastKernels, createFastKernels, type Kernels } from './tables.js';
 export { createSimdKernels, type SimdKernels } from './simd.js';
-export { createKernels, kernelsInfo, formatKernelsInfo, parseKernelsKind, KERNEL_KINDS, type KernelsKind, type KernelsInfo, type CreateKernelsOptions } from './select.js';
+export { createKernels, type CreateKernelsOptions } from './select.js';
+export { kernelsInfo, formatKernelsInfo, parseKernelsKind, KERNEL_KINDS, type KernelsKind, type KernelsInfo } from './kinds.js';
 export { simdValidates, simdMemoryFor, DEFAULT_SIMD_MEMORY, type SimdInstanceOptions } from './simd-module.js';
 export { gemmPlan, gemmNaive, gemm, type GemmPlan, type GemmOptions, type BiasMode } from './gemm.js';
 export { conv2dPlan, conv2dNaive, conv2d, type Conv2dPlan, type Conv2dOptions } from './conv2d.js';

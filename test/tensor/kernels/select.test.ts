@@ -1,10 +1,10 @@
 // createKernels' choice and the names reports give it: 'auto' falls back to fast without WebAssembly
 // (a stubbed global: absent, or one that refuses to compile as under a CSP without
-// 'wasm-unsafe-eval'); kernelsInfo / formatKernelsInfo / parseKernelsKind.
+// 'wasm-unsafe-eval'); kernelsInfo / formatKernelsInfo of the tables made (the names alone: kinds.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ArgumentError, ConfigError } from '../../../src/tensor/errors.js';
-import { createKernels, formatKernelsInfo, kernelsInfo, parseKernelsKind, KERNEL_KINDS } from '../../../src/tensor/kernels/index.js';
+import { ConfigError } from '../../../src/tensor/errors.js';
+import { createKernels, formatKernelsInfo, kernelsInfo } from '../../../src/tensor/kernels/index.js';
 
 const g = globalThis as { WebAssembly?: unknown };
 
@@ -53,13 +53,6 @@ test('auto where compiling is refused (a CSP without wasm-unsafe-eval): fast', (
     assert.is(createKernels('auto').name, 'fast');
     assert.throws(() => createKernels('simd'), /Refused to compile/);
   });
-});
-
-test('parseKernelsKind: the four kinds; anything else an ArgumentError naming where, bounded', () => {
-  for (const k of KERNEL_KINDS) assert.is(parseKernelsKind(k, '--kernels'), k);
-  assert.throws(() => parseKernelsKind('gpu', '--kernels'), (e: unknown) => e instanceof ArgumentError && (e as Error).message === "--kernels: unknown kernels: got 'gpu', expected one of auto|simd|fast|reference");
-  assert.throws(() => parseKernelsKind('x'.repeat(1000), 'w'), (e: unknown) => e instanceof ArgumentError && (e as Error).message.length < 150);
-  assert.throws(() => parseKernelsKind('SIMD', 'w'), (e: unknown) => e instanceof ArgumentError);
 });
 
 test.run();
