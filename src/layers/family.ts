@@ -45,6 +45,13 @@ export interface ModelFamily<N extends MultiExitNetwork = MultiExitNetwork> {
   readonly architecture: string;
   /** What a sample is: an image (pixels) or a text (tokens). */
   readonly input: 'image' | 'text';
+  /** True where a row's outputs never depend on the other rows of its forward pass, to the bit, on every
+   *  kernel table, so a pooled trace may cut batches finer without changing a byte (trace-rows.ts
+   *  traceTasks). It rests on the tables' conformance properties (conv2d and Linear's packed gemm give a
+   *  sample the same bits alone or in a batch) and on fixed-shape inputs; test/layers/families checks it
+   *  on the shipped weights. Absent: batches stay as traceRows runs them (text pads each batch to its
+   *  longest row, which moves the last bits of the simd table's sums). */
+  readonly batchInvariant?: boolean;
   readonly data: FamilyData;
   /** Validates config.json (ConfigError naming the field); returns the family's typed config. */
   parseConfig(config: unknown): unknown;

@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { buildWorkers, WORKER_MODULES } from '../../scripts/build-workers.mjs';
 import { encodeIdx } from '../../src/tensor/io/idx.js';
 import { formatTrace, type Trace } from '../../src/splitee/trace.js';
-import { mergeParts } from '../../src/splitee/trace-rows.js';
+import { mergeParts, traceTasks, type RowRange } from '../../src/splitee/trace-rows.js';
 import { loadModel } from '../../src/node/models/load.js';
 import { resolveSource } from '../../src/node/data-sources.js';
 import { computeTrace } from '../../src/node/commands/run-trace.js';
@@ -59,8 +59,8 @@ test('every bundle evaluates in a worker thread (its CommonJS dependencies find 
 test('the bundled trace worker on 2 threads: the bytes of computeTrace in this thread', async () => {
   const entry = pathToFileURL(bundles[0]);
   assert.match(entry.href, /trace-pool-worker\.bundle\.js$/);
-  const { info, parts } = await runTaskPool<TraceInfo, number, Trace>(entry, { modelDir, req, batch: 4, kernels: 'auto' }, 2, 'trace worker', {
-    plan: (i) => Array.from({ length: Math.ceil(i.count / 4) }, (_, b) => b),
+  const { info, parts } = await runTaskPool<TraceInfo, RowRange, Trace>(entry, { modelDir, req, batch: 4, kernels: 'auto' }, 2, 'trace worker', {
+    plan: (i) => traceTasks(i.count, 4, 2, i.batchInvariant),
   }).results;
   const model = loadModel(modelDir, { kernels: 'auto' });
   assert.is(info.kernels.name, model.kernels.name);

@@ -7,6 +7,7 @@ import type { ModelFamily } from '../family.js';
 export const RESNET_FAMILY: ModelFamily<ResNetModel> = Object.freeze<ModelFamily<ResNetModel>>({
   architecture: RESNET_ARCHITECTURE,
   input: 'image',
+  batchInvariant: true,
   data: Object.freeze({
     resolver: 'images',
     sources: Object.freeze(['fashion-mnist:sample', 'fashion-mnist:heldout', 'fashion-mnist:test', 'fashion-mnist:train']),

@@ -3,9 +3,10 @@
  * the live run) and `splitee claims`: traceInPool starts the workers at once (../worker-pool.ts
  * runTaskPool); each loads its own copy of the model and resolves the same data source (traceBatches
  * in trace-pool-worker.ts),
- * then traces batches of `batch` rows handed out one at a time to whichever worker is free. The parts
- * are merged by batch index (mergeParts, src/splitee/trace-rows.ts), and every batch is the batch computeTrace would run in one
- * thread (rows [b*batch, (b+1)*batch)), so the trace is byte-identical to computeTrace's whatever the
+ * then traces the tasks (ranges of rows) handed out one at a time to whichever worker is free. The
+ * parts are merged by task index (mergeParts, src/splitee/trace-rows.ts). The tasks are computeTrace's
+ * batches (rows [b*batch, (b+1)*batch)), the last `workers` of them cut in quarters where the family's
+ * rows are batch-invariant (traceTasks), so the trace is byte-identical to computeTrace's whatever the
  * number of workers and whichever worker ran what.
  *
  * The caller's thread loads nothing: the source's count, the model's id and hash, the data's
@@ -18,7 +19,7 @@
 import type { KernelsInfo, KernelsKind } from '../../tensor/kernels/kinds.js';
 import type { Trace } from '../../splitee/trace.js';
 import type { SourceRequest } from '../data-sources.js';
-import { mergeParts } from '../../splitee/trace-rows.js';
+import { mergeParts, traceTasks, type RowRange } from '../../splitee/trace-rows.js';
 import { runTaskPool, workerEntry } from '../worker-pool.js';
 import { TRACE_BATCH } from './run-trace.js';
 
@@ -27,7 +28,7 @@ export { mergeParts } from '../../splitee/trace-rows.js';
 export interface TraceJob {
   modelDir: string;
   req: SourceRequest;
-  /** Rows per forward pass, and per task handed to a worker (default TRACE_BATCH). */
+  /** Rows per forward pass, and per task handed to a worker but for the last (default TRACE_BATCH). */
   batch?: number;
   /** The kernel table each worker builds (default 'auto'). */
   kernels?: KernelsKind;
@@ -38,6 +39,8 @@ export interface TraceInfo {
   /** Rows of the source. */
   count: number;
   numExits: number;
+  /** The family's batchInvariant (the last batches may be cut finer). */
+  batchInvariant: boolean;
   description: string;
   kernels: KernelsInfo;
   /** The model's id and sha256 (hex) of its weights. */
@@ -68,8 +71,8 @@ export function traceInPool(job: TraceJob, workers: number, onProgress?: (done: 
   const batch = job.batch ?? TRACE_BATCH;
   const entry = workerEntry(import.meta.url, 'trace-pool-worker');
   let done = 0;
-  const pool = runTaskPool<TraceInfo, number, Trace>(entry, job, workers, 'trace worker', {
-    plan: (info) => Array.from({ length: Math.ceil(info.count / batch) }, (_, b) => b),
+  const pool = runTaskPool<TraceInfo, RowRange, Trace>(entry, job, workers, 'trace worker', {
+    plan: (info) => traceTasks(info.count, batch, workers, info.batchInvariant),
     onPart: (_, part, info) => {
       done += part.numRows;
       onProgress?.(done, info.count);

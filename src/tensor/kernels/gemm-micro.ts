@@ -29,7 +29,8 @@
 
 export const MR = 2;
 export const NR = 4;
-const KC = 256;
+/** K block of the packs; gemv (gemm.ts) sums in the same blocks, so a row's bits do not depend on M. */
+export const KC = 256;
 const MC = 128;
 
 import type { PackScratch } from './pack-scratch.js';

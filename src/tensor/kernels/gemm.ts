@@ -15,7 +15,7 @@
  */
 import { ShapeError, ArgumentError, formatShape } from '../errors.js';
 import { activateRange, checkActivation, gelu64, type Activation } from './elementwise.js';
-import { gemmBlocked } from './gemm-micro.js';
+import { gemmBlocked, KC } from './gemm-micro.js';
 import { PackScratch } from './pack-scratch.js';
 
 export type BiasMode = 'none' | 'col' | 'row';
@@ -121,38 +121,47 @@ function epilogue(c: Float32Array, bias: Float32Array | null, p: GemmPlan): void
   activateRange(c, 0, M * N, p.activation);
 }
 
+/** y[j] = alpha * sum_{k in [k0,k1)} x[k] B[j,k] + bet * y[j] (bet = 0: y not read), B [N,K] row-major. */
+function gemvBlock(c: Float32Array, a: Float32Array, b: Float32Array, N: number, K: number, k0: number, k1: number, alpha: number, bet: number): void {
+  let j = 0;
+  for (; j + 4 <= N; j += 4) {
+    const b0 = j * K;
+    const b1 = b0 + K;
+    const b2 = b1 + K;
+    const b3 = b2 + K;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let k = k0; k < k1; k++) {
+      const x = a[k];
+      s0 += x * b[b0 + k];
+      s1 += x * b[b1 + k];
+      s2 += x * b[b2 + k];
+      s3 += x * b[b3 + k];
+    }
+    c[j] = alpha * s0 + (bet === 0 ? 0 : bet * c[j]);
+    c[j + 1] = alpha * s1 + (bet === 0 ? 0 : bet * c[j + 1]);
+    c[j + 2] = alpha * s2 + (bet === 0 ? 0 : bet * c[j + 2]);
+    c[j + 3] = alpha * s3 + (bet === 0 ? 0 : bet * c[j + 3]);
+  }
+  for (; j < N; j++) {
+    const bo = j * K;
+    let s = 0;
+    for (let k = k0; k < k1; k++) s += a[k] * b[bo + k];
+    c[j] = alpha * s + (bet === 0 ? 0 : bet * c[j]);
+  }
+}
+
 /** y [N] = alpha * x [K] op(B) + beta y: the M = 1 case (a Linear layer on one sample). */
 function gemv(c: Float32Array, a: Float32Array, b: Float32Array, p: GemmPlan): void {
   const { N, K, alpha, beta } = p;
   if (p.transB) {
-    // B is [N,K]: one dot product per output, 4 outputs at a time to reuse x loads.
-    let j = 0;
-    for (; j + 4 <= N; j += 4) {
-      const b0 = j * K;
-      const b1 = b0 + K;
-      const b2 = b1 + K;
-      const b3 = b2 + K;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let k = 0; k < K; k++) {
-        const x = a[k];
-        s0 += x * b[b0 + k];
-        s1 += x * b[b1 + k];
-        s2 += x * b[b2 + k];
-        s3 += x * b[b3 + k];
-      }
-      c[j] = alpha * s0 + (beta === 0 ? 0 : beta * c[j]);
-      c[j + 1] = alpha * s1 + (beta === 0 ? 0 : beta * c[j + 1]);
-      c[j + 2] = alpha * s2 + (beta === 0 ? 0 : beta * c[j + 2]);
-      c[j + 3] = alpha * s3 + (beta === 0 ? 0 : beta * c[j + 3]);
-    }
-    for (; j < N; j++) {
-      const bo = j * K;
-      let s = 0;
-      for (let k = 0; k < K; k++) s += a[k] * b[bo + k];
-      c[j] = alpha * s + (beta === 0 ? 0 : beta * c[j]);
+    // B is [N,K]: one dot product per output, 4 outputs at a time to reuse x loads. Summed in K blocks
+    // of KC, each block stored to C as gemmBlocked's micro-kernel does (same order, same roundings).
+    for (let pc = 0; pc < K; pc += KC) {
+      const end = Math.min(K, pc + KC);
+      gemvBlock(c, a, b, N, K, pc, end, alpha, pc === 0 ? beta : 1);
     }
   } else {
     // B is [K,N]: y += x_k * B[k,:] (axpy over rows of B, contiguous).

@@ -6,8 +6,9 @@
  *   gemm   C [M,N] = act(alpha op(A) op(B) + beta C + bias): A and B packed into 4-row / 8-column
  *          panels, a 4x8 v128 micro-kernel (float32 accumulation; the relaxed build: 6-row panels and a
  *          6x8 tile, asm/gemm.ts), bias, ReLU and GELU in the module.
- *          packedB (packGemmB, made once by a layer at build) skips packing B. M = 1 (GEMV) and K = 0
- *          take the fast kernel.
+ *          packedB (packGemmB, made once by a layer at build) skips packing B. K = 0, and M = 1 (GEMV)
+ *          with B not packed, take the fast kernel; with B packed, one row runs in the module like any
+ *          other, so a row's bits never depend on how many rows share its call.
  *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed as A [O, C*kH*kW] in the
  *          module's panels (packConvW: once, at build, when the layer passes packedW from
  *          packConvWeights; else per call), then a shifted GEMM over each sample's stride phases
@@ -94,8 +95,10 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
   checkGemmBuffers('simd.gemm', c, a, b, bias, p);
   const { M, N, K } = p;
   if (M === 0 || N === 0) return;
-  if (K === 0 || (M === 1 && !p.transA)) return fb.gemm(c, a, b, bias, p);
   const packed = packAt(s, 'simd.gemm', packedB, packBSize(N, K));
+  // A single row against unpacked B: packing B would cost as much as the product. With B packed at build
+  // (Linear), one row runs here like any other, so a row's bits do not depend on the batch it came in.
+  if (K === 0 || (M === 1 && !p.transA && packed < 0)) return fb.gemm(c, a, b, bias, p);
   s.begin();
   const aP = s.place(a, M * K);
   const bP = packed >= 0 ? 0 : s.place(b, K * N);

@@ -95,6 +95,29 @@ for (const K of [referenceKernels, fastKernels, createSimdKernels({ relaxed: fal
     }
   });
 
+  t('gemm with B packed as Linear packs it: a row gives the same bits in a call of M rows, of its prefix, and alone', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 23 }), size, fc.constantFrom(1, 17, 64, 300), act, fc.integer(), (M, N, Kd, activation, seed) => {
+        const rng = Rng.seeded(seed);
+        const a = randomArray(rng, M * Kd);
+        const b = randomArray(rng, Kd * N);
+        const bias = randomArray(rng, N);
+        const plan = (m: number) => gemmPlan([m, Kd], [N, Kd], { transB: true, activation, bias: 'col' });
+        const packed = K.packGemmB?.(b, plan(1)) ?? null;
+        const rows = (from: number, to: number) => {
+          const c = new Float32Array((to - from) * N);
+          K.gemm(c, a.subarray(from * Kd, to * Kd), b, bias, plan(to - from), packed);
+          return [...new Uint32Array(c.buffer)];
+        };
+        const whole = rows(0, M);
+        const k = 1 + (seed >>> 0) % (M - 1);
+        assert.equal([...rows(0, k), ...rows(k, M)], whole, `rows [0,${k}) + [${k},${M}) against one call of ${M}, N=${N} K=${Kd}`);
+        assert.equal(rows(M - 1, M), whole.slice((M - 1) * N), `row ${M - 1} alone, N=${N} K=${Kd}`);
+      }),
+      { seed: 13, numRuns: RUNS },
+    );
+  });
+
   t('conv2d: kernels 1 and 3 (and 5, 2x3), stride 1 and 2, padding 0..2, fused activation', () => {
     const arena = new Arena();
     fc.assert(
@@ -113,6 +136,31 @@ for (const K of [referenceKernels, fastKernels, createSimdKernels({ relaxed: fal
         expectClose(out, ref.value, { rtol: 1e-5, atol: 1e-7, scale: ref.scale, where: `conv2d ${JSON.stringify({ N, C, H, W, O, kH, kW, stride, padding })}` });
       }),
       { seed: 12, numRuns: RUNS },
+    );
+  });
+
+  t('conv2d with weights packed as Conv2d packs them: a sample gives the same bits in a batch of N and alone', () => {
+    const arena = new Arena();
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 4 }), small, fc.integer({ min: 3, max: 13 }), small, fc.constantFrom(1, 3), fc.constantFrom(1, 2), act, fc.integer(), (N, C, H, O, k, stride, activation, seed) => {
+        const rng = Rng.seeded(seed);
+        const x = randomArray(rng, N * C * H * H);
+        const w = randomArray(rng, O * C * k * k);
+        const bias = randomArray(rng, O);
+        const plan = (n: number) => conv2dPlan([n, C, H, H], [O, C, k, k], { stride, padding: k >> 1, activation, bias: true });
+        const packed = K.packConvWeights?.(w, plan(1)) ?? null;
+        const run = (from: number, to: number) => {
+          const p = plan(to - from);
+          const out = new Float32Array((to - from) * O * p.Ho * p.Wo);
+          arena.reset();
+          K.conv2d(out, x.subarray(from * C * H * H, to * C * H * H), w, bias, p, arena.take(p.scratchSize), packed);
+          return [...new Uint32Array(out.buffer)];
+        };
+        const whole = run(0, N);
+        const per = whole.length / N;
+        assert.equal(run(N - 1, N), whole.slice((N - 1) * per), `sample ${N - 1} alone, C=${C} H=${H} O=${O} k=${k} stride=${stride}`);
+      }),
+      { seed: 14, numRuns: RUNS },
     );
   });
 
