@@ -4,9 +4,16 @@
  * serves until SIGINT or SIGTERM, on which it shuts down gracefully (stops accepting, finishes the
  * requests in flight, exits 0).
  *
- * --workers N: node:cluster, N worker processes sharing one listening socket (round-robin), for one
- * machine's cores. The primary prints the address once, restarts a worker that dies, and forwards
- * SIGTERM/SIGINT to every worker. For several machines, run replicas behind a balancer (deploy/).
+ * --workers N: node:cluster, N worker processes sharing one listening socket, for one machine's cores.
+ * Each worker accepts from that socket itself (cluster.SCHED_NONE), as a single replica does: with
+ * node's default on Linux (SCHED_RR) the primary accepts every connection and hands it to a worker over
+ * IPC, one at a time per worker until the worker acknowledges, and a worker that computes turns its event
+ * loop only ~50 times a second (20 ms compute slices, src/node/server-queue.ts), so at 200 new
+ * connections the last waited ~3 s in the primary before any worker saw its request, the 503s
+ * included (bench/README.md, "The cloud under load"). NODE_CLUSTER_SCHED_POLICY=rr in the environment
+ * keeps node's round-robin (for comparison). The primary prints the address once, restarts a worker
+ * that dies, and forwards SIGTERM/SIGINT to every worker. For several machines, run replicas behind a
+ * balancer (deploy/).
  */
 import cluster from 'node:cluster';
 import { ArgumentError } from '../../tensor/errors.js';
@@ -36,7 +43,9 @@ options:
                            503 + Retry-After without computing (default ${DEFAULT_MAX_QUEUED})
   --max-queue-wait MS      longest wait for compute: a resume predicted to wait longer, or that
                            waited longer, gets 503 + Retry-After without computing (default ${DEFAULT_MAX_QUEUE_WAIT_MS})
-  --workers N              N processes on one port (node:cluster; default 1: this process)
+  --workers N              N processes on one port (node:cluster; default 1: this process);
+                           each worker accepts connections itself (NODE_CLUSTER_SCHED_POLICY=rr:
+                           the primary accepts and hands them out in turn, node's default)
 ${kernelsUsage(27)}
   --quiet                  no per-request log lines
   --help                   this text`;
@@ -118,8 +127,17 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/**
+ * The scheduling policy of `splitee serve --workers N`: SCHED_NONE (each worker accepts from the shared
+ * listening socket) unless `env.NODE_CLUSTER_SCHED_POLICY` is 'rr'.
+ */
+export function schedulingPolicy(env: NodeJS.ProcessEnv): number {
+  return env.NODE_CLUSTER_SCHED_POLICY === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+}
+
 /** The cluster primary: forks `n` workers (same argv), prints the address once, restarts the dead, stops all on a signal. */
 async function primary(n: number): Promise<number> {
+  cluster.schedulingPolicy = schedulingPolicy(process.env); // read by node at the first fork
   let stopping = false;
   let announced = false;
   const fork = (): void => {

@@ -14,6 +14,7 @@ import { run } from '../../../src/node/commands/serve.js';
 import { goldenBatch } from '../../../bench/models/resnet.bench.js';
 import { fmnistModelDir } from '../../helpers/model-dir.js';
 import { listeningUrl } from '../../helpers/serve-child.js';
+import { childPids, hasProcNet, holdsSocket, listeningInodes } from '../../helpers/proc-sockets.js';
 
 const DIR = fmnistModelDir().dir;
 
@@ -51,6 +52,68 @@ test('serve --workers 2 --cors: both workers answer on one port with CORS; SIGTE
   } finally {
     clearTimeout(killer);
     if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+/** Polls `f` every 50 ms until it returns true; false after `ms` (a deadline, not a timed assertion). */
+async function until(f: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (f()) return true;
+  return f();
+}
+
+/** `serve --workers 2` with `env` added; the URL, the port, the worker pids once both listen, and a stop that asserts exit 0. */
+async function startWorkers(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'serve', '--model', DIR, '--workers', '2', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const url = await listeningUrl(child, /listening on (http:\/\/127\.0\.0\.1:\d+) .*with 2 workers/);
+  const port = Number(new URL(url).port);
+  const workers = (): number[] => childPids(child.pid!, 'serve');
+  const stop = async (): Promise<void> => {
+    try {
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      assert.is(await exited, 0);
+    } finally {
+      clearTimeout(killer);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  };
+  return { child, url, port, workers, stop, stderr: () => stderr };
+}
+
+const readyAll = async (url: string, n: number): Promise<boolean> =>
+  (await Promise.all(Array.from({ length: n }, () => fetch(`${url}/readyz`, { headers: { connection: 'close' } })))).every((r) => r.status === 200);
+
+test('serve --workers 2: each worker accepts from the listening socket itself (SCHED_NONE); a SIGKILLed worker is replaced, which does too', async () => {
+  if (!hasProcNet()) return console.log('  SKIP: no /proc/net/tcp (Linux only)');
+  const s = await startWorkers({ NODE_CLUSTER_SCHED_POLICY: '' });
+  try {
+    const inodes = listeningInodes(s.port);
+    assert.ok(inodes.size > 0, `no listening socket on port ${s.port}`);
+    assert.ok(await until(() => s.workers().length === 2 && s.workers().every((p) => holdsSocket(p, inodes)), 20_000), `workers ${s.workers().join(', ')}: expected 2, each holding the listening socket`);
+    const [dead, kept] = s.workers();
+    process.kill(dead, 'SIGKILL');
+    assert.ok(await until(() => /died \(SIGKILL\); starting another/.test(s.stderr()), 20_000), `no restart: ${s.stderr()}`);
+    assert.ok(await until(() => { const w = s.workers(); return w.length === 2 && !w.includes(dead) && w.includes(kept) && w.every((p) => holdsSocket(p, inodes)); }, 60_000), `after the restart, workers ${s.workers().join(', ')}: expected ${kept} and a new one, each holding the listening socket`);
+    assert.ok(await readyAll(s.url, 8));
+  } finally {
+    await s.stop();
+  }
+});
+
+test('serve --workers 2 with NODE_CLUSTER_SCHED_POLICY=rr: node\'s round-robin, only the primary holds the listening socket', async () => {
+  if (!hasProcNet()) return console.log('  SKIP: no /proc/net/tcp (Linux only)');
+  const s = await startWorkers({ NODE_CLUSTER_SCHED_POLICY: 'rr' });
+  try {
+    const inodes = listeningInodes(s.port);
+    assert.ok(holdsSocket(s.child.pid!, inodes));
+    assert.ok(await until(() => s.workers().length === 2, 20_000));
+    assert.ok(await readyAll(s.url, 8));
+    assert.equal(s.workers().map((p) => holdsSocket(p, inodes)), [false, false]);
+  } finally {
+    await s.stop();
   }
 });
 
