@@ -13,7 +13,8 @@
  * machine). Run under `flock /tmp/bench.lock`.
  * `npm run bench -- cloud`, or node --import tsx bench/cloud/load.bench.ts; SPLITEE_LOAD_SETUPS=nginx (or
  * replica, workers, comma-separated) runs only those setups, SPLITEE_NGINX_CONF=FILE puts another nginx
- * configuration in place of deploy/nginx.conf (its 8080-8083 ports are rewritten the same way).
+ * configuration in place of deploy/nginx.conf (its 8080-8083 ports are rewritten the same way),
+ * SPLITEE_SERVE_ARGS="--max-queued 8" (space-separated) adds flags to every `splitee serve` started.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,8 @@ const SETUPS = new Set((process.env.SPLITEE_LOAD_SETUPS ?? SETUP_NAMES.join(',')
 for (const name of SETUPS) if (!SETUP_NAMES.includes(name)) throw new Error(`load bench: unknown setup in SPLITEE_LOAD_SETUPS: got '${name.slice(0, 40)}', expected ${SETUP_NAMES.join(', ')}`);
 /** The balancer's configuration (SPLITEE_NGINX_CONF; default the shipped deploy/nginx.conf). */
 const NGINX_CONF = process.env.SPLITEE_NGINX_CONF ?? 'deploy/nginx.conf';
+/** Flags added to every `splitee serve` (SPLITEE_SERVE_ARGS, space-separated; default none). */
+const SERVE_ARGS = (process.env.SPLITEE_SERVE_ARGS ?? '').split(' ').filter((a) => a !== '');
 /** The split of the load bodies, and the cheap one of the RSS series (only the last stage left to compute). */
 const SPLIT = 1;
 const RSS_SPLIT = 11;
@@ -49,7 +52,7 @@ const ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../..' : '
 const CLI = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', join(ROOT, 'src/node/cli.ts')] : [fileURLToPath(new URL('../../src/node/cli.js', import.meta.url))];
 
 function serve(port: number, extra: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...CLI, 'serve', '--model', join(ROOT, DIR), '--port', String(port), '--quiet', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI, 'serve', '--model', join(ROOT, DIR), '--port', String(port), '--quiet', ...SERVE_ARGS, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c) => {
@@ -158,7 +161,7 @@ async function rss(url: string, b: Buffer): Promise<void> {
 export async function run(): Promise<void> {
   const b = body(SPLIT);
   console.log(`${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}; load average at start ${loadAverage()}`);
-  console.log(`body ${b.length} bytes (split ${SPLIT}, f32); ${SECONDS} s per level; loopback; serve defaults (--max-queued, --max-queue-wait, --max-in-flight)`);
+  console.log(`body ${b.length} bytes (split ${SPLIT}, f32); ${SECONDS} s per level; loopback; serve ${SERVE_ARGS.length > 0 ? SERVE_ARGS.join(' ') + ', other' : ''} defaults (--max-queued, --max-queue-wait, --max-in-flight)`);
   console.log(cols(['autocannon', 'conc', 'req/s', '2xx/s', 'p50', 'p99', 'p50 2xx', 'p99 2xx', '2xx', '503', 'errors', 'gen CPU%'], W_LOAD));
   console.log(cols(['devices', 'devices', 'samples', 'offloads', 'fallbacks', 'lost', 'p50', 'p99'], W_DEV) + '  (latency of offloaded samples, ms)');
   if (SETUPS.has('replica')) {

@@ -8,6 +8,8 @@
  *   splitee_requests_in_flight                               gauge     admitted, not yet answered
  *   splitee_open_connections                                 gauge
  *   splitee_rejected_total{reason}                           counter   connections / requests refused with 503
+ *   splitee_limit{limit}                                     gauge     this process's bounds: max_connections,
+ *                                                                      max_in_flight, max_queued (a worker's share)
  *   + prom-client's default process metrics (RSS, heap, event-loop lag, ...) with prefix splitee_
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -22,6 +24,7 @@ export class ServerMetrics {
   readonly inFlight: Gauge;
   readonly connections: Gauge;
   readonly rejected: Counter<'reason'>;
+  readonly limits: Gauge<'limit'>;
 
   constructor() {
     const registers = [this.registry];
@@ -37,6 +40,7 @@ export class ServerMetrics {
     this.inFlight = new Gauge({ name: 'splitee_requests_in_flight', help: 'Requests admitted and not yet answered', registers });
     this.connections = new Gauge({ name: 'splitee_open_connections', help: 'Open client connections', registers });
     this.rejected = new Counter({ name: 'splitee_rejected_total', help: 'Connections or requests refused with 503 (reason: connections, in_flight, draining, queue_full, predicted_wait, waited)', labelNames: ['reason'], registers });
+    this.limits = new Gauge({ name: 'splitee_limit', help: "This process's admission bounds (max_connections, max_in_flight, max_queued: a worker's share of --max-queued)", labelNames: ['limit'], registers });
     collectDefaultMetrics({ register: this.registry, prefix: 'splitee_' });
   }
 

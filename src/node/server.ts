@@ -155,6 +155,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const s = settingsOf(opts, service);
   const cors = corsPolicy(opts.cors);
   const metrics = new ServerMetrics();
+  metrics.limits.set({ limit: 'max_connections' }, s.maxConnections);
+  metrics.limits.set({ limit: 'max_in_flight' }, s.maxInFlight);
+  metrics.limits.set({ limit: 'max_queued' }, s.queue.maxQueued);
   const log = opts.log;
   let inFlight = 0;
   let connections = 0;

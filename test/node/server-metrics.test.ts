@@ -36,4 +36,16 @@ test('/metrics: requests by model, split and code; latency histogram; bytes in; 
   }
 });
 
+test('/metrics: splitee_limit gives this process\'s admission bounds', async () => {
+  const a = await startServer({ models, maxConnections: 33, maxInFlight: 21, maxQueued: 5 });
+  try {
+    const m = await (await fetch(`${a.url}/metrics`)).text();
+    assert.match(m, /splitee_limit\{limit="max_connections"\} 33\n/);
+    assert.match(m, /splitee_limit\{limit="max_in_flight"\} 21\n/);
+    assert.match(m, /splitee_limit\{limit="max_queued"\} 5\n/);
+  } finally {
+    await a.close();
+  }
+});
+
 test.run();

@@ -10,7 +10,7 @@ import { CloudService } from '../../../src/splitee/cloud.js';
 import { HttpCloud, LocalCloud, type CloudTransport } from '../../../src/splitee/transport.js';
 import { SplitRunner, copyRecord } from '../../../src/splitee/runner.js';
 import { loadModel } from '../../../src/node/models/load.js';
-import { run } from '../../../src/node/commands/serve.js';
+import { queuedPerWorker, run } from '../../../src/node/commands/serve.js';
 import { goldenBatch } from '../../../bench/models/resnet.bench.js';
 import { fmnistModelDir } from '../../helpers/model-dir.js';
 import { listeningUrl } from '../../helpers/serve-child.js';
@@ -39,13 +39,19 @@ test('usage errors', async () => {
   await rejects(run(['--model', 'x', '--max-queued', '0']), /max-queued/);
 });
 
-test('serve --workers 2 --cors: both workers answer on one port with CORS; SIGTERM stops them all, exit 0', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'serve', '--model', DIR, '--workers', '2', '--cors', 'https://app.example', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+test('queuedPerWorker: --max-queued is the server\'s total, each of W workers queues ceil(N / W)', () => {
+  assert.equal([[16, 1], [16, 2], [16, 3], [5, 2], [1, 4]].map(([n, w]) => queuedPerWorker(n, w)), [16, 8, 6, 3, 1]);
+});
+
+test('serve --workers 2 --cors --max-queued 5: both workers answer on one port with CORS, each queues 3; SIGTERM stops them all, exit 0', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'serve', '--model', DIR, '--workers', '2', '--cors', 'https://app.example', '--max-queued', '5', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   try {
     const url = await listeningUrl(child, /listening on (http:\/\/127\.0\.0\.1:\d+) .*with 2 workers/);
     const rs = await Promise.all(Array.from({ length: 8 }, () => fetch(`${url}/readyz`, { headers: { origin: 'https://app.example', connection: 'close' } })));
     assert.ok(rs.every((r) => r.status === 200 && r.headers.get('access-control-allow-origin') === 'https://app.example'));
+    const limits = await Promise.all(Array.from({ length: 8 }, async () => /splitee_limit\{limit="max_queued"\} (\d+)/.exec(await (await fetch(`${url}/metrics`, { headers: { connection: 'close' } })).text())?.[1]));
+    assert.equal(limits, Array(8).fill('3'));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
     assert.is(await exited, 0);
