@@ -10,9 +10,10 @@
  *   serveTraceWorker()                          the body of the worker module `spawn` starts:
  *                                               `import { serveTraceWorker } from 'splitee'; serveTraceWorker();`
  *
- * The receiving thread cuts the rows into batches of `batch` (rows [b*batch, ...), as traceInputs does)
- * and sends each task its batch's rows (a copy: nothing is transferred), so a worker holds only the
- * model and the batch it runs; the parts are merged by batch index.
+ * The receiving thread cuts the rows into tasks (traceTasks: batches of `batch`, rows [b*batch, ...), as
+ * traceInputs does, the last ones cut finer for a batch-invariant family) and sends each task its rows
+ * (a copy: nothing is transferred), so a worker holds only the model and the rows it runs; the parts
+ * are merged by task index.
  */
 import { ArgumentError, ShapeError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -20,7 +21,7 @@ import { createKernels, simdMemoryFor } from '../tensor/kernels/index.js';
 import { kernelsInfo, type KernelsInfo, type KernelsKind } from '../tensor/kernels/kinds.js';
 import { buildModel, type ModelParts } from '../layers/build-model.js';
 import type { Trace } from './trace.js';
-import { mergeParts, traceRows, TRACE_BATCH, type RowSource, type TraceModel } from './trace-rows.js';
+import { mergeParts, traceRows, traceTasks, TRACE_BATCH, type RowSource, type TraceModel } from './trace-rows.js';
 import { runTaskPool, serveTasks, type PoolPort } from './task-pool.js';
 import { webPoolPort, webPoolWorker, type WebWorkerLike } from './web-pool.js';
 
@@ -47,6 +48,8 @@ interface BatchTask {
 /** What a worker says once built. */
 interface WorkerInfo {
   numExits: number;
+  /** The family's batchInvariant (the last batches may be cut finer). */
+  batchInvariant: boolean;
   kernels: KernelsInfo;
   hash: string;
 }
@@ -109,15 +112,13 @@ export function traceInWebWorkers(parts: WorkerModelParts, rows: InputRows, opts
   const batch = opts.batch ?? TRACE_BATCH;
   checkBatch(batch);
   const src = rowSource(rows);
-  const tasks: BatchTask[] = [];
-  for (let t0 = 0; t0 < src.count; t0 += batch) {
-    const n = Math.min(batch, src.count - t0);
-    const x = src.batch(t0, n);
-    tasks.push({ data: x.flat(), shape: [...x.shape], mask: src.mask?.(t0, n) });
-  }
+  const task = ({ start, end }: { start: number; end: number }): BatchTask => {
+    const x = src.batch(start, end - start);
+    return { data: x.flat(), shape: [...x.shape], mask: src.mask?.(start, end - start) };
+  };
   let done = 0;
   const pool = runTaskPool<WorkerInfo, BatchTask, Trace>((i) => webPoolWorker(opts.spawn(i), 'trace worker'), parts, opts.workers, 'trace worker', {
-    plan: () => tasks,
+    plan: (info) => traceTasks(src.count, batch, opts.workers, info.batchInvariant).map(task),
     onPart: (_, part) => {
       done += part.numRows;
       opts.onProgress?.(done, src.count);
@@ -134,7 +135,7 @@ export function traceInWebWorkers(parts: WorkerModelParts, rows: InputRows, opts
 export function traceWorkerJob(parts: WorkerModelParts): { info: WorkerInfo; run(task: BatchTask): Trace } {
   const kernels = createKernels(parts.kernels ?? 'auto', { memoryBytes: simdMemoryFor(parts.weights.byteLength) });
   const model = buildModel({ config: parts.config, weights: parts.weights, name: parts.name }, { kernels, where: 'trace worker' });
-  const info: WorkerInfo = { numExits: model.network.numStages, kernels: kernelsInfo(model.kernels), hash: model.hash };
+  const info: WorkerInfo = { numExits: model.network.numStages, batchInvariant: model.family.batchInvariant === true, kernels: kernelsInfo(model.kernels), hash: model.hash };
   const run = (task: BatchTask): Trace => {
     const n = task.shape[0];
     const one: RowSource = { count: n, labels: new Int32Array(n).fill(-1), batch: () => new Tensor(task.data, task.shape), mask: task.mask === undefined ? undefined : () => task.mask };

@@ -43,7 +43,7 @@ function channelWebWorker(alive: { n: number }): WebWorkerLike {
 }
 
 for (const kernels of ['fast', 'auto'] as const) {
-  test(`traceInWebWorkers (${kernels}): 1, 2, 3 workers, 6 batches: the bytes of traceInputs in one thread; labels kept; progress to every row`, async () => {
+  test(`traceInWebWorkers (${kernels}): 1, 2, 3 workers, batches of 4 (the last cut to rows on 2 and 3 workers: ResNet is batch-invariant): the bytes of traceInputs in one thread; labels kept; progress to every row`, async () => {
     const model = buildModel({ config, weights }, { kernels: createKernels(kernels) });
     const one = traceInputs(model, { inputs, labels }, 4);
     assert.is(one.numRows, n);
@@ -57,8 +57,8 @@ for (const kernels of ['fast', 'auto'] as const) {
       assert.equal(Array.from(r.trace.conf), Array.from(one.conf));
       assert.equal(r.kernels, { name: model.kernels.name, relaxed: false });
       assert.is(r.hash, model.hash);
-      assert.is(progress.length, 6);
-      assert.is(progress[5], n);
+      assert.is(progress.length, [6, 11, 14][workers - 1], `${workers} workers: tasks`); // 5 batches of 4 + 3 rows; on W > 1 the last W batches in rows
+      assert.is(progress.at(-1), n);
       await new Promise((res) => setTimeout(res, 0));
       assert.is(alive.n, 0, 'every worker terminated');
     }
