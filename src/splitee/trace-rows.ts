@@ -2,9 +2,9 @@
  * Computing a trace (trace.ts) from a model: every exit's confidence (max softmax, rounded to 6 decimals
  * as in the CSV) and prediction on every row, with batched forward passes of the family's forwardAll.
  * Every runtime computes it here: one thread (traceRows), Node's worker threads (src/node/commands/
- * trace-pool.ts) and Web Workers (web-trace.ts), whose parts, one per task, mergeParts puts back in
- * order. A task is a range of rows that traceTasks fixes from the row count alone (never from who runs
- * it or when), so the bytes never depend on the pool.
+ * trace-pool.ts) and Web Workers (trace-workers.ts), whose parts, one per task, mergeParts puts back in
+ * order. A task is a range of rows that traceTasks fixes from the row count, the batch, the number of
+ * workers and the family (never from who runs it or when), so the bytes never depend on the pool.
  */
 import { StateError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';

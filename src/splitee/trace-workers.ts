@@ -21,7 +21,7 @@ import { createKernels, simdMemoryFor } from '../tensor/kernels/index.js';
 import { kernelsInfo, type KernelsInfo, type KernelsKind } from '../tensor/kernels/kinds.js';
 import { buildModel, type ModelParts } from '../layers/build-model.js';
 import type { Trace } from './trace.js';
-import { mergeParts, traceRows, traceTasks, TRACE_BATCH, type RowSource, type TraceModel } from './trace-rows.js';
+import { mergeParts, traceRows, traceTasks, TRACE_BATCH, type RowRange, type RowSource, type TraceModel } from './trace-rows.js';
 import { runTaskPool, serveTasks, type PoolPort } from './task-pool.js';
 import { webPoolPort, webPoolWorker, type WebWorkerLike } from './web-pool.js';
 
@@ -112,7 +112,7 @@ export function traceInWebWorkers(parts: WorkerModelParts, rows: InputRows, opts
   const batch = opts.batch ?? TRACE_BATCH;
   checkBatch(batch);
   const src = rowSource(rows);
-  const task = ({ start, end }: { start: number; end: number }): BatchTask => {
+  const task = ({ start, end }: RowRange): BatchTask => {
     const x = src.batch(start, end - start);
     return { data: x.flat(), shape: [...x.shape], mask: src.mask?.(start, end - start) };
   };
