@@ -35,9 +35,9 @@
 import { ArgumentError, FormatError } from '../../tensor/errors.js';
 import { costTableFromJSON, costTableToJSON, type CostTableJSON } from '../cost.js';
 import { resolveLayerwise, type LayerwiseOptions } from './layerwise-options.js';
-import { exits } from '../reward.js';
+import { exits, rewardModel, roundReward, type RewardModel } from '../reward.js';
 import { ObservationWindow } from './layerwise-window.js';
-import type { StageAction, StageObservation, StagePolicy, StagePolicyState } from '../stage.js';
+import { stageCost, type StageAction, type StageObservation, type StagePolicy, type StagePolicyState } from '../stage.js';
 
 export type { LayerwiseOptions } from './layerwise-options.js';
 
@@ -64,8 +64,8 @@ export class LayerwisePolicy implements StagePolicy {
   private readonly lowBins: number;
   private readonly highBins: number;
   private readonly options: LayerwiseOptions;
-  private readonly device: Float64Array;
-  private readonly offloadCost: Float64Array;
+  /** alpha, mu and the costs: every value below is roundReward(model, C, stageCost(model, stage, outcome)). */
+  private readonly model: RewardModel;
   /** Visits of state s, sum of C_i there; transitions out of s (i < L) and their total. */
   private readonly visits: Float64Array;
   private readonly confSum: Float64Array;
@@ -118,8 +118,7 @@ export class LayerwisePolicy implements StagePolicy {
     const window = r.window;
     const L = this.numExits;
     const B = (this.B = this.lowBins + this.highBins);
-    this.device = o.costs.device;
-    this.offloadCost = o.costs.offload;
+    this.model = rewardModel(this.alpha, this.mu, o.costs);
     this.visits = new Float64Array(L * B);
     this.confSum = new Float64Array(L * B);
     this.trans = new Float64Array(L * B * B);
@@ -176,7 +175,7 @@ export class LayerwisePolicy implements StagePolicy {
     const nOff = this.chain ? this.clN[s] + this.transN[s] : this.clN[s];
     const off = this.offVal[s] + this.c * Math.sqrt(lt / (nOff / w + 1));
     const cont = this.contVal[s] + this.c * Math.sqrt(lt / (this.transN[s] / w + 1));
-    const ex = exits(this.alpha, ci) ? ci - this.mu * this.device[stage] : -Infinity;
+    const ex = exits(this.alpha, ci) ? roundReward(this.model, ci, stageCost(this.model, stage, 'exit')) : -Infinity;
     if (ex >= off && ex >= cont) return 'exit';
     return cont > off ? 'continue' : 'offload';
   }
@@ -250,10 +249,10 @@ export class LayerwisePolicy implements StagePolicy {
    * offloaded or final, C_L - mu * its cost; NaN when C_L was not observed (cl -2: nothing to credit).
    */
   private realizedReward(conf: ArrayLike<number>, stop: number, cl: number): number {
-    const d = this.device;
-    if (cl === -1) return conf[stop - 1] - this.mu * d[stop];
+    const m = this.model;
+    if (cl === -1) return roundReward(m, conf[stop - 1], stageCost(m, stop, 'exit'));
     if (cl < 0) return Number.NaN;
-    return cl - this.mu * (stop === this.numExits ? d[stop] : d[stop] + this.offloadCost[stop]);
+    return roundReward(m, cl, stageCost(m, stop, stop === this.numExits ? 'final' : 'offload'));
   }
 
   /**
@@ -317,14 +316,14 @@ export class LayerwisePolicy implements StagePolicy {
   /** V(i, b) = max(exit, offload, continue) from the statistics of (i, b) and V(i + 1, .); returns it. */
   private induce(i: number, b: number): number {
     const B = this.B;
-    const mu = this.mu;
+    const m = this.model;
     const w = this.weight;
     const s = (i - 1) * B + b;
     const n = this.visits[s];
     const meanC = n > 1e-9 * w ? this.confSum[s] / n : this.mid(b);
     if (i === this.numExits) {
       this.clVal[s] = meanC;
-      return (this.value[s] = meanC - mu * this.device[i]);
+      return (this.value[s] = roundReward(m, meanC, stageCost(m, i, 'final')));
     }
     const pw = this.prior * w;
     const next = i * B;
@@ -346,12 +345,12 @@ export class LayerwisePolicy implements StagePolicy {
     const prior = pw * Math.max(meanC, this.floor);
     const ecl = this.chain ? (this.clSum[s] + clAcc + prior) / (this.clN[s] + tn + pw) : (this.clSum[s] + prior) / (this.clN[s] + pw);
     this.clVal[s] = ecl;
-    const off = ecl - mu * (this.device[i] + this.offloadCost[i]);
+    const off = roundReward(m, ecl, stageCost(m, i, 'offload'));
     this.offVal[s] = off;
     this.contVal[s] = cont;
     let v = off > cont ? off : cont;
     if (this.alpha < 1 && b >= this.lowBins) {
-      const ex = meanC - mu * this.device[i];
+      const ex = roundReward(m, meanC, stageCost(m, i, 'exit'));
       if (ex > v) v = ex;
     }
     return (this.value[s] = v);
