@@ -121,6 +121,8 @@ export class SimdInstance {
   /** Operand copies into or out of the memory since the instance was made (a debug counter for tests:
    *  a network built on the table copies nothing per kernel call). */
   copies = 0;
+  /** Calls that ran the fast kernel because their per-call scratch did not fit the fixed memory. */
+  fallbacks = 0;
 
   constructor(opts: SimdInstanceOptions = {}) {
     const w = wasmNamespace();

@@ -6,7 +6,8 @@
  *   gemm   C [M,N] = act(alpha op(A) op(B) + beta C + bias): A and B packed into 4-row / 8-column
  *          panels, a 4x8 v128 micro-kernel (float32 accumulation; the relaxed build: 6-row panels and a
  *          6x8 tile, asm/gemm.ts), bias, ReLU and GELU in the module.
- *          packedB (packGemmB, made once by a layer at build) skips packing B. K = 0, and M = 1 (GEMV)
+ *          A is packed and multiplied in blocks of rows (PACK_A_FLOATS), so the scratch does not grow
+ *          with M. packedB (packGemmB, made once by a layer at build) skips packing B. K = 0, and M = 1 (GEMV)
  *          with B not packed, take the fast kernel; with B packed, one row runs in the module like any
  *          other, so a row's bits never depend on how many rows share its call.
  *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed as A [O, C*kH*kW] in the
@@ -46,6 +47,8 @@ export interface SimdKernels extends Kernels {
   packConvWeights(w: Float32Array, p: Conv2dPlan): Float32Array;
   /** Operand copies into or out of the memory so far (debug counter: zero per call when every operand lives there). */
   readonly copies: number;
+  /** Calls that ran the fast kernel because their scratch did not fit the fixed memory (the memory is never grown). */
+  readonly fallbacks: number;
   /** Bytes of the table's fixed memory. */
   readonly memoryBytes: number;
 }
@@ -59,6 +62,14 @@ function copyOut(s: SimdInstance, dst: Float32Array, at: number, n: number): voi
 /** Floats of op(B) [K,N] packed in NR-column panels, and of A [M,K] in mr-row panels. */
 const packBSize = (N: number, K: number) => Math.ceil(N / NR) * NR * K;
 const packASize = (M: number, K: number, mr: number) => Math.ceil(M / mr) * mr * K;
+
+/** Floats of A's pack per block of rows (1 MiB): a GEMM's scratch stays bounded however many rows it has. */
+const PACK_A_FLOATS = 1 << 18;
+
+/** Rows of A packed at a time: as many whole mr-row panels as fit PACK_A_FLOATS, at least one panel. */
+function rowsPerPack(K: number, mr: number): number {
+  return Math.max(1, Math.floor(PACK_A_FLOATS / (K * mr))) * mr;
+}
 
 /** Byte offset of a pack made by this table for the plan (packGemmB / packConvWeights), or -1 when none was given. */
 function packAt(s: SimdInstance, where: string, packed: Float32Array | null | undefined, n: number): number {
@@ -104,13 +115,22 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
   const bP = packed >= 0 ? 0 : s.place(b, K * N);
   const cP = s.place(c, M * N, p.beta !== 0);
   const biasP = bias !== null && p.bias !== 'none' ? s.place(bias, p.bias === 'col' ? N : M) : 0;
-  const pa = s.take(packASize(M, K, s.gemmMR));
+  const rows = Math.min(M, rowsPerPack(K, s.gemmMR));
+  const pa = s.take(packASize(rows, K, s.gemmMR));
   const pb = packed >= 0 ? packed : s.take(packBSize(N, K));
-  if (!s.fits) return fb.gemm(c, a, b, bias, p);
+  if (!s.fits) {
+    s.fallbacks++;
+    return fb.gemm(c, a, b, bias, p);
+  }
   const e = s.exports;
-  e.packA(pa, aP, p.transA ? M : K, M, K, p.transA ? 1 : 0, s.gemmMR);
   if (packed < 0) e.packB(pb, bP, p.transB ? K : N, N, K, p.transB ? 1 : 0);
-  e.gemmPacked(cP, N, pa, pb, M, N, K, p.alpha, p.beta, EDGE_PTR);
+  // A in blocks of `rows` rows (all of it when it packs within PACK_A_FLOATS): a row's bits do not depend
+  // on the rows beside it (conformance), so the blocks give the bytes one pack would, in bounded scratch.
+  for (let r0 = 0; r0 < M; r0 += rows) {
+    const m = Math.min(rows, M - r0);
+    e.packA(pa, p.transA ? aP + 4 * r0 : aP + 4 * r0 * K, p.transA ? M : K, m, K, p.transA ? 1 : 0, s.gemmMR);
+    e.gemmPacked(cP + 4 * r0 * N, N, pa, pb, m, N, K, p.alpha, p.beta, EDGE_PTR);
+  }
   const mode = p.bias === 'col' ? 1 : p.bias === 'row' ? 2 : 0;
   if (mode !== 0 || p.activation === 'relu') e.biasRelu(cP, N, M, N, biasP, mode, p.activation === 'relu' ? 1 : 0);
   if (p.activation === 'gelu') e.gelu(cP, cP, M * N);
@@ -152,7 +172,10 @@ function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32A
   const ph = s.take(q.phFloats);
   const offs = s.take(K);
   const cb = s.take(q.cbFloats);
-  if (!s.fits) return fb.conv2d(out, x, w, bias, p, scratch);
+  if (!s.fits) {
+    s.fallbacks++;
+    return fb.conv2d(out, x, w, bias, p, scratch);
+  }
   const e = s.exports;
   if (packed < 0) e.packConvW(pa, wP, O, K);
   const relu = p.activation === 'relu' ? 1 : 0;
@@ -183,6 +206,9 @@ export function createSimdKernels(opts: SimdInstanceOptions = {}): SimdKernels {
     memoryBytes: s.byteLength,
     get copies() {
       return s.copies;
+    },
+    get fallbacks() {
+      return s.fallbacks;
     },
     allocate: (n: number) => s.allocate(n),
     packGemmB: (b: Float32Array, p: GemmPlan) => packGemmB(s, b, p),

@@ -1,5 +1,6 @@
 // The simd table beyond conformance: operands in the table's memory are used in place (same bytes as
-// the copy path), calls that do not fit the fixed memory fall back to the fast kernel, createKernels
+// the copy path), a GEMM of many rows packs A in bounded blocks (same bytes, no fallback), calls that
+// do not fit the fixed memory fall back to the fast kernel, createKernels
 // picks tables by name, and tables never share memory or packs: two networks on two tables, run
 // interleaved, each give exactly their solo outputs.
 import { test } from 'uvu';
@@ -11,7 +12,7 @@ import { buildResNet } from '../../../src/layers/resnet.js';
 import { Rng } from '../../../src/splitee/rng.js';
 import { randomArray } from '../../helpers/random.js';
 import { expectClose } from '../../helpers/close.js';
-import { conv64 } from '../../helpers/oracle.js';
+import { conv64, gemm64 } from '../../helpers/oracle.js';
 import { tinyConfig, tinyTensors } from '../../helpers/tiny-resnet.js';
 
 test('gemm and conv2d: operands allocated in the table memory give the same bytes as copied operands', () => {
@@ -62,7 +63,31 @@ test('add and relu in place in the table memory; outside it they take the fast k
   assert.ok(r.some((v) => v === 0) && r.some((v) => v > 0));
 });
 
-test('a call that does not fit the fixed memory runs the fast kernel (the memory is never grown)', () => {
+for (const transA of [false, true]) {
+  test(`gemm of more rows than one pack of A holds (transA ${transA}): blocks of rows, within the oracle's bound, each row's bits as alone; no fallback`, () => {
+    const k = createSimdKernels({ relaxed: false });
+    const rng = Rng.seeded(9);
+    const [M, N, K] = [1003, 11, 600]; // 2^18 floats of pack hold 436 rows of K = 600: three blocks, the last short
+    const a = randomArray(rng, M * K);
+    const b = randomArray(rng, N * K);
+    const bias = randomArray(rng, N);
+    const plan = (m: number) => gemmPlan(transA ? [K, m] : [m, K], [N, K], { transA, transB: true, bias: 'col', activation: 'relu' });
+    const packed = k.packGemmB(b, plan(1));
+    const c = new Float32Array(M * N);
+    k.gemm(c, a, b, bias, plan(M), packed);
+    const ref = gemm64(a, b, new Float32Array(M * N), bias, { M, N, K, transA, transB: true, alpha: 1, beta: 0, activation: 'relu', bias: 'col' });
+    expectClose(c, ref.value, { rtol: 1e-5, atol: 1e-7, scale: ref.scale, where: `gemm M=${M} transA=${transA}` });
+    for (const r of [0, 435, 436, 871, 872, 1002]) {
+      const row = new Float32Array(N);
+      const ar = transA ? Float32Array.from({ length: K }, (_, kk) => a[kk * M + r]) : a.subarray(r * K, (r + 1) * K);
+      k.gemm(row, ar, b, bias, plan(1), packed);
+      assert.equal([...new Uint32Array(row.buffer)], [...new Uint32Array(c.buffer, 4 * r * N, N)], `row ${r}`);
+    }
+    assert.is(k.fallbacks, 0);
+  });
+}
+
+test('a call that does not fit the fixed memory runs the fast kernel, counted in `fallbacks` (the memory is never grown)', () => {
   const k = createSimdKernels({ relaxed: false, memoryBytes: 65536 });
   const rng = Rng.seeded(7);
   const [M, N, K] = [64, 96, 80]; // A, B and the packs alone exceed 64 KiB
@@ -71,7 +96,10 @@ test('a call that does not fit the fixed memory runs the fast kernel (the memory
   const p = gemmPlan([M, K], [K, N]);
   const got = new Float32Array(M * N);
   const want = new Float32Array(M * N);
+  k.gemm(got, a.subarray(0, 4 * K), b.subarray(0, K * 4), null, gemmPlan([4, K], [K, 4]));
+  assert.is(k.fallbacks, 0, 'a small call fits');
   k.gemm(got, a, b, null, p);
+  assert.is(k.fallbacks, 1);
   fastKernels.gemm(want, a, b, null, p);
   assert.equal(Array.from(got), Array.from(want));
   assert.is(k.memoryBytes, 65536);
