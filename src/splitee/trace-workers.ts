@@ -36,6 +36,8 @@ export interface InputRows {
 /** What each worker builds its model from (buildModel's parts) and on which kernel table (default 'auto'). */
 export interface WorkerModelParts extends Pick<ModelParts, 'config' | 'weights' | 'name'> {
   readonly kernels?: KernelsKind;
+  /** The most rows per forward pass: sizes a simd table's memory (simdMemoryFor; default its own). traceInWebWorkers sets its batch. */
+  readonly rows?: number;
 }
 
 /** One batch as sent to a worker: its rows [n, ...] and mask, copies. */
@@ -117,7 +119,7 @@ export function traceInWebWorkers(parts: WorkerModelParts, rows: InputRows, opts
     return { data: x.flat(), shape: [...x.shape], mask: src.mask?.(start, end - start) };
   };
   let done = 0;
-  const pool = runTaskPool<WorkerInfo, BatchTask, Trace>((i) => webPoolWorker(opts.spawn(i), 'trace worker'), parts, opts.workers, 'trace worker', {
+  const pool = runTaskPool<WorkerInfo, BatchTask, Trace>((i) => webPoolWorker(opts.spawn(i), 'trace worker'), { ...parts, rows: parts.rows ?? batch }, opts.workers, 'trace worker', {
     plan: (info) => traceTasks(src.count, batch, opts.workers, info.batchInvariant).map(task),
     onPart: (_, part) => {
       done += part.numRows;
@@ -133,7 +135,7 @@ export function traceInWebWorkers(parts: WorkerModelParts, rows: InputRows, opts
 
 /** A worker's set-up: builds the model from the parts; run(task) traces the batch it is sent. */
 export function traceWorkerJob(parts: WorkerModelParts): { info: WorkerInfo; run(task: BatchTask): Trace } {
-  const kernels = createKernels(parts.kernels ?? 'auto', { memoryBytes: simdMemoryFor(parts.weights.byteLength) });
+  const kernels = createKernels(parts.kernels ?? 'auto', { memoryBytes: simdMemoryFor(parts.weights.byteLength, parts.rows) });
   const model = buildModel({ config: parts.config, weights: parts.weights, name: parts.name }, { kernels, where: 'trace worker' });
   const info: WorkerInfo = { numExits: model.network.numStages, batchInvariant: model.family.batchInvariant === true, kernels: kernelsInfo(model.kernels), hash: model.hash };
   const run = (task: BatchTask): Trace => {

@@ -16,9 +16,9 @@ import type { TraceInfo, TraceJob } from './trace-pool.js';
 
 /** A worker's set-up: loads the job's model and source; run(task) traces rows [task.start, task.end) in one forward pass. */
 export function traceBatches(job: TraceJob): { info: TraceInfo; run(task: RowRange): Trace } {
-  const model = loadModel(job.modelDir, { kernels: job.kernels ?? 'auto' });
-  const src = resolveSource(model, job.req);
   const batch = job.batch ?? TRACE_BATCH;
+  const model = loadModel(job.modelDir, { kernels: job.kernels ?? 'auto', rows: batch });
+  const src = resolveSource(model, job.req);
   const info: TraceInfo = { count: src.count, numExits: model.network.numStages, batchInvariant: model.family.batchInvariant === true, description: src.description, kernels: kernelsInfo(model.kernels), id: model.id, hash: model.hash };
   const run = ({ start, end }: RowRange): Trace => {
     if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= src.count && end - start <= batch)) {

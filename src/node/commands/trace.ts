@@ -55,9 +55,9 @@ export type { SourceRequest, TraceSource } from '../data-sources.js';
 export { writeExit } from './run-trace.js';
 
 /** Loads the model and resolves the data here, as the workers do: throws what made them fail when the request is at fault. */
-async function checkRequest(modelDir: string, kernels: KernelsKind, req: SourceRequest): Promise<void> {
+async function checkRequest(modelDir: string, kernels: KernelsKind, rows: number, req: SourceRequest): Promise<void> {
   const [{ loadModel }, { resolveSource }] = await Promise.all([import('../models/load.js'), import('../data-sources.js')]);
-  resolveSource(loadModel(modelDir, { kernels }), req, 'trace');
+  resolveSource(loadModel(modelDir, { kernels, rows }), req, 'trace');
 }
 
 /** The trace's progress bar on stderr (cli-progress, imported only when a bar is shown). */
@@ -110,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     r = await pool.result;
   } catch (e) {
-    await checkRequest(values.model, kernels, req); // a request at fault: this thread's own error, without the worker's prefix
+    await checkRequest(values.model, kernels, batchSize, req); // a request at fault: this thread's own error, without the worker's prefix
     throw e;
   } finally {
     if (started) (bar as SingleBar | null)?.stop(); // a running bar's timer would keep the process alive after an error

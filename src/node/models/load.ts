@@ -25,8 +25,10 @@ import { readTokenizerFiles } from './text-input.js';
 
 export interface LoadOptions {
   /** Kernel table of the built layers, or its kind for createKernels (default fastKernels; 'auto' takes simd where it runs;
-   *  a simd table made here gets simdMemoryFor(the weights file's bytes)). */
+   *  a simd table made here gets simdMemoryFor(the weights file's bytes, rows)). */
   kernels?: Kernels | KernelsKind;
+  /** The most rows one forward pass will take (e.g. --batch; default simdMemoryFor's, 32): sizes a simd table made here. */
+  rows?: number;
   /** The families to choose from (default DEFAULT_FAMILIES). */
   families?: readonly ModelFamily[];
   /** A text model: also read tokenizer.json + tokenizer_config.json into `textInput` (default false). */
@@ -73,7 +75,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
   const weights = readBytes(wPath, where);
   const tokenizer = opts.tokenizer === true ? readTokenizerFiles(abs) : undefined;
   try {
-    const built = buildModel({ config, weights, tokenizer, name: basename(abs) }, { kernels: typeof opts.kernels === 'string' ? createKernels(opts.kernels, { memoryBytes: simdMemoryFor(weights.byteLength) }) : opts.kernels, families, where, configName: cfgPath, weightsName: wPath, sha256: nodeSha256 });
+    const built = buildModel({ config, weights, tokenizer, name: basename(abs) }, { kernels: typeof opts.kernels === 'string' ? createKernels(opts.kernels, { memoryBytes: simdMemoryFor(weights.byteLength, opts.rows) }) : opts.kernels, families, where, configName: cfgPath, weightsName: wPath, sha256: nodeSha256 });
     return { ...built, dir: abs };
   } catch (e) {
     // Name the folder in config errors too (the weights path is already in tensor messages).

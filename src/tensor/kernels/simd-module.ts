@@ -47,18 +47,32 @@ export const EDGE_PTR = 0;
 const FIRST_FREE = 256;
 /** Default memory of a simd table: 64 MiB (one fixed allocation; calls that need more scratch fall back to the fast kernels). */
 export const DEFAULT_SIMD_MEMORY = 64 << 20;
+/**
+ * Memory budgeted per row of a forward pass (the arenas' activations and temporaries, which grow with
+ * the rows; per-call scratch does not). Measured at 1 GiB, chunk doubling included: the shipped ResNet
+ * takes 0.25 MiB a row, spam-bert at T = 128 1.07 MiB; 2 MiB leaves room for a family twice as wide.
+ */
+export const SIMD_ROW_BYTES = 2 << 20;
+/** The most memory simdMemoryFor gives: 2 GiB (WebAssembly's 32-bit memories hold 4, some hosts allow less). */
+export const SIMD_MAX_MEMORY = 2 ** 31;
 
 /**
- * Bytes of a simd table for one model whose weights file has `weightBytes` bytes: room for the weights
- * (packed or copied, float32: twice the bytes of a float16 file, tile padding included) plus
- * DEFAULT_SIMD_MEMORY for the arenas and per-call scratch, in whole 64 KiB pages. What the loader
- * passes (src/node/models/load.ts), so a big model does not fail at build for want of memory; a batch
- * whose activations outgrow the rest fails with the table's StateError, never by growing the memory.
+ * Bytes of a simd table for one model whose weights file has `weightBytes` bytes and whose forward
+ * passes take at most `rows` rows: room for the weights (packed or copied, float32: twice the bytes of a
+ * float16 file, tile padding included) plus, for the arenas and per-call scratch, DEFAULT_SIMD_MEMORY or
+ * rows x SIMD_ROW_BYTES, whichever is more, in whole 64 KiB pages. The loader passes it (src/node/models/
+ * load.ts, `rows` from --batch), so a big model or batch does not fail for want of memory; pages are
+ * only committed when touched, so a larger memory costs address space, not RAM. A family whose rows
+ * outgrow the budget fails with the table's StateError, never by growing the memory.
  */
-export function simdMemoryFor(weightBytes: number): number {
+export function simdMemoryFor(weightBytes: number, rows = DEFAULT_SIMD_MEMORY / SIMD_ROW_BYTES): number {
   if (!Number.isFinite(weightBytes) || weightBytes < 0) throw new ArgumentError(`simdMemoryFor: invalid weight bytes: got ${weightBytes}, expected a finite non-negative number`);
-  const bytes = DEFAULT_SIMD_MEMORY + 2 * Math.ceil(weightBytes);
-  return Math.min(2 ** 31, Math.ceil(bytes / PAGE) * PAGE);
+  if (!Number.isInteger(rows) || rows < 1) throw new ArgumentError(`simdMemoryFor: invalid rows: got ${rows}, expected an integer >= 1`);
+  const bytes = Math.ceil((2 * Math.ceil(weightBytes) + Math.max(DEFAULT_SIMD_MEMORY, rows * SIMD_ROW_BYTES)) / PAGE) * PAGE;
+  if (bytes > SIMD_MAX_MEMORY) {
+    throw new ArgumentError(`simdMemoryFor: too much memory for one table: got ${Math.ceil(bytes / 2 ** 20)} MiB for ${rows} rows per pass and ${weightBytes} bytes of weights, expected at most ${SIMD_MAX_MEMORY / 2 ** 20} MiB; fewer rows per forward pass, or the fast kernel table`);
+  }
+  return bytes;
 }
 
 function wasmNamespace(): WasmNamespace | null {
@@ -157,7 +171,7 @@ export class SimdInstance {
     if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`SimdInstance.allocate: invalid size: got ${n}, expected a non-negative integer`);
     const at = align(this.persistentTop);
     if (at + 4 * n > this.buffer.byteLength) {
-      throw new StateError(`SimdInstance.allocate: memory is full: got a request of ${4 * n} bytes with ${this.buffer.byteLength - at} free, expected it to fit; build the table with a larger memoryBytes`);
+      throw new StateError(`SimdInstance.allocate: memory is full: got a request of ${4 * n} bytes with ${this.buffer.byteLength - at} free, expected it to fit; fewer rows per forward pass, or a table with a larger memoryBytes (simdMemoryFor(weightBytes, rows))`);
     }
     this.persistentTop = at + 4 * n;
     this.scratchTop = this.persistentTop;

@@ -85,7 +85,7 @@ function makePack(s: SimdInstance, where: string, n: number, src: Float32Array, 
   const pack = s.allocate(n);
   s.begin();
   const from = s.place(src, srcLen);
-  if (!s.fits) throw new StateError(`${where}: memory is full: got ${srcLen} floats to pack with too little scratch left, expected room for them; build the table with a larger memoryBytes`);
+  if (!s.fits) throw new StateError(`${where}: memory is full: got ${srcLen} floats to pack with too little scratch left, expected room for them; build the table with a larger memoryBytes (simdMemoryFor)`);
   fill(pack.byteOffset, from);
   return pack;
 }

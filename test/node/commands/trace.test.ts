@@ -125,6 +125,15 @@ test('--kernels and --workers: the summary names the table and the workers; the 
   await rejects(() => cli(['--model', modelDir, '--data', imgs, '--workers', '0']), (e: unknown) => e instanceof ArgumentError && /^--workers: invalid value: got '0'/.test((e as Error).message));
 });
 
+test('--batch past the default simd memory: the worker sizes its table from it (a ResNet pass of 512 rows: one worker cuts only its last batch), the CSV equals batch 64\'s; a batch no memory holds is the loader\'s own error', async () => {
+  const resnet = join(process.cwd(), 'weights', 'fmnist-resnet');
+  const at = (batch: string) => ['--model', resnet, '--data', 'fashion-mnist:sample', '--limit', '520', '--kernels', 'simd', '--workers', '1', '--batch', batch];
+  await cli([...at('512'), '--out', join(root, 'b512.csv')]);
+  await cli([...at('64'), '--out', join(root, 'b64.csv')]);
+  assert.is(readFileSync(join(root, 'b512.csv'), 'utf8'), readFileSync(join(root, 'b64.csv'), 'utf8'));
+  await rejects(() => cli(at('4000')), (e: unknown) => e instanceof ArgumentError && /^simdMemoryFor: too much memory for one table: got \d+ MiB for 4000 rows/.test((e as Error).message));
+});
+
 test('a runtime without WebAssembly (node --noexpose-wasm): auto falls back to fast in every worker; --kernels simd is a clear error', () => {
   const spawnTrace = (extra: string[]) => spawnSync(process.execPath, ['--noexpose-wasm', '--import', 'tsx', 'src/node/cli.ts', 'trace', '--model', modelDir, '--data', imgs, '--labels', labs, '--workers', '2', '--batch', '2', ...extra], { encoding: 'utf8', timeout: 60_000 });
   const r = spawnTrace(['--out', join(root, 'nowasm.csv'), '--json']);

@@ -57,6 +57,21 @@ test("kernels 'simd': the table's fixed memory is sized from the weights file (s
   assert.throws(() => simdMemoryFor(-1), /invalid weight bytes/);
 });
 
+test("simdMemoryFor(weights, rows): the weights twice, plus 64 MiB or 2 MiB a row, whichever is more; loadModel's `rows` sizes the table; past 2 GiB a clear error", () => {
+  const MiB = 2 ** 20;
+  assert.is(simdMemoryFor(1000), 64 * MiB + 65536); // the 2,000 bytes of weights round the total up to a whole page
+  assert.is(simdMemoryFor(1000, 32), simdMemoryFor(1000));
+  assert.is(simdMemoryFor(1000, 128), 256 * MiB + 65536);
+  assert.is(simdMemoryFor(1000, 1023), 2046 * MiB + 65536);
+  assert.throws(() => simdMemoryFor(1000, 1024), /^simdMemoryFor: too much memory for one table: got 2049 MiB for 1024 rows per pass and 1000 bytes of weights, expected at most 2048 MiB; fewer rows per forward pass/);
+  for (const rows of [0, 1.5, NaN]) assert.throws(() => simdMemoryFor(1000, rows), /invalid rows/);
+  const dir = join(process.cwd(), 'weights', 'fmnist-resnet');
+  const bytes = readFileSync(join(dir, 'model.safetensors')).byteLength;
+  const k = (loadModel(dir, { kernels: 'simd', rows: 512 }).network as unknown as { kernels: SimdKernels }).kernels;
+  assert.is(k.memoryBytes, simdMemoryFor(bytes, 512));
+  assert.throws(() => loadModel(dir, { kernels: 'simd', rows: 5000 }), /too much memory/);
+});
+
 test('a missing folder or file is an IoError naming the path', () => {
   rejects(() => loadModel(join(root, 'nope')), IoError, join(root, 'nope', 'config.json'), 'ENOENT');
 });
