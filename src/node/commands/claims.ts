@@ -45,7 +45,7 @@ cost model. Writes OUT/claims.md, OUT/claims.json, OUT/*.svg and the stream trac
 
 options:
   --model DIR          model folder (default ${DEFAULT_MODEL} in the package)
-  --out DIR            output folder (default splitee-out/claims/MODEL_ID)
+  --out DIR            output folder (default ${DEFAULT_OUT}/claims/MODEL_ID)
   --data SOURCE        the stream data (default: the shipped sample; text: ${DEFAULT_TEXT_SOURCE})
   --samples N          stream length (default: all of --data)
   --streams LIST       comma-separated. Image models: distortions of --data (default: clean and

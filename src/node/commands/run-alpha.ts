@@ -24,6 +24,7 @@ import { computeTrace } from './run-trace.js';
 import { resolveSource } from '../data-sources.js';
 import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
 import { readCachedTrace, readTraceFile, writeCachedTrace } from './trace-file.js';
+import { DEFAULT_OUT } from './out-dir.js';
 
 /** The held-out labelled source data of each architecture: the families' data.heldout. */
 export const HELDOUT_SOURCES: Readonly<Record<string, string>> = Object.freeze(
@@ -41,7 +42,7 @@ export interface AutoAlpha extends AlphaChoice {
 export function heldoutTrace(model: LoadedModel, log: (line: string) => void = () => {}): { trace: Trace; source: string; computed: boolean } {
   const data = model.family.data.heldout;
   if (data === undefined) throw new ArgumentError(`--alpha auto: no held-out source data for architecture ${model.architecture}: expected one of ${Object.keys(HELDOUT_SOURCES).join(', ')}; hint: pass --alpha A or --alpha-trace FILE`);
-  const dirs = [join(model.dir, 'traces'), join('splitee-out', 'cache', `${model.id}-${model.hash.slice(0, 12)}`)];
+  const dirs = [join(model.dir, 'traces'), join(DEFAULT_OUT, 'cache', `${model.id}-${model.hash.slice(0, 12)}`)];
   for (const d of dirs) {
     const csv = join(d, 'heldout-clean.csv');
     const cached = readCachedTrace(csv, (m) => m.model_sha256 === model.hash && m.data === data, '--alpha auto', 'ignore');

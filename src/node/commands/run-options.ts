@@ -13,6 +13,9 @@ import type { AutoAlpha } from './run-alpha.js';
 import { DEFAULT_FAMILIES } from '../../layers/families/index.js';
 import type { KernelsKind } from '../../tensor/kernels/index.js';
 import { kernelsUsage, workersUsage } from './args.js';
+import { DEFAULT_OUT } from './out-dir.js';
+
+export { DEFAULT_OUT } from './out-dir.js';
 
 /** The default model folder, relative to the package root (not the cwd). */
 export const DEFAULT_MODEL = 'weights/fmnist-resnet';
@@ -22,7 +25,6 @@ export const DEFAULT_DISTORTION: Readonly<Record<string, string>> = Object.freez
 );
 /** Default number of samples: all of --data (the whole shipped sample: about 40 s here, see README). */
 export const DEFAULT_SAMPLES = Infinity;
-export const DEFAULT_OUT = 'splitee-out';
 
 export const USAGE = `usage: splitee run [options]
 
