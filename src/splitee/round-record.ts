@@ -74,3 +74,11 @@ export function stageObservationInto(r: RoundRecord, obs: StageObservation): Sta
 export function copyRecord(r: RoundRecord): RoundRecord {
   return { ...r, confidences: r.confidences.slice() };
 }
+
+/** The record a runner fills every round (fields in the run log's order), before its first round. */
+export function emptyRecord(costUnit: string): RoundRecord {
+  return {
+    t: 0, index: 0, chosen: 0, split: 0, outcome: 'final', fallback: false, offloaded: false, prediction: -1, confidences: [], finalConf: null,
+    cost: 0, costUnit, reward: 0, deviceFlops: 0, deviceMs: 0, cloudMs: 0, latencyMs: 0, bytesSent: 0, attempts: 0, label: null, error: null,
+  };
+}

@@ -49,78 +49,21 @@
 import { ArgumentError, StateError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { softmax, softmaxPlan, type SoftmaxPlan } from '../tensor/kernels/softmax.js';
-import type { MultiExitNetwork } from '../layers/network.js';
-import type { CostTable, Encoding } from './cost.js';
-import type { SplitPolicy } from './policy-types.js';
-import { resolveAction, type StageObservation, type StageOutcome, type StagePolicy } from './stage.js';
+import { resolveAction, type StageObservation, type StageOutcome } from './stage.js';
 import { checkActivationShape } from './cloud.js';
 import { encodeResumeRequest } from './wire.js';
-import { CloudError, type CloudTransport } from './transport.js';
+import { CloudError } from './transport.js';
 import { RunTotals } from './run-totals.js';
-import { exits, rewardModel, type Link, type RewardModel } from './reward.js';
+import { exits, type RewardModel } from './reward.js';
 import { observeInto, settleInto, sendsToCloud, type RoundFacts, type Settlement } from './settle.js';
 import type { Observation } from './policy-types.js';
-import { stageObservationInto, type RoundRecord } from './round-record.js';
+import { emptyRecord, stageObservationInto, type RoundRecord } from './round-record.js';
+import { runModel, sampleField, type RunnerOptions } from './runner-options.js';
 import { StageBuffers, copyInto } from './stage-buffers.js';
 
 export { RunTotals } from './run-totals.js';
+export type { RunnerOptions } from './runner-options.js';
 export { copyRecord, observationOf, stageObservationOf, type Outcome, type RoundRecord } from './round-record.js';
-
-export interface RunnerOptions<S> {
-  network: MultiExitNetwork;
-  /** sha256 hex of the weights; the cloud refuses other weights (409). */
-  modelHash: string;
-  /** A built-in split policy carries the run's reward/cost model (policy.model), which the runner uses;
-   *  a stage policy (execution 'stage') is asked after every stage. */
-  policy: SplitPolicy | StagePolicy;
-  /** Only for a policy without a model (a user's SplitPolicy, a stage policy); with one, each given
-   *  value must equal the policy's (ArgumentError otherwise). */
-  costs?: CostTable;
-  alpha?: number;
-  mu?: number;
-  /** sample -> network input [1, ...activationShape(0)] (model-specific preprocessing). */
-  prepare: (sample: S) => Tensor;
-  cloud: CloudTransport;
-  /** Activation encoding on the wire (default 'f32'). */
-  encoding?: Encoding;
-  /** int8 channel axis, batch included (default 1). */
-  quantAxis?: number;
-  /** Measured link: the offload cost follows the bytes really sent; omitted: costs.offload[i]. */
-  link?: Link;
-  /** Label for the report (default: sample.label when it is a number, else null). */
-  label?: (sample: S) => number | null;
-  /** Data set index (default: sample.index when it is a number, else t - 1). */
-  index?: (sample: S, t: number) => number;
-  /** First round number (default 1; a resumed run starts after the last logged round). */
-  startT?: number;
-  /** Milliseconds clock (default performance.now). */
-  clock?: () => number;
-}
-
-function field(sample: unknown, key: string): number | null {
-  if (typeof sample !== 'object' || sample === null) return null;
-  const v = (sample as Record<string, unknown>)[key];
-  return typeof v === 'number' ? v : null;
-}
-
-function sameTable(a: CostTable, b: CostTable): boolean {
-  return a === b || (a.numExits === b.numExits && a.cloudOnly === b.cloudOnly && a.device.every((v, i) => v === b.device[i]) && a.offload.every((v, i) => v === b.offload[i]));
-}
-
-/** The run's model: the policy's, checked against what the options repeat; or built from the options. */
-function runModel(o: RunnerOptions<unknown>): RewardModel {
-  const pm = o.policy.execution === 'stage' ? undefined : o.policy.model;
-  if (pm === undefined) {
-    if (o.alpha === undefined || o.costs === undefined) {
-      throw new ArgumentError(`SplitRunner: no reward model: got policy '${o.policy.name}' without one and alpha ${o.alpha}, costs ${o.costs === undefined ? 'none' : 'given'}, expected alpha and costs`);
-    }
-    return rewardModel(o.alpha, o.mu ?? 1, o.costs, o.link);
-  }
-  if (o.alpha !== undefined && o.alpha !== pm.alpha) throw new ArgumentError(`SplitRunner: alpha differs from the policy's: got ${o.alpha}, expected ${pm.alpha}`);
-  if (o.mu !== undefined && o.mu !== pm.mu) throw new ArgumentError(`SplitRunner: mu differs from the policy's: got ${o.mu}, expected ${pm.mu}`);
-  if (o.costs !== undefined && !sameTable(o.costs, pm.costs)) throw new ArgumentError(`SplitRunner: cost table differs from the policy's: got ${o.costs.kind} over ${o.costs.numExits} exits, expected the policy's ${pm.costs.kind} table`);
-  return o.link === undefined ? pm : rewardModel(pm.alpha, pm.mu, pm.costs, o.link);
-}
 
 export class SplitRunner<S = unknown> {
   private readonly o: RunnerOptions<S>;
@@ -169,7 +112,7 @@ export class SplitRunner<S = unknown> {
     if (!(options.alpha === undefined || (options.alpha >= 0 && options.alpha <= 1))) throw new ArgumentError(`SplitRunner: invalid alpha: got ${options.alpha}, expected [0, 1]`);
     const link = options.link;
     if (link && !(link.bandwidthMbps > 0 && link.latencyMs >= 0)) throw new ArgumentError(`SplitRunner: invalid link: got bandwidthMbps ${link.bandwidthMbps}, latencyMs ${link.latencyMs}, expected bandwidthMbps > 0 and latencyMs >= 0`);
-    this.model = runModel(options as RunnerOptions<unknown>);
+    this.model = runModel(options);
     const costs = this.model.costs;
     if (policy.numExits !== L || costs.numExits !== L) {
       throw new ArgumentError(`SplitRunner: exits disagree: got network ${L}, policy ${policy.numExits}, costs ${costs.numExits}, expected one L`);
@@ -384,8 +327,8 @@ export class SplitRunner<S = unknown> {
     const outcome = st.outcome;
     const labelFn = this.o.label;
     r.t = t;
-    r.label = labelFn ? labelFn(sample) : field(sample, 'label');
-    r.index = this.o.index ? this.o.index(sample, t) : (field(sample, 'index') ?? t - 1);
+    r.label = labelFn ? labelFn(sample) : sampleField(sample, 'label');
+    r.index = this.o.index ? this.o.index(sample, t) : (sampleField(sample, 'index') ?? t - 1);
     r.outcome = outcome;
     r.fallback = outcome === 'fallback';
     r.offloaded = outcome === 'offload' || outcome === 'fallback';
@@ -434,12 +377,4 @@ export class SplitRunner<S = unknown> {
     }
     return totals;
   }
-}
-
-/** The record every round of a runner fills (fields in the run log's order). */
-function emptyRecord(costUnit: string): RoundRecord {
-  return {
-    t: 0, index: 0, chosen: 0, split: 0, outcome: 'final', fallback: false, offloaded: false, prediction: -1, confidences: [], finalConf: null,
-    cost: 0, costUnit, reward: 0, deviceFlops: 0, deviceMs: 0, cloudMs: 0, latencyMs: 0, bytesSent: 0, attempts: 0, label: null, error: null,
-  };
 }
