@@ -42,8 +42,8 @@ export class FormatError extends SpliteeError {
 }
 
 export class ConfigError extends SpliteeError {
-  constructor(message: string) {
-    super('E_CONFIG', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_CONFIG', message, options);
   }
 }
 

@@ -122,6 +122,16 @@ export interface SimdInstanceOptions {
   module?: object;
 }
 
+/** make(), or a ConfigError when the runtime refuses it (a CSP without 'wasm-unsafe-eval', a memory it cannot reserve). */
+function refused<T>(what: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    const said = e instanceof Error ? e.message.slice(0, 200) : typeof e;
+    throw new ConfigError(`simd kernels: the runtime refused to ${what}: got '${said}', expected it done; use kernels "fast" (or, for the memory, fewer rows per forward pass)`, { cause: e });
+  }
+}
+
 /** One module instance over one fixed memory, with the persistent and per-call allocators. */
 export class SimdInstance {
   readonly exports: SimdExports;
@@ -150,11 +160,11 @@ export class SimdInstance {
     if (module === undefined) {
       const code = simdWasmBytes(relaxed);
       if (!w.validate(code)) throw new ConfigError(`simd kernels: this runtime does not validate the ${relaxed ? 'relaxed-SIMD' : 'SIMD128'} build: got validate() = false, expected true; use kernels "fast"${relaxed ? ' or relaxed: false' : ''}`);
-      module = new w.Module(code);
+      module = refused('compile the module', () => new w.Module(code));
     }
     const pages = Math.ceil(bytes / PAGE);
-    const memory = new w.Memory({ initial: pages, maximum: pages });
-    this.exports = new w.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+    const memory = refused(`allocate the table's memory of ${Math.ceil((pages * PAGE) / 2 ** 20)} MiB`, () => new w.Memory({ initial: pages, maximum: pages }));
+    this.exports = refused('instantiate the module', () => new w.Instance(module, { env: { memory } })).exports as unknown as SimdExports;
     this.buffer = memory.buffer;
     this.heap = new Float32Array(this.buffer);
     this.relaxed = relaxed;

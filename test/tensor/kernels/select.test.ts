@@ -51,7 +51,26 @@ test('auto where compiling is refused (a CSP without wasm-unsafe-eval): fast', (
   };
   withWasm(refusing, () => {
     assert.is(createKernels('auto').name, 'fast');
-    assert.throws(() => createKernels('simd'), /Refused to compile/);
+    assert.throws(() => createKernels('simd'), (e: unknown) => e instanceof ConfigError && /^simd kernels: the runtime refused to compile the module: got 'WebAssembly.Module\(\): Refused to compile .*', expected it done; use kernels "fast"/.test((e as Error).message));
+  });
+});
+
+test('a memory the runtime cannot reserve (a small board, a 32-bit host): auto takes fast; simd is a ConfigError naming the size', () => {
+  const real = g.WebAssembly as { validate(b: Uint8Array): boolean; Module: unknown; Instance: unknown };
+  const small = {
+    validate: (b: Uint8Array) => real.validate(b),
+    Module: real.Module,
+    Memory: function Memory() {
+      throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+    },
+    Instance: real.Instance,
+  };
+  withWasm(small, () => {
+    assert.is(createKernels('auto', { memoryBytes: 256 << 20 }).name, 'fast');
+    assert.throws(
+      () => createKernels('simd', { memoryBytes: 256 << 20 }),
+      (e: unknown) => e instanceof ConfigError && e.cause instanceof RangeError && /^simd kernels: the runtime refused to allocate the table's memory of 256 MiB: got 'WebAssembly.Memory\(\): could not allocate memory', expected it done; use kernels "fast" \(or, for the memory, fewer rows per forward pass\)$/.test(e.message),
+    );
   });
 });
 
