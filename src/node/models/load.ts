@@ -79,7 +79,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): LoadedModel {
     return { ...built, dir: abs };
   } catch (e) {
     // Name the folder in config errors too (the weights path is already in tensor messages).
-    if (e instanceof ConfigError && !e.message.includes(abs)) throw new ConfigError(`${where}(${abs}): ${e.message}`);
+    if (e instanceof ConfigError && !e.message.includes(abs)) throw new ConfigError(`${where}(${abs}): ${e.message}`, { cause: e });
     throw e;
   }
 }
