@@ -31,4 +31,4 @@ export function addAct(out: usize, a: usize, b: usize, n: i32, relu: bool): void
   }
 }
 
-export { layerNorm, softmax, gelu } from './rows'; // the row kernels (asm/rows.ts)
+export { layerNorm, softmax, gelu, rowMeans } from './rows'; // the row kernels (asm/rows.ts)

@@ -1,6 +1,6 @@
 // Row kernels of the `simd` table's WebAssembly module (AssemblyScript; re-exported by asm/kernels.ts,
-// built with it by scripts/build-wasm.mjs): layer norm, softmax (attention's masked form included) and
-// GELU. Pointers are byte offsets into the one imported memory; no heap, no globals, no static data.
+// built with it by scripts/build-wasm.mjs): layer norm, softmax (attention's masked form included),
+// GELU and row means (global average pooling). Pointers are byte offsets into the one imported memory; no heap, no globals, no static data.
 // Each matches its fast TypeScript kernel's formula and tolerance (src/tensor/kernels/*.ts):
 //   layerNorm  out[r,j] = (x[r,j] - mean_r) / sqrt(var_r + eps) * gamma[j] + beta[j]; mean, variance and
 //              the affine map in float64 (f64x2 lanes), as layernorm.ts; out may alias x.
@@ -11,6 +11,9 @@
 //              NaN, as torch.softmax does.
 //   gelu       out = x/2 (1 + erf(x / sqrt 2)) with erfFast's rational fit (Eigen's generic_fast_erf_float)
 //              evaluated in float64 lanes in the TypeScript order: the same values as elementwise.ts geluScalar.
+//   rowMeans   out[r] = (sum_j x[r,j]) / cols, summed in float64 (four float64x2 partial sums, then the
+//              tail), as pool.ts adaptiveAvgPool2d sums a 1x1 output's window in float64: the float32
+//              results agree but for the rare sum whose float64 rounding differs in the order.
 
 const MASK_MIN: f32 = -3.4028234663852886e38;
 const SQRT1_2: f64 = 0.7071067811865476;
@@ -192,5 +195,28 @@ export function gelu(out: usize, x: usize, n: i32): void {
   for (; i < n; i++) {
     const v = f64x2.splat(<f64>load<f32>(x + <usize>i * 4));
     store<f32>(out + <usize>i * 4, <f32>f64x2.extract_lane(gelu2(v), 0));
+  }
+}
+
+/** out [rows] = the mean of each row of x [rows, cols] (global average pooling of [N*C, H*W]). */
+export function rowMeans(out: usize, x: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * <usize>cols * 4;
+    let a = f64x2.splat(0);
+    let b = f64x2.splat(0);
+    let c = f64x2.splat(0);
+    let d = f64x2.splat(0);
+    let j = 0;
+    for (; j + 8 <= cols; j += 8) {
+      const v = v128.load(row + <usize>j * 4);
+      const w = v128.load(row + <usize>j * 4 + 16);
+      a = f64x2.add(a, lo(v));
+      b = f64x2.add(b, hi(v));
+      c = f64x2.add(c, lo(w));
+      d = f64x2.add(d, hi(w));
+    }
+    let s = hsum(f64x2.add(f64x2.add(a, b), f64x2.add(c, d)));
+    for (; j < cols; j++) s += <f64>load<f32>(row + <usize>j * 4);
+    store<f32>(out + <usize>r * 4, <f32>(s / <f64>cols));
   }
 }

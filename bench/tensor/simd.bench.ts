@@ -5,7 +5,8 @@
  *      the GEMM tile from L1 (timed in every kernel line's rounds); every simd kernel line reads "of L1
  *      tile" (its GFLOP/s over its build's tile in the same rounds): comparable across days, and across
  *      minutes, when the host's clock is not. Printed after section 1.
- *   1. kernels: sgemm 512^3 and the ResNet's conv shapes (bench/tensor) at N = 1 and 64, GFLOP/s of
+ *   1. kernels: sgemm 512^3, the ResNet's conv shapes (bench/tensor) at N = 1 and 64 and its exit heads'
+ *      global average pooling at N = 64, GFLOP/s of
  *      process CPU time per call, for fast, simd (SIMD128) and simd-relaxed (f32x4.relaxed_madd, where
  *      the runtime validates it: Node 22+, or Node 20 with --experimental-wasm-relaxed-simd).
  *   2. models: fmnist-resnet batch 1 and 64 and spam-bert T = 128 (forwardAll: every exit), ms/sample for
@@ -22,7 +23,7 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createKernels, createSimdKernels, simdValidates, gemmPlan, conv2dPlan, type Kernels } from '../../src/tensor/kernels/index.js';
+import { createKernels, createSimdKernels, simdValidates, gemmPlan, conv2dPlan, adaptiveAvgPool2dPlan, type Kernels } from '../../src/tensor/kernels/index.js';
 import type { ResNetModel } from '../../src/layers/resnet.js';
 import type { BertModel } from '../../src/layers/bert.js';
 import { loadModel } from '../../src/node/models/load.js';
@@ -105,6 +106,19 @@ function kernelSection(tables: Kernels[], probes: Probe[]): void {
       const flop = 2 * N * O * C * kk * kk * p.Ho * p.Wo;
       line(`conv ${kk}x${kk}/${s} ${C}->${O} @${H} N=${N}`, tables.map((k) => () => k.conv2d(out, x, w, bias, p, scratch)), N === 1 ? 40 : 2, flop);
     }
+  }
+  // The exit heads' global average pooling (each head pools its stage's output to 1x1), operands in the
+  // table's memory where it has one; "GFLOP/s" here counts one add per element read.
+  for (const [C, H] of [[16, 28], [32, 14], [64, 7]] as const) {
+    const N = 64;
+    const p = adaptiveAvgPool2dPlan([N, C, H, H], 1);
+    const pooled = tables.map((k) => {
+      const alloc = 'allocate' in k ? (k as Kernels & { allocate(n: number): Float32Array }).allocate : (m: number) => new Float32Array(m);
+      const [x, out] = [alloc(N * C * H * H), alloc(N * C)];
+      x.set(rnd(x.length));
+      return () => k.adaptiveAvgPool2d(out, x, p);
+    });
+    line(`global avg pool ${C}x${H}x${H} N=${N}`, pooled, 20, N * C * H * H);
   }
   console.log(`\n0. ceiling (bench/tensor/ceiling.ts), GFLOP/s, in the rounds of the first sgemm line: ${ceiling.join(' | ')}`);
 }

@@ -40,6 +40,7 @@ export interface SimdExports {
   layerNorm(out: number, x: number, gamma: number, beta: number, rows: number, cols: number, eps: number): void;
   softmax(out: number, x: number, rows: number, cols: number, mask: number, masked: number): void;
   gelu(out: number, x: number, n: number): void;
+  rowMeans(out: number, x: number, rows: number, cols: number): void;
 }
 
 const PAGE = 65536;

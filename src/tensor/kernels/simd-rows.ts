@@ -3,6 +3,8 @@
  *
  *   layerNorm, softmax, gelu   one call each, same formulas and tolerances as the fast kernels (see
  *                              asm/rows.ts); logSoftmax stays the fast kernel (off the hot path).
+ *   adaptiveAvgPool2d          to 1x1 (global average pooling, every ResNet exit head): the row means of
+ *                              x as [N*C, H*W] (asm/rows.ts rowMeans); other output sizes: the fast kernel.
  *   attention  out [B,Tq,H] = per batch row and head: S [Tq,Tk] = scale Q_h K_h^T (Q_h packed in 4- or 6-row
  *              panels, K_h in 8-column panels straight from the [B,T,H] layout, row stride H), the masked
  *              row softmax of S in place, then P V_h written into out's head columns (row stride H).
@@ -15,6 +17,7 @@ import type { Kernels } from './tables.js';
 import type { LayerNormPlan } from './layernorm.js';
 import type { SoftmaxPlan } from './softmax.js';
 import type { AttentionPlan } from './attention.js';
+import type { AdaptivePool2dPlan } from './pool.js';
 import { EDGE_PTR, type SimdInstance } from './simd-module.js';
 
 const NR = 8;
@@ -40,6 +43,13 @@ export function softmaxSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: 
 export function geluSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, n: number): void {
   if (!Number.isInteger(n) || n < 0 || !ready(s, [out, n], [x, n])) return fb.gelu(out, x, n);
   s.exports.gelu(out.byteOffset, x.byteOffset, n);
+}
+
+export function adaptiveAvgPool2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32Array, p: AdaptivePool2dPlan): void {
+  const rows = p.N * p.C;
+  const cols = p.H * p.W;
+  if (p.Ho !== 1 || p.Wo !== 1 || !ready(s, [out, rows], [x, rows * cols])) return fb.adaptiveAvgPool2d(out, x, p);
+  s.exports.rowMeans(out.byteOffset, x.byteOffset, rows, cols);
 }
 
 export function attentionSimd(s: SimdInstance, fb: Kernels, out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan, scratch: Float32Array): void {

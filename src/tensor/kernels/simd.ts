@@ -1,7 +1,8 @@
 /**
  * The `simd` Kernels table: WebAssembly SIMD128 (asm/kernels.ts, asm/rows.ts) for GEMM with its
- * epilogues, conv2d, attention, layer norm, softmax, GELU, add and ReLU; every other entry (pooling,
- * embedding, addBias, tanh, logSoftmax) is the fast TypeScript kernel, which reads table memory in place.
+ * epilogues, conv2d, attention, layer norm, softmax, GELU, add, ReLU and global average pooling; every
+ * other entry (max and average pooling, adaptive pooling to more than 1x1, embedding, addBias, tanh,
+ * logSoftmax) is the fast TypeScript kernel, which reads table memory in place.
  *
  *   gemm   C [M,N] = act(alpha op(A) op(B) + beta C + bias): A and B packed into 4-row / 8-column
  *          panels, a 4x8 v128 micro-kernel (float32 accumulation; the relaxed build: 6-row panels and a
@@ -14,7 +15,7 @@
  *          module's panels (packConvW: once, at build, when the layer passes packedW from
  *          packConvWeights; else per call), then a shifted GEMM over each sample's stride phases
  *          (asm/conv.ts: no im2col; the GEMM's tiles; any kernel size, stride and padding). `scratch` unused.
- *   layerNorm, softmax, gelu, attention: simd-rows.ts.  add (act none|relu), relu: addAct/biasRelu.
+ *   layerNorm, softmax, gelu, attention, adaptiveAvgPool2d to 1x1: simd-rows.ts.  add (act none|relu), relu: addAct/biasRelu.
  *          These run in the module only when every operand already lives in the table's memory (a copy
  *          would cost as much as the op); else the fast kernel.
  * Memory: operands that are views of the table's memory (SimdKernels.allocate: a network built on the
@@ -32,7 +33,8 @@ import type { Activation } from './elementwise.js';
 import type { LayerNormPlan } from './layernorm.js';
 import type { SoftmaxPlan } from './softmax.js';
 import type { AttentionPlan } from './attention.js';
-import { layerNormSimd, softmaxSimd, geluSimd, attentionSimd } from './simd-rows.js';
+import type { AdaptivePool2dPlan } from './pool.js';
+import { layerNormSimd, softmaxSimd, geluSimd, attentionSimd, adaptiveAvgPool2dSimd } from './simd-rows.js';
 import { SimdInstance, EDGE_PTR, type SimdInstanceOptions } from './simd-module.js';
 import { ArgumentError, ShapeError, StateError } from '../errors.js';
 
@@ -221,5 +223,6 @@ export function createSimdKernels(opts: SimdInstanceOptions = {}): SimdKernels {
     softmax: (out: Float32Array, x: Float32Array, p: SoftmaxPlan) => softmaxSimd(s, fb, out, x, p),
     layerNorm: (out: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, p: LayerNormPlan) => layerNormSimd(s, fb, out, x, gamma, beta, p),
     attention: (out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionPlan, scratch: Float32Array) => attentionSimd(s, fb, out, q, k, v, mask, p, scratch),
+    adaptiveAvgPool2d: (out: Float32Array, x: Float32Array, p: AdaptivePool2dPlan) => adaptiveAvgPool2dSimd(s, fb, out, x, p),
   });
 }

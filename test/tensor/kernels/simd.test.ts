@@ -1,11 +1,11 @@
 // The simd table beyond conformance: operands in the table's memory are used in place (same bytes as
-// the copy path), a GEMM of many rows packs A in bounded blocks (same bytes, no fallback), calls that
-// do not fit the fixed memory fall back to the fast kernel, createKernels
+// the copy path), a GEMM of many rows packs A in bounded blocks (same bytes, no fallback), global average
+// pooling runs in the module, calls that do not fit the fixed memory fall back to the fast kernel, createKernels
 // picks tables by name, and tables never share memory or packs: two networks on two tables, run
 // interleaved, each give exactly their solo outputs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createKernels, createSimdKernels, simdValidates, fastKernels, gemmPlan, conv2dPlan, type Kernels, type SimdKernels } from '../../../src/tensor/kernels/index.js';
+import { createKernels, createSimdKernels, simdValidates, fastKernels, gemmPlan, conv2dPlan, adaptiveAvgPool2dPlan, type Kernels, type SimdKernels } from '../../../src/tensor/kernels/index.js';
 import { ArgumentError } from '../../../src/tensor/errors.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
 import { buildResNet } from '../../../src/layers/resnet.js';
@@ -86,6 +86,36 @@ for (const transA of [false, true]) {
     assert.is(k.fallbacks, 0);
   });
 }
+
+test('global average pooling (adaptive to 1x1) in the module: the fast kernel\'s means on random shapes; a row whose sequential float64 sum drops a term gives the exact mean; other sizes and operands outside the memory: the fast kernel', () => {
+  const k = createSimdKernels({ relaxed: false, memoryBytes: 1 << 24 });
+  const rng = Rng.seeded(11);
+  for (const [N, C, H, W] of [[1, 1, 1, 1], [2, 3, 1, 7], [3, 5, 4, 2], [64, 16, 7, 7], [2, 16, 28, 28], [1, 4, 13, 11]]) {
+    const p = adaptiveAvgPool2dPlan([N, C, H, W], 1);
+    const x = k.allocate(N * C * H * W);
+    x.set(randomArray(rng, x.length));
+    const got = k.allocate(N * C);
+    const want = new Float32Array(N * C);
+    k.adaptiveAvgPool2d(got, x, p);
+    fastKernels.adaptiveAvgPool2d(want, x, p);
+    expectClose(got, want, { rtol: 1e-6, atol: 1e-7, where: `pool [${N},${C},${H},${W}]` });
+  }
+  // [2^60, 1, -2^60, 1, 0, 0, 0, 0]: the fast kernel's running float64 sum loses the first 1 (mean 1/8); the
+  // module's float64 lanes keep it (2/8, the exact mean): this shows the call ran in the module.
+  const p = adaptiveAvgPool2dPlan([1, 1, 2, 4], 1);
+  const x = k.allocate(8);
+  x.set([2 ** 60, 1, -(2 ** 60), 1, 0, 0, 0, 0]);
+  const inMemory = k.allocate(1);
+  const outside = new Float32Array(1);
+  k.adaptiveAvgPool2d(inMemory, x, p);
+  k.adaptiveAvgPool2d(outside, x, p);
+  assert.equal([inMemory[0], outside[0]], [0.25, 0.125]);
+  const wide = adaptiveAvgPool2dPlan([1, 1, 2, 4], [1, 2]); // more than 1x1: the fast kernel's windows and sums
+  const [two, twoFast] = [k.allocate(2), new Float32Array(2)];
+  k.adaptiveAvgPool2d(two, x, wide);
+  fastKernels.adaptiveAvgPool2d(twoFast, x, wide);
+  assert.equal(Array.from(two), Array.from(twoFast));
+});
 
 test('a call that does not fit the fixed memory runs the fast kernel, counted in `fallbacks` (the memory is never grown)', () => {
   const k = createSimdKernels({ relaxed: false, memoryBytes: 65536 });
