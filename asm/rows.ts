@@ -1,6 +1,7 @@
 // Row kernels of the `simd` table's WebAssembly module (AssemblyScript; re-exported by asm/kernels.ts,
 // built with it by scripts/build-wasm.mjs): layer norm, softmax (attention's masked form included),
-// GELU and row means (global average pooling). Pointers are byte offsets into the one imported memory; no heap, no globals, no static data.
+// GELU and row means (global average pooling). Pointers are byte offsets into the one imported memory;
+// no heap, no globals, no static data.
 // Each matches its fast TypeScript kernel's formula and tolerance (src/tensor/kernels/*.ts):
 //   layerNorm  out[r,j] = (x[r,j] - mean_r) / sqrt(var_r + eps) * gamma[j] + beta[j]; mean, variance and
 //              the affine map in float64 (f64x2 lanes), as layernorm.ts; out may alias x.
