@@ -54,7 +54,7 @@ export const DEFAULT_SIMD_MEMORY = 64 << 20;
  * takes 0.25 MiB a row, spam-bert at T = 128 1.07 MiB; 2 MiB leaves room for a family twice as wide.
  */
 export const SIMD_ROW_BYTES = 2 << 20;
-/** The most memory simdMemoryFor gives: 2 GiB (WebAssembly's 32-bit memories hold 4, some hosts allow less). */
+/** The most memory a simd table takes: 2 GiB (WebAssembly's 32-bit memories hold 4, some hosts allow less). */
 export const SIMD_MAX_MEMORY = 2 ** 31;
 
 /**
@@ -153,7 +153,7 @@ export class SimdInstance {
     const w = wasmNamespace();
     if (w === null) throw new ConfigError('simd kernels: WebAssembly is not available: got no WebAssembly global, expected a runtime with WebAssembly SIMD; use kernels "fast"');
     const bytes = opts.memoryBytes ?? DEFAULT_SIMD_MEMORY;
-    if (!Number.isInteger(bytes) || bytes < PAGE || bytes > 2 ** 31) {
+    if (!Number.isInteger(bytes) || bytes < PAGE || bytes > SIMD_MAX_MEMORY) {
       throw new ArgumentError(`simd kernels: invalid memoryBytes: got ${bytes}, expected an integer in [${PAGE}, 2^31]`);
     }
     const relaxed = opts.relaxed === 'auto' || opts.relaxed === undefined ? simdValidates(true) : opts.relaxed;
