@@ -7,8 +7,8 @@
  *   gemm   C [M,N] = act(alpha op(A) op(B) + beta C + bias): A and B packed into 4-row / 8-column
  *          panels, a 4x8 v128 micro-kernel (float32 accumulation; the relaxed build: 6-row panels and a
  *          6x8 tile, asm/gemm.ts), bias, ReLU and GELU in the module.
- *          A is packed and multiplied in blocks of rows (PACK_A_FLOATS), so the scratch does not grow
- *          with M. packedB (packGemmB, made once by a layer at build) skips packing B. K = 0, and M = 1 (GEMV)
+ *          A is packed and multiplied in blocks of rows (PACK_A_FLOATS), so A's pack does not grow with
+ *          M (an operand outside the memory is still copied in whole). packedB (packGemmB, made once by a layer at build) skips packing B. K = 0, and M = 1 (GEMV)
  *          with B not packed, take the fast kernel; with B packed, one row runs in the module like any
  *          other, so a row's bits never depend on how many rows share its call.
  *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed as A [O, C*kH*kW] in the
