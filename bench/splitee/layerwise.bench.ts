@@ -21,7 +21,7 @@ export function run(alpha = 0.8, o = 0.3): { roundsPerSec: number; callsPerSec: 
   const costs = paperCosts({ numExits: L, lambda: 0.1, offload: o });
   const m = rewardModel(alpha, 1, costs);
   const buf = new Float64Array(L);
-  const obs: StageObservation = { stop: 1, outcome: 'exit', confidences: buf, finalConf: null, cost: 0 };
+  const obs: StageObservation = { stop: 1, outcome: 'exit', confidences: buf, finalConf: NaN, cost: 0 };
   const times: number[] = [];
   let calls = 0;
   for (let rep = 0; rep < 5; rep++) {
@@ -39,7 +39,7 @@ export function run(alpha = 0.8, o = 0.3): { roundsPerSec: number; callsPerSec: 
       }
       obs.stop = stop;
       obs.outcome = o as StageObservation['outcome'];
-      obs.finalConf = o === 'exit' ? null : tr.conf[r * L + L - 1];
+      obs.finalConf = o === 'exit' ? NaN : tr.conf[r * L + L - 1];
       obs.cost = stageCost(m, stop, obs.outcome);
       p.update(obs);
       calls++;

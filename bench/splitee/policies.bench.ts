@@ -27,7 +27,7 @@ function observations(): Observation[] {
       for (let j = 0; j < s; j++) conf[j] = trace.conf[r * L + j];
       const cl = trace.conf[r * L + L - 1];
       const exit = s > 0 && s < L && conf[s - 1] >= ALPHA;
-      out.push({ split: s, confidences: conf, offloaded: !exit && s < L, finalConf: exit ? null : cl, cost: costs.device[s] + (!exit && s < L ? 0.5 : 0), hindsightFinalConf: undefined });
+      out.push({ split: s, confidences: conf, offloaded: !exit && s < L, finalConf: exit ? NaN : cl, cost: costs.device[s] + (!exit && s < L ? 0.5 : 0), hindsightFinalConf: undefined });
     }
   }
   return out;

@@ -10,7 +10,9 @@
  * where every exit is taken), so no cloud is called; one more ResNet row, `fixed:3 offload`, sends every
  * round to an in-process LocalCloud serving a second copy of the network (alpha 1): its figure includes
  * the wire encoding, the transport's promise and the cloud side's own allocation (100 rounds: more
- * would start a GC, by the external memory of the wire bodies).
+ * would start a GC, by the cloud side's copies of the activation); and a static row, `fixed:3 offload`,
+ * whose every round goes to a stub cloud that answers at once with a reply made beforehand: the runner's
+ * own part of an offloading round (its request body is written in place: wire-encode.ts ResumeBody).
  * Each figure is a runner of its own, warmed up (50,000 static rounds, 2,000 ResNet rounds, 500 for
  * `final`, whose 250-round loops cost ~30 ms a round: V8 is still compiling after 2,000 static rounds,
  * and code is heap too), then measured through
@@ -159,14 +161,26 @@ export async function measure(c: Case, mode: Mode, warmup = c.warmup, windows = 
   return best.perRound === Infinity ? { perRound: NaN, gcs: voided } : best;
 }
 
-export function staticCase(policyName: string, zeroClock = false): Case {
+/**
+ * A cloud that answers at once with one reply made beforehand (one Promise, resolved to it): what an
+ * offloading round costs the runner itself, with no wire decoding, network or cloud compute.
+ */
+function stubCloud(bytesSent: number): CloudTransport {
+  const probs = Array.from({ length: K }, (_, k) => (k === 0 ? 0.91 : 0.01));
+  const reply = Promise.resolve({ response: { prediction: 0, confidence: 0.91, probs }, attempts: 1, bytesSent });
+  return { name: 'stub', resume: () => reply };
+}
+
+/** offload: C = 0.5 < alpha at every exit, so fixed:3 sends every round to stubCloud. */
+export function staticCase(policyName: string, zeroClock = false, offload = false): Case {
   const net = new StaticNetwork();
   const costs = paperCosts({ numExits: L, lambda: 0.1, offload: 0.5 });
   const policy = createPolicy(policyName, { costs, alpha: 0.8 });
   const input = Tensor.zeros([1, W]);
-  input.flat()[0] = 0.9; // every exit has C = 0.9 >= alpha: exit (or final at L), never the cloud
+  input.flat()[0] = offload ? 0.5 : 0.9; // 0.9 >= alpha at every exit: exit (or final at L), never the cloud
   const clock = zeroClock ? zero : undefined;
-  const runner = new SplitRunner<number>({ network: net, modelHash: 'ab'.repeat(32), policy, costs, alpha: 0.8, prepare: () => input, cloud: noCloud, label: () => 0, index: (_s, t) => t - 1, clock });
+  const cloud = offload ? stubCloud(4 * W) : noCloud;
+  const runner = new SplitRunner<number>({ network: net, modelHash: 'ab'.repeat(32), policy, costs, alpha: 0.8, prepare: () => input, cloud, label: () => 0, index: (_s, t) => t - 1, clock });
   return { runner, rounds: 10_000, warmup: 50_000 };
 }
 
@@ -229,6 +243,7 @@ export async function run(): Promise<void> {
     ['static', 'fixed:3', (z) => staticCase('fixed:3', z)],
     ['static', 'final', (z) => staticCase('final', z)],
     ['static', 'splitee-s', (z) => staticCase('splitee-s', z)],
+    ['static', 'fixed:3 offload', (z) => staticCase('fixed:3', z, true)],
     ['resnet', 'fixed:3', (z) => resnetCase('fixed:3', false, z)],
     ['resnet', 'final', (z) => resnetCase('final', false, z)],
     ['resnet', 'splitee-s', (z) => resnetCase('splitee-s', false, z)],

@@ -283,6 +283,7 @@ export function parseRunLog(bytes: Uint8Array, path: string): RunLog {
       assertLine<RoundLine>(v, checkRound, fail, 'round');
       if (v.t !== lastT + 1) bad(n, `rounds out of order: got t = ${v.t}, expected ${lastT + 1}`);
       lastT = v.t;
+      if (v.finalConf === null) v.finalConf = NaN; // JSON has no NaN: a C_L not observed is written as null
       rounds.push(v);
     } else if (v.kind === 'snapshot') {
       assertLine<SnapshotLine>(v, checkSnapshot, fail, 'snapshot');

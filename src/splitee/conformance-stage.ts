@@ -68,7 +68,7 @@ function play(p: StagePolicy, s: Scenario, from: number, count: number, t0: numb
     }
     const outcome = o as StageObservation['outcome'];
     out.push(`${stop}:${outcome}`);
-    p.update({ stop, outcome, confidences: trap(row, stop, s.L), finalConf: outcome === 'exit' ? null : row[s.L - 1], cost: stageCost(m, stop, outcome) });
+    p.update({ stop, outcome, confidences: trap(row, stop, s.L), finalConf: outcome === 'exit' ? NaN : row[s.L - 1], cost: stageCost(m, stop, outcome) });
   }
   return out;
 }

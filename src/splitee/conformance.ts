@@ -71,7 +71,7 @@ function play(policy: SplitPolicy, s: Scenario, from: number, count: number, t0:
   const out: number[] = [];
   // One observation for every round, poisoned after each update: it is valid during update() only
   // (policy-types.ts), so a policy that kept it would read NaN and fail observableOnly.
-  const obs: Observation = { split: 0, confidences: buf, offloaded: false, finalConf: null, cost: 0, hindsightFinalConf: undefined };
+  const obs: Observation = { split: 0, confidences: buf, offloaded: false, finalConf: NaN, cost: 0, hindsightFinalConf: undefined };
   for (let k = 0; k < count; k++) {
     const row = s.rows[(from + k) % s.rows.length];
     let split = policy.choose(t0 + k + 1);
@@ -92,7 +92,7 @@ function play(policy: SplitPolicy, s: Scenario, from: number, count: number, t0:
     for (let j = 0; j < L; j++) buf[j] = j < split ? row[j] : NaN;
     obs.split = split;
     obs.offloaded = offloaded;
-    obs.finalConf = seesFinal ? row[L - 1] : null;
+    obs.finalConf = seesFinal ? row[L - 1] : NaN;
     obs.cost = split === 0 ? costs.offload[0] : costs.device[split] + (offloaded ? costs.offload[split] : 0);
     obs.hindsightFinalConf = seesFinal ? undefined : NaN;
     policy.update(obs);

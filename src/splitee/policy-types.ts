@@ -21,11 +21,11 @@ export interface Observation {
   /** Whether the sample went to the cloud (informational: the reward follows from alpha and C_split). */
   offloaded: boolean;
   /** C_L when it was observed (offloaded, cloud only, split = L, or a device fallback that ran to L);
-   *  null otherwise. */
-  finalConf: number | null;
+   *  NaN otherwise. */
+  finalConf: number;
   /** Realized cost of the round in the cost table's unit; the played arm's reward uses it. */
   cost: number;
-  /** Replay only: the trace's C_L when finalConf is null. Read only by side rule 'full'. */
+  /** Replay only: the trace's C_L when finalConf is NaN (not observed). Read only by side rule 'full'. */
   hindsightFinalConf?: number;
 }
 

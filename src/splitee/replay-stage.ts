@@ -74,8 +74,8 @@ function runStage(trace: Trace, make: (ctx: { run: number; seed: number }) => St
   const out: StageRuns = { name: '', runs, perRun: { accuracy: [], costPerSample: [], offloadFraction: [], regret: [] }, rewards: [], exits: new Array<number>(L).fill(0), offloads: new Array<number>(L).fill(0), finals: 0, cps, curveSum: new Float64Array(cps.length) };
   const ref = o.reference ?? 0;
   const buf = new Float64Array(L);
-  const obs: StageObservation = { stop: 1, outcome: 'exit', confidences: buf, finalConf: null, cost: 0 };
-  const facts: RoundFacts = { split: 1, confidences: buf, finalConf: null, cloudAnswered: true, bytesSent: 0, decided: 'exit' };
+  const obs: StageObservation = { stop: 1, outcome: 'exit', confidences: buf, finalConf: NaN, cost: 0 };
+  const facts: RoundFacts = { split: 1, confidences: buf, finalConf: NaN, cloudAnswered: true, bytesSent: 0, decided: 'exit' };
   const settled: Settlement = { outcome: 'final', cost: 0, reward: 0 };
   const { conf, pred, label } = trace;
   for (let run = 0; run < runs; run++) {
@@ -103,7 +103,7 @@ function runStage(trace: Trace, make: (ctx: { run: number; seed: number }) => St
       }
       facts.split = stop;
       facts.decided = outcome;
-      facts.finalConf = outcome === 'exit' ? null : conf[base + L - 1];
+      facts.finalConf = outcome === 'exit' ? NaN : conf[base + L - 1];
       const st = settleInto(m, facts, settled); // the cloud of a replay always answers (C_L from the trace)
       obs.stop = stop;
       obs.outcome = outcome;

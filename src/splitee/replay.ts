@@ -94,8 +94,8 @@ export function replay(trace: Trace, policy: string | PolicyFactory, options: Re
   const name = typeof policy === 'string' ? policy : '';
   let policyName = name;
   const buf = new Float64Array(L);
-  const obs: Observation = { split: 0, confidences: buf, offloaded: false, finalConf: null, cost: 0, hindsightFinalConf: undefined };
-  const facts: RoundFacts = { split: 0, confidences: buf, finalConf: null, cloudAnswered: true, bytesSent: 0 };
+  const obs: Observation = { split: 0, confidences: buf, offloaded: false, finalConf: NaN, cost: 0, hindsightFinalConf: undefined };
+  const facts: RoundFacts = { split: 0, confidences: buf, finalConf: NaN, cloudAnswered: true, bytesSent: 0 };
   const settled: Settlement = { outcome: 'final', cost: 0, reward: 0 };
   const { conf, pred, label } = trace;
   const alpha = model.alpha;
@@ -142,10 +142,10 @@ export function replay(trace: Trace, policy: string | PolicyFactory, options: Re
       }
       for (let j = 0; j < L; j++) buf[j] = j < s ? conf[base + j] : NaN;
       facts.split = s;
-      facts.finalConf = off || s === L ? cl : null;
+      facts.finalConf = off || s === L ? cl : NaN;
       const st = settleInto(model, facts, settled); // the cloud of a replay always answers (C_L from the trace)
       observeInto(facts, st, obs);
-      obs.hindsightFinalConf = options.side === 'full' && obs.finalConf === null ? cl : undefined;
+      obs.hindsightFinalConf = options.side === 'full' && Number.isNaN(obs.finalConf) ? cl : undefined;
       p.update(obs);
       if (y === label[row]) correct++;
       cost += st.cost;

@@ -27,8 +27,9 @@ export interface RoundRecord {
   prediction: number;
   /** C_1..C_split as computed on the device. */
   confidences: number[];
-  /** C_L when observed (final, offload, fallback), else null. */
-  finalConf: number | null;
+  /** C_L when observed (final, offload, fallback), else NaN (the run log writes null). A plain number:
+   *  a `number | null` field would hold each C_L as a fresh heap number (16 bytes a round). */
+  finalConf: number;
   /** Realized cost in `costUnit`; the policy's reward uses it. */
   cost: number;
   costUnit: string;
@@ -78,7 +79,7 @@ export function copyRecord(r: RoundRecord): RoundRecord {
 /** The record a runner fills every round (fields in the run log's order), before its first round. */
 export function emptyRecord(costUnit: string): RoundRecord {
   return {
-    t: 0, index: 0, chosen: 0, split: 0, outcome: 'final', fallback: false, offloaded: false, prediction: -1, confidences: [], finalConf: null,
+    t: 0, index: 0, chosen: 0, split: 0, outcome: 'final', fallback: false, offloaded: false, prediction: -1, confidences: [], finalConf: NaN,
     cost: 0, costUnit, reward: 0, deviceFlops: 0, deviceMs: 0, cloudMs: 0, latencyMs: 0, bytesSent: 0, attempts: 0, label: null, error: null,
   };
 }

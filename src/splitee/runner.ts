@@ -30,9 +30,10 @@
  * device wall time, cloud round-trip time and the total latency, all from performance.now().
  *
  * Memory: a round that stays on the device allocates nothing of its own in steady state through
- * stepEager() (bench/README.md, bench/splitee/runner-alloc.bench.ts), except a 16-byte heap number
- * for the record's finalConf when C_L is observed (a `number | null` field holds a double boxed) and
- * what the clock returns (performance.now(): a fresh heap number per reading on Node 20, 3 a round).
+ * stepEager() (bench/README.md, bench/splitee/runner-alloc.bench.ts), except what the clock returns
+ * (performance.now(): a fresh heap number per reading on Node 20, 3 a round; inject `clock` to avoid).
+ * Every double of the record is a plain number field (finalConf is NaN, not null, when C_L is not
+ * observed: a `number | null` field would box each C_L).
  * Each stage's output is copied into a runner-owned buffer (stage-buffers.ts), softmax reads a
  * preallocated logits row, and the record, its confidences (one array per split), the settlement and
  * the policy's observation are the runner's own objects, filled again every round. Hence the
@@ -40,7 +41,8 @@
  * observation is valid during policy.update only (policy-types.ts). No double crosses a call V8 may
  * not inline, nor merges with a tagged value (V8 boxes it there): see settle.ts and play().
  * stepEager() returns the record itself for such a round; step() returns one Promise resolved to it.
- * A round that goes to the cloud allocates its wire body, the transport's promises and reply.
+ * A round that goes to the cloud writes its activation into its split's request body, laid out on the
+ * first offload at that split (wire-encode.ts ResumeBody), and allocates the transport's promises and reply.
  *
  * step() is sequential: a second step() while one is in flight throws a StateError (the policy's
  * rounds are ordered). No sample is dropped: every step resolves to exactly one record unless the
@@ -51,7 +53,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { softmax, softmaxPlan, type SoftmaxPlan } from '../tensor/kernels/softmax.js';
 import { resolveAction, type StageObservation, type StageOutcome } from './stage.js';
 import { checkActivationShape } from './cloud.js';
-import { encodeResumeRequest } from './wire.js';
+import { ResumeBody } from './wire.js';
 import { CloudError } from './transport.js';
 import { RunTotals } from './run-totals.js';
 import { exits, type RewardModel } from './reward.js';
@@ -78,9 +80,9 @@ export class SplitRunner<S = unknown> {
   /** The round in progress and its result: every step fills these (see "Memory" in the header). */
   private readonly rec: RoundRecord;
   private readonly settled: Settlement = { outcome: 'final', cost: 0, reward: 0 };
-  private readonly facts: RoundFacts = { split: 0, confidences: [], finalConf: null, cloudAnswered: false, bytesSent: 0, decided: undefined };
-  private readonly obs: Observation = { split: 0, confidences: [], offloaded: false, finalConf: null, cost: 0 };
-  private readonly stageObs: StageObservation = { stop: 0, outcome: 'final', confidences: [], finalConf: null, cost: 0 };
+  private readonly facts: RoundFacts = { split: 0, confidences: [], finalConf: NaN, cloudAnswered: false, bytesSent: 0, decided: undefined };
+  private readonly obs: Observation = { split: 0, confidences: [], offloaded: false, finalConf: NaN, cost: 0 };
+  private readonly stageObs: StageObservation = { stop: 0, outcome: 'final', confidences: [], finalConf: NaN, cost: 0 };
   /** A stage policy's decision at the played split, if any (settle.ts RoundFacts.decided). */
   private decided: StageOutcome | undefined = undefined;
   /** Where a stage policy's illegal answer is reported (built once: no string per stage). */
@@ -89,6 +91,8 @@ export class SplitRunner<S = unknown> {
   private readonly seen: Float64Array;
   /** At [k]: the record's confidences array for a round played at split k (length k). */
   private readonly confArrays: number[][] = [];
+  /** At [k]: the request body of split k, laid out on the first offload there (wire-encode.ts). */
+  private readonly bodies: (ResumeBody | null)[] = [];
   /** The activation at the played split (runner-owned, or the prepared input at split 0). */
   private x: Tensor | null = null;
   private t0 = 0;
@@ -128,6 +132,7 @@ export class SplitRunner<S = unknown> {
     this.clock = options.clock ?? (() => performance.now());
     this.seen = new Float64Array(L);
     for (let k = 0; k <= L; k++) this.confArrays.push(Array.from({ length: k }, () => NaN));
+    for (let k = 0; k <= L; k++) this.bodies.push(null);
     this.rec = emptyRecord(costs.unit);
     this.resolved = Promise.resolve(this.rec);
     this.who = `SplitRunner: policy '${policy.name}'`;
@@ -247,7 +252,7 @@ export class SplitRunner<S = unknown> {
     r.chosen = chosen;
     r.split = split;
     r.prediction = pred;
-    r.finalConf = split === L ? conf : null;
+    r.finalConf = split === L ? conf : NaN;
     r.deviceFlops = flops;
     r.deviceMs = this.clock() - t0;
     r.cloudMs = 0;
@@ -278,7 +283,9 @@ export class SplitRunner<S = unknown> {
     const c0 = this.clock();
     let body: Uint8Array | null = null;
     try {
-      body = encodeResumeRequest({ modelHash: this.o.modelHash, modelId: net.id, split: r.split, activation: this.x as Tensor, encoding: this.o.encoding ?? 'f32', quantAxis: this.o.quantAxis });
+      const x = this.x as Tensor;
+      const b = (this.bodies[r.split] ??= new ResumeBody({ modelHash: this.o.modelHash, modelId: net.id, split: r.split, encoding: this.o.encoding ?? 'f32', quantAxis: this.o.quantAxis }, x.shape));
+      body = b.write(x); // the split's own bytes, rewritten in place each offload: the transport is done with them when resume settles
       const reply = await this.o.cloud.resume(net.id, body);
       r.attempts = reply.attempts;
       this.facts.cloudAnswered = true;

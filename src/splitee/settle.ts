@@ -33,8 +33,8 @@ export interface RoundFacts {
   split: number;
   /** C_1..C_split as computed on the device, at [0..split-1]. */
   confidences: ArrayLike<number>;
-  /** C_L when observed: the cloud's reply (offload), the device's final exit (final, fallback); else null. */
-  finalConf: number | null;
+  /** C_L when observed: the cloud's reply (offload), the device's final exit (final, fallback); else NaN. */
+  finalConf: number;
   /** Whether the cloud answered; read only when the round went to the cloud. */
   cloudAnswered: boolean;
   /** Request bytes sent over every attempt (0 when nothing was sent). */
@@ -86,7 +86,7 @@ export function settleInto(m: RewardModel, f: RoundFacts, out: Settlement): Sett
   else if (outcome === 'offload') out.cost = s === 0 ? offloadCost(m, 0, f.bytesSent) : c.device[s] + offloadCost(m, s, f.bytesSent);
   else out.cost = c.device[c.numExits] + offloadCost(m, s, f.bytesSent);
   if (outcome === 'exit') out.reward = roundReward(m, f.confidences[s - 1], out.cost);
-  else out.reward = roundReward(m, f.finalConf as number, out.cost);
+  else out.reward = roundReward(m, f.finalConf, out.cost);
   return out;
 }
 
@@ -100,7 +100,7 @@ export function observeInto(f: RoundFacts, s: Settlement, obs: Observation): Obs
   obs.split = f.split;
   obs.confidences = f.confidences;
   obs.offloaded = s.outcome === 'offload' || s.outcome === 'fallback';
-  obs.finalConf = s.outcome === 'exit' ? null : f.finalConf;
+  obs.finalConf = s.outcome === 'exit' ? NaN : f.finalConf;
   obs.cost = s.cost;
   return obs;
 }

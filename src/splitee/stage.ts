@@ -29,8 +29,8 @@ export interface StageObservation {
   outcome: StageOutcome;
   /** C_1..C_stop at [0..stop-1]; entries from [stop] on are not observations and must not be read. */
   confidences: ArrayLike<number>;
-  /** C_L when observed (outcome 'offload' or 'final'); null otherwise. */
-  finalConf: number | null;
+  /** C_L when observed (outcome 'offload' or 'final'); NaN otherwise. */
+  finalConf: number;
   /** Realized cost of the round. */
   cost: number;
 }

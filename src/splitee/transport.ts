@@ -37,6 +37,8 @@ export interface ResumeReply {
 export interface CloudTransport {
   /** For logs: 'local' or the base URL. */
   readonly name: string;
+  /** `body` is lent: its bytes are valid until the returned Promise settles (the runner writes the next
+   *  offload at the same split into them); a transport that keeps them longer copies them. */
   resume(modelId: string, body: Uint8Array): Promise<ResumeReply>;
 }
 

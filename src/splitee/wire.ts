@@ -25,15 +25,14 @@
  */
 import { FormatError, ValueError, ArgumentError, formatShape, describeValue, shapeText } from '../tensor/errors.js';
 import { Tensor, sizeOf } from '../tensor/tensor.js';
-import { parseSafetensors, writeSafetensors, SafetensorsError, type TensorToWrite } from '../tensor/io/safetensors.js';
-import { f16ToF32, f32ToF16 } from '../tensor/io/f16.js';
-import { chooseQuantParams, dequantizeInt8, quantizeInt8 } from '../tensor/io/int8.js';
+import { parseSafetensors, SafetensorsError } from '../tensor/io/safetensors.js';
+import { f16ToF32 } from '../tensor/io/f16.js';
+import { dequantizeInt8 } from '../tensor/io/int8.js';
 import { parseJson, JsonError, MAX_JSON_DEPTH } from '../tensor/io/json.js';
 import type { Encoding } from './cost.js';
+import { ENCODINGS, HASH_RE, WIRE_FORMAT, WIRE_VERSION } from './wire-encode.js';
 
-export const WIRE_FORMAT = 'splitee-resume';
-export const WIRE_VERSION = '1';
-export const ENCODINGS: readonly Encoding[] = ['f32', 'f16', 'int8'];
+export { ENCODINGS, WIRE_FORMAT, WIRE_VERSION, ResumeBody, encodeResumeRequest, type ResumeHeader, type ResumeRequest } from './wire-encode.js';
 
 export type WireFailure =
   | 'not-safetensors' // the blob failed the safetensors reader (its reason is in the message)
@@ -56,20 +55,6 @@ function fail(reason: WireFailure, message: string, cause?: unknown): never {
   throw new WireError(reason, message, cause === undefined ? undefined : { cause });
 }
 
-export interface ResumeRequest {
-  /** sha256 hex of the model's model.safetensors: the cloud refuses a request for other weights. */
-  modelHash: string;
-  /** Optional model id; when present the cloud checks it against the route. */
-  modelId?: string;
-  /** The split layer i: the activation is the output of stage i (0 = the network input). */
-  split: number;
-  /** [1, ...activationShape(split)] */
-  activation: Tensor;
-  encoding: Encoding;
-  /** int8: channel axis of the activation, batch axis included (default 1). */
-  quantAxis?: number;
-}
-
 export interface DecodedResumeRequest {
   modelHash: string;
   modelId: string | null;
@@ -88,47 +73,8 @@ export interface WireLimits {
   maxRank?: number;
 }
 
-const HASH_RE = /^[0-9a-f]{64}$/;
 const INT_RE = /^(0|[1-9][0-9]{0,8})$/;
 const META_KEYS = new Set(['format', 'version', 'model_hash', 'model_id', 'split', 'encoding', 'quant_axis']);
-
-/** The request body for one sample's activation. */
-export function encodeResumeRequest(req: ResumeRequest): Uint8Array {
-  const w = 'encodeResumeRequest';
-  if (typeof req.modelHash !== 'string' || !HASH_RE.test(req.modelHash)) throw new ArgumentError(`${w}: invalid model hash: got ${describeValue(req.modelHash)}, expected 64 lowercase hex digits (sha256)`);
-  if (!Number.isInteger(req.split) || req.split < 0) throw new ArgumentError(`${w}: invalid split: got ${req.split}, expected an integer >= 0`);
-  if (!ENCODINGS.includes(req.encoding)) throw new ArgumentError(`${w}: unknown encoding: got ${describeValue(req.encoding)}, expected one of ${ENCODINGS.join('|')}`);
-  const a = req.activation.contiguous();
-  if (a.rank === 0) throw new ArgumentError(`${w}: activation has no axes: got ${formatShape(a.shape)}, expected [1, ...activationShape(split)]`);
-  const x = a.flat();
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i])) throw new ValueError(`${w}: non-finite activation value at index ${i}: got ${x[i]}, expected finite values`);
-  }
-  const metadata: Record<string, string> = { format: WIRE_FORMAT, version: WIRE_VERSION, model_hash: req.modelHash, split: String(req.split), encoding: req.encoding };
-  if (req.modelId !== undefined) metadata.model_id = req.modelId;
-  const tensors: Record<string, TensorToWrite> = {};
-  const shape = a.shape;
-  if (req.encoding === 'f32') {
-    tensors.activation = { dtype: 'F32', shape, data: x };
-  } else if (req.encoding === 'f16') {
-    const h = new Uint16Array(x.length);
-    f32ToF16(h, x);
-    for (let i = 0; i < h.length; i++) {
-      if ((h[i] & 0x7c00) === 0x7c00) throw new ValueError(`${w}: activation value outside the f16 range at index ${i}: got ${x[i]}, expected |x| < 65520; use encoding f32`);
-    }
-    tensors.activation = { dtype: 'F16', shape, data: h };
-  } else {
-    const axis = req.quantAxis ?? (a.rank >= 2 ? 1 : 0);
-    const p = chooseQuantParams(x, shape, axis);
-    const q = new Int8Array(x.length);
-    quantizeInt8(q, x, p);
-    metadata.quant_axis = String(axis);
-    tensors.activation = { dtype: 'I8', shape, data: q };
-    tensors.activation_scale = { dtype: 'F32', shape: [p.scale.length], data: p.scale };
-    tensors.activation_zero_point = { dtype: 'I32', shape: [p.zeroPoint.length], data: p.zeroPoint };
-  }
-  return writeSafetensors(tensors, metadata);
-}
 
 function metaInt(meta: Record<string, string>, key: string): number {
   const v = meta[key];

@@ -21,10 +21,10 @@ const costs = paperCosts({ numExits: L, lambda: 0.1, offload: 0.2 });
 const header: RunLogHeaderInput = { model: { id: 'toy', hash: TOY_HASH }, policy: { name: 'thompson-s', params: { alpha: 0.8 } }, seed: 3, stream: { kind: 'toy', n: 40 }, extra: { encoding: 'f32' } };
 const samples = toySamples(40, L, 5, 9);
 
-function runner(policy: AnyPolicy, startT = 1) {
+function runner(policy: AnyPolicy, startT = 1, alpha = 0.8) {
   const net = new ToyNetwork({ L });
   return new SplitRunner<ToySample>({
-    network: net, modelHash: TOY_HASH, policy, costs, alpha: 0.8, prepare: (s) => net.input(s),
+    network: net, modelHash: TOY_HASH, policy, costs, alpha, prepare: (s) => net.input(s),
     cloud: new LocalCloud(new CloudService([{ network: net, hash: TOY_HASH }])), startT,
   });
 }
@@ -42,9 +42,14 @@ test('writes a header, one line per round and snapshots; reads them back', async
   const path = fresh();
   const p = newPolicy();
   const w = RunLogWriter.create(path, header, p, { snapshotEvery: 10, fsyncEvery: 7 });
-  await runner(p).runStream(samples.slice(0, 25), (r) => w.write(r, p));
+  const written: RoundRecord[] = [];
+  await runner(p).runStream(samples.slice(0, 25), (r) => {
+    written.push(copyRecord(r));
+    w.write(r, p);
+  });
   w.close(p);
   const log = readRunLog(path);
+  assert.equal(log.rounds.map(({ kind: _, ...r }) => r), written); // every field reads back as written
   assert.is(log.header.kind, 'header');
   assert.equal(log.header.model, header.model);
   assert.equal(log.header.stream, header.stream);
@@ -55,6 +60,18 @@ test('writes a header, one line per round and snapshots; reads them back', async
   assert.is(log.torn, null);
   assert.throws(() => RunLogWriter.create(path, header, p), (e: unknown) => e instanceof IoError && e.message.includes(path)); // never overwrites
   assert.throws(() => w.write(log.rounds[0], p), (e: unknown) => e instanceof StateError);
+});
+
+test('a C_L not observed (finalConf NaN: every round exits) is null on disk and NaN when read back', async () => {
+  const path = fresh();
+  const p = createAnyPolicy('fixed:2', { costs, alpha: 0 });
+  const w = RunLogWriter.create(path, header, p);
+  await runner(p, 1, 0).runStream(samples.slice(0, 5), (r) => w.write(r, p));
+  w.close(p);
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('"kind":"round"'));
+  assert.is(lines.length, 5);
+  assert.ok(lines.every((l) => l.includes('"outcome":"exit"') && l.includes('"finalConf":null')), 'exit rounds write finalConf null');
+  assert.equal(readRunLog(path).rounds.map((r) => [r.outcome, r.finalConf]), Array.from({ length: 5 }, () => ['exit', NaN]));
 });
 
 test('resume after a crash: torn last line ignored and cut, policy restored + replayed, run continues identically', async () => {

@@ -21,7 +21,7 @@ function observe(p: SplitPolicy, s: number, conf: number[], alpha = 0.8): Observ
     split: s,
     confidences: conf.map((v, j) => (j < s ? v : NaN)),
     offloaded: !exit && s < L,
-    finalConf: seesFinal ? conf[L - 1] : null,
+    finalConf: seesFinal ? conf[L - 1] : NaN,
     cost: s === 0 ? 0.5 : c.device[s] + (!exit && s < L ? 0.5 : 0),
   };
 }
@@ -100,7 +100,7 @@ test('UCB index on a hand-computed history; ties go to the shallower layer', () 
 test("SplitEE-S side rule 'observable': arms whose reward needs an unseen C_L are not updated", () => {
   // L = 4, split 3 exits (C_3 = 0.9): arm 1 (C_1 = 0.85 >= 0.8) is known; arm 2 (C_2 = 0.4) needs C_L: skipped.
   const p = createPolicy('splitee-s', { costs: costs(4) }) as BanditPolicy;
-  p.update({ split: 3, confidences: [0.85, 0.4, 0.9, NaN], offloaded: false, finalConf: null, cost: 0.30000000000000004, hindsightFinalConf: NaN });
+  p.update({ split: 3, confidences: [0.85, 0.4, 0.9, NaN], offloaded: false, finalConf: NaN, cost: 0.30000000000000004, hindsightFinalConf: NaN });
   const { n, mean } = p.armStats();
   assert.equal(n, [1, 0, 1, 0]);
   close(mean[0], 0.85 - 0.1);
@@ -113,12 +113,12 @@ test("SplitEE-S side rule 'observable': arms whose reward needs an unseen C_L ar
 
 test("SplitEE-S side rule 'full' uses the trace's C_L (replay only), as the published script does", () => {
   const p = createPolicy('splitee-s', { costs: costs(4), side: 'full' }) as BanditPolicy;
-  p.update({ split: 3, confidences: [0.85, 0.4, 0.9, NaN], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: 0.7 });
+  p.update({ split: 3, confidences: [0.85, 0.4, 0.9, NaN], offloaded: false, finalConf: NaN, cost: 0.3, hindsightFinalConf: 0.7 });
   assert.equal(p.armStats().n, [1, 1, 1, 0]);
   close(p.armStats().mean[1], 0.7 - 0.7);
   // Plain SplitEE ignores --side: only the played arm moves.
   const q = createPolicy('splitee', { costs: costs(4), side: 'full' }) as BanditPolicy;
-  q.update({ split: 3, confidences: [0.85, 0.4, 0.9, NaN], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: 0.7 });
+  q.update({ split: 3, confidences: [0.85, 0.4, 0.9, NaN], offloaded: false, finalConf: NaN, cost: 0.3, hindsightFinalConf: 0.7 });
   assert.equal(q.armStats().n, [0, 0, 1, 0]);
 });
 
@@ -201,7 +201,7 @@ test('invalid options and observations are errors that say what was expected', (
   const p = createPolicy('splitee', { costs: costs(3) });
   assert.throws(() => p.choose(0), isArg(/invalid round: got 0, expected an integer t >= 1/));
   assert.throws(() => p.update({ split: 4, confidences: [], offloaded: false, finalConf: 0.5, cost: 0 }), isArg(/split out of range: got 4/));
-  assert.throws(() => p.update({ split: 1, confidences: [0.2], offloaded: true, finalConf: null, cost: 0 }), (e: unknown) => e instanceof StateError && /C_L missing/.test((e as Error).message));
+  assert.throws(() => p.update({ split: 1, confidences: [0.2], offloaded: true, finalConf: NaN, cost: 0 }), (e: unknown) => e instanceof StateError && /C_L missing/.test((e as Error).message));
   assert.throws(() => restorePolicy({ format: 'nope' } as never), /not a policy snapshot/);
 });
 
@@ -212,23 +212,26 @@ test('update: a confidence the policy reads outside [0, 1] (NaN) is an ArgumentE
     const before = JSON.stringify(p.snapshot());
     // the played split's C_s: NaN used to count as an offload (C_s >= alpha is false) and learn C_L's reward
     assert.throws(() => p.update({ split: 2, confidences: [0.9, NaN], offloaded: true, finalConf: 0.7, cost: 0.7 }), isConf(new RegExp(`^${name}\\.update: invalid confidence C_2: got NaN, expected a value in \\[0, 1\\]$`)), name);
-    assert.throws(() => p.update({ split: 2, confidences: [0.9, 1.5], offloaded: false, finalConf: null, cost: 0.2 }), isConf(/invalid confidence C_2: got 1\.5/), name);
-    assert.throws(() => p.update({ split: 2, confidences: [0.9, 0.3], offloaded: true, finalConf: NaN, cost: 0.7 }), isConf(/invalid confidence C_L: got NaN/), name);
-    assert.throws(() => p.update({ split: 4, confidences: [0.5, 0.5, 0.5, 0.5], offloaded: false, finalConf: NaN, cost: 0.4 }), isConf(/invalid confidence C_L: got NaN/), name);
+    assert.throws(() => p.update({ split: 2, confidences: [0.9, 1.5], offloaded: false, finalConf: NaN, cost: 0.2 }), isConf(/invalid confidence C_2: got 1\.5/), name);
+    assert.throws(() => p.update({ split: 2, confidences: [0.9, 0.3], offloaded: true, finalConf: 1.5, cost: 0.7 }), isConf(/invalid confidence C_L: got 1\.5/), name);
+    assert.throws(() => p.update({ split: 4, confidences: [0.5, 0.5, 0.5, 0.5], offloaded: false, finalConf: -0.1, cost: 0.4 }), isConf(/invalid confidence C_L: got -0\.1/), name);
+    // finalConf NaN means "not observed": where C_L must have been observed it is missing, a StateError
+    const isMissing = (e: unknown) => e instanceof StateError && /C_L missing: got finalConf NaN \(not observed\) for split 2/.test((e as Error).message);
+    assert.throws(() => p.update({ split: 2, confidences: [0.9, 0.3], offloaded: true, finalConf: NaN, cost: 0.7 }), isMissing, name);
     if (p.sideObservations) {
       // a shallower confidence read as a side observation, checked before anything is updated
-      assert.throws(() => p.update({ split: 3, confidences: [NaN, 0.9, 0.95], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: 0.7 }), isConf(/invalid confidence C_1: got NaN/), name);
-      assert.throws(() => p.update({ split: 3, confidences: [0.2, 0.9, 0.95], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: NaN }), isConf(/invalid confidence C_L \(hindsight\): got NaN/), name);
+      assert.throws(() => p.update({ split: 3, confidences: [NaN, 0.9, 0.95], offloaded: false, finalConf: NaN, cost: 0.3, hindsightFinalConf: 0.7 }), isConf(/invalid confidence C_1: got NaN/), name);
+      assert.throws(() => p.update({ split: 3, confidences: [0.2, 0.9, 0.95], offloaded: false, finalConf: NaN, cost: 0.3, hindsightFinalConf: NaN }), isConf(/invalid confidence C_L \(hindsight\): got NaN/), name);
     }
     assert.is(JSON.stringify(p.snapshot()), before, `${name}: a refused observation changed the policy`);
     // what the policy does not read stays free: entries from [split] on, C_split at split L
-    p.update({ split: 2, confidences: [0.9, 0.95, NaN, NaN], offloaded: false, finalConf: null, cost: 0.2 });
+    p.update({ split: 2, confidences: [0.9, 0.95, NaN, NaN], offloaded: false, finalConf: NaN, cost: 0.2 });
     p.update({ split: 4, confidences: [0.1, 0.2, 0.3, NaN], offloaded: false, finalConf: 0.9, cost: 0.4 });
     assert.equal(p.playCounts(), [0, 1, 0, 1]);
   }
   // the side rule 'observable' never reads the hindsight C_L
   const o = createPolicy('splitee-s', { costs: costs(4) });
-  o.update({ split: 3, confidences: [0.2, 0.9, 0.95], offloaded: false, finalConf: null, cost: 0.3, hindsightFinalConf: NaN });
+  o.update({ split: 3, confidences: [0.2, 0.9, 0.95], offloaded: false, finalConf: NaN, cost: 0.3, hindsightFinalConf: NaN });
 });
 
 test('baselines: final, cloud, fixed, random (uniform, seeded), threshold', () => {
@@ -251,7 +254,7 @@ test('UcbPolicy bonus is c * sqrt(ln t / n_i), tight margins, c = 2.5', () => {
   // d = 1.85: arm 1 (with sqrt(c ln t / n) it would be 0.5 * sqrt(2.5 ln 10) = 1.199635 - d < 0: arm 2).
   const drive = (d: number): number => {
     const p = new UcbPolicy('splitee', { costs: costs(2), alpha: 0.8, c: 2.5 }, false);
-    p.update({ split: 1, confidences: [0.9, NaN], offloaded: false, finalConf: null, cost: 0.4 + d });
+    p.update({ split: 1, confidences: [0.9, NaN], offloaded: false, finalConf: NaN, cost: 0.4 + d });
     for (let k = 0; k < 4; k++) p.update({ split: 2, confidences: [0.3, 0.5], offloaded: false, finalConf: 0.5, cost: 0 });
     close(p.armStats().mean[0], 0.5 - d);
     return p.choose(10);
@@ -260,7 +263,7 @@ test('UcbPolicy bonus is c * sqrt(ln t / n_i), tight margins, c = 2.5', () => {
   assert.is(drive(1.85), 1);
   // and at round 3 with n = (1, 1): equal bonuses, the larger mean wins; ties to the shallower arm
   const p = new UcbPolicy('splitee', { costs: costs(2), alpha: 0.8, c: 2.5 }, false);
-  p.update({ split: 1, confidences: [0.9, NaN], offloaded: false, finalConf: null, cost: 0.4 });
+  p.update({ split: 1, confidences: [0.9, NaN], offloaded: false, finalConf: NaN, cost: 0.4 });
   p.update({ split: 2, confidences: [0.3, 0.5], offloaded: false, finalConf: 0.5, cost: 0 });
   assert.is(p.choose(3), 1);
 });

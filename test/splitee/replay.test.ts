@@ -82,7 +82,7 @@ test('replay feeds a policy only what a live system sees', () => {
         update(obs: Observation) {
           for (let j = obs.split; j < 6; j++) assert.ok(Number.isNaN(obs.confidences[j]), 'an unobserved confidence was visible');
           const exited = obs.split < 6 && obs.confidences[obs.split - 1] >= 0.8;
-          assert.is(obs.finalConf === null, exited);
+          assert.is(Number.isNaN(obs.finalConf), exited);
           assert.is(obs.hindsightFinalConf !== undefined, side === 'full' && exited);
           checked++;
           inner.update(obs);
@@ -139,7 +139,7 @@ test('a shuffled replay is pinned for a seed: row order first, then the policy s
       name: 'rec', numArms: inner.numArms, numExits: inner.numExits, execution: 'split',
       choose: (t: number) => inner.choose(t),
       update: (o: Observation) => {
-        if (rec.first.length < 4) rec.first.push(o.finalConf ?? o.confidences[o.split - 1]);
+        if (rec.first.length < 4) rec.first.push(Number.isNaN(o.finalConf) ? o.confidences[o.split - 1] : o.finalConf);
         inner.update(o);
       },
       playCounts: () => inner.playCounts(), snapshot: () => inner.snapshot(),

@@ -18,7 +18,7 @@ const costs = paperCosts({ numExits: 3, lambda: 0.1, offload: 0.5 });
 
 function rec(t: number, split: number, outcome: RoundRecord['outcome'], prediction: number, cost: number, label: number): RoundRecord {
   const offloaded = outcome === 'offload' || outcome === 'fallback';
-  return { t, index: t - 1, chosen: split, split, outcome, fallback: outcome === 'fallback', offloaded, prediction, confidences: [], finalConf: null, cost, costUnit: 'lambda', reward: 0, deviceFlops: 0, deviceMs: 0, cloudMs: 0, latencyMs: 0, bytesSent: offloaded ? 100 : 0, attempts: offloaded ? 1 : 0, label, error: null };
+  return { t, index: t - 1, chosen: split, split, outcome, fallback: outcome === 'fallback', offloaded, prediction, confidences: [], finalConf: NaN, cost, costUnit: 'lambda', reward: 0, deviceFlops: 0, deviceMs: 0, cloudMs: 0, latencyMs: 0, bytesSent: offloaded ? 100 : 0, attempts: offloaded ? 1 : 0, label, error: null };
 }
 
 test('scoreRun: baseline, reduction, drop, histogram and regret by hand', () => {

@@ -31,7 +31,7 @@ function record(t: number, p: Part): RoundRecord {
     offloaded,
     prediction: p.prediction,
     confidences: [],
-    finalConf: null,
+    finalConf: NaN,
     cost: p.cost,
     costUnit: 'lambda',
     reward: p.reward,

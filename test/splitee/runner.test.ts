@@ -46,7 +46,7 @@ test('exit: C_i >= alpha predicts on the device, no bytes sent', async () => {
   assert.is(r.confidences.length, 2);
   close(r.confidences[0], 0.5);
   close(r.confidences[1], 0.9);
-  assert.is(r.finalConf, null);
+  assert.ok(Number.isNaN(r.finalConf), 'C_L not observed on an exit');
   close(r.cost, 0.2);
   close(r.reward, 0.9 - 0.2);
   assert.is(r.label, 4);
@@ -130,6 +130,32 @@ test('HttpCloud success after a retry: bytes of both attempts counted', async ()
   assert.is(r.bytesSent, 2 * single);
 });
 
+test('offloads at one split reuse one request body, written afresh each round; one that a transport detaches is laid out again', async () => {
+  for (const detach of [false, true]) {
+    const seen: Uint8Array[] = [];
+    const copies: Uint8Array[] = [];
+    const net = new ToyNetwork({ L });
+    const local = new LocalCloud(new CloudService([{ network: net, hash: TOY_HASH }]));
+    const spy: CloudTransport = {
+      name: 'spy',
+      async resume(id, body) {
+        seen.push(body);
+        copies.push(body.slice());
+        const reply = await local.resume(id, body);
+        if (detach) structuredClone(body.buffer as ArrayBuffer, { transfer: [body.buffer as ArrayBuffer] }); // as Node's global fetch does
+        return reply;
+      },
+    };
+    const { runner } = setup('fixed:2', { cloud: spy });
+    const out: RoundRecord[] = [];
+    await runner.runStream([s([0.3, 0.4, 0.5, 0.9], 1), s([0.2, 0.5, 0.6, 0.95], 3), s([0.1, 0.6, 0.7, 0.85], 0)], (r) => void out.push(copyRecord(r)));
+    assert.equal(out.map((r) => [r.outcome, r.prediction]), [['offload', 1], ['offload', 3], ['offload', 0]]);
+    assert.ok(!copies[0].every((b, i) => b === copies[1][i]), 'each round writes its own activation');
+    if (detach) assert.ok(seen[1] !== seen[0] && seen[2] !== seen[1], 'a detached body is replaced');
+    else assert.ok(seen[1] === seen[0] && seen[2] === seen[0], 'one body for split 2');
+  }
+});
+
 test('measured link: the offload cost follows the bytes really sent', async () => {
   const link = { bandwidthMbps: 8, latencyMs: 20 }; // 1000 bytes per ms
   const { runner } = setup('fixed:2', { link, encoding: 'int8' });
@@ -190,7 +216,7 @@ test('the policy sees only observations (never labels): same splits whatever the
     for (let i = 0; i < 60; i++) {
       assert.equal(Object.keys(a.spy.seen[i]).sort(), ['confidences', 'cost', 'finalConf', 'offloaded', 'split']);
       assert.equal(a.spy.seen[i], JSON.parse(JSON.stringify(observationOf(a.records[i]))));
-      if (a.records[i].outcome === 'exit') assert.is(a.spy.seen[i].finalConf, null);
+      if (a.records[i].outcome === 'exit') assert.is(a.spy.seen[i].finalConf, null); // NaN, through JSON
       else assert.type(a.spy.seen[i].finalConf, 'number');
     }
     if (name === 'random') assert.ok(['fallback', 'offload', 'exit', 'final'].every((o) => a.records.some((r) => r.outcome === o)));
@@ -306,7 +332,7 @@ test('stage policy: exit at the stage it chooses; asked once per stage it ran, w
   close(r.cost, 0.2);
   close(r.reward, 0.9 - 0.2);
   assert.equal(policy.asked, [[1, 1, 1], [1, 2, 2]]);
-  assert.equal(policy.seen.map((o) => [o.stop, o.outcome, o.finalConf, o.confidences.length]), [[2, 'exit', null, 2]]);
+  assert.equal(policy.seen.map((o) => [o.stop, o.outcome, o.finalConf, o.confidences.length]), [[2, 'exit', NaN, 2]]);
 });
 
 test('stage policy: offload at stage s sends x_s on the wire of a split at s, even where C_s >= alpha', async () => {

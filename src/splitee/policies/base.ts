@@ -131,21 +131,21 @@ export abstract class BanditPolicy extends BasePolicy {
     const cl = obs.finalConf;
     this.checkConfidences(obs, k);
     const exited = s > 0 && s < L && exits(alpha, conf[s - 1]);
-    if (!exited && cl === null) throw new StateError(`${this.name}.update: C_L missing: got finalConf null for split ${s}, expected C_L (the split did not exit on the device)`);
+    if (!exited && Number.isNaN(cl)) throw new StateError(`${this.name}.update: C_L missing: got finalConf NaN (not observed) for split ${s}, expected C_L (the split did not exit on the device)`);
     this.plays[k] += 1;
     const st = this.stats;
     st.beginRound();
     // each branch stores its reward: V8 boxes a double merged with a tagged value or a call's result
     if (exited) st.staged[0] = roundReward(m, conf[s - 1], obs.cost);
-    else st.staged[0] = roundReward(m, cl as number, obs.cost);
+    else st.staged[0] = roundReward(m, cl, obs.cost);
     st.addStaged(k);
     if (this.sideObservations && s > this.first) {
       // a shallower arm j's full-information reward (reward.ts) is known when C_j exits or C_L is known
-      const known = cl !== null ? cl : this.side === 'full' && obs.hindsightFinalConf !== undefined ? obs.hindsightFinalConf : null;
+      const known = !Number.isNaN(cl) ? cl : this.side === 'full' && obs.hindsightFinalConf !== undefined ? obs.hindsightFinalConf : NaN;
       for (let j = this.first; j < s; j++) {
         const cj = j > 0 ? conf[j - 1] : NaN;
-        if (known !== null || (j > 0 && exits(alpha, cj))) {
-          st.staged[0] = armRewardUnchecked(m, j, cj, known as number);
+        if (!Number.isNaN(known) || (j > 0 && exits(alpha, cj))) {
+          st.staged[0] = armRewardUnchecked(m, j, cj, known);
           st.addStaged(j - this.first);
         }
       }
@@ -168,9 +168,9 @@ export abstract class BanditPolicy extends BasePolicy {
       if (!(v >= 0 && v <= 1)) this.badConf(i + 1, v);
     }
     const cl = obs.finalConf;
-    if (cl !== null && !(cl >= 0 && cl <= 1)) this.badConf('L', cl);
+    if (!Number.isNaN(cl) && !(cl >= 0 && cl <= 1)) this.badConf('L', cl);
     const h = obs.hindsightFinalConf;
-    if (cl === null && this.sideObservations && this.side === 'full' && h !== undefined && !(h >= 0 && h <= 1)) this.badConf('L (hindsight)', h);
+    if (Number.isNaN(cl) && this.sideObservations && this.side === 'full' && h !== undefined && !(h >= 0 && h <= 1)) this.badConf('L (hindsight)', h);
   }
 
   private badConf(k: number | string, v: unknown): never {

@@ -188,9 +188,9 @@ export class LayerwisePolicy implements StagePolicy {
       const ci = obs.confidences[i];
       if (!(ci >= 0 && ci <= 1)) throw new ArgumentError(`policy '${this.name}': invalid confidence C_${i + 1}: got ${ci}, expected a value in [0, 1]`);
     }
-    const fc = obs.outcome === 'exit' ? null : obs.finalConf;
+    const fc = obs.finalConf;
     // -1: exited (the reward is C_stop's), -2: C_L not observed (no reward to credit)
-    const cl = fc !== null && fc >= 0 && fc <= 1 ? fc : obs.outcome === 'exit' ? -1 : -2;
+    const cl = obs.outcome === 'exit' ? -1 : fc >= 0 && fc <= 1 ? fc : -2;
     if (this.gamma < 1) {
       this.weight /= this.gamma;
       if (this.weight > RESCALE_AT) this.rescale();

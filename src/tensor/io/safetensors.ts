@@ -13,6 +13,7 @@
 import { FormatError, ArgumentError, ShapeError, ValueError, formatShape, describeValue, shapeText } from '../errors.js';
 import { parseJson, JsonError, MAX_JSON_DEPTH } from './json.js';
 import { f16ToF32, bf16ToF32 } from './f16.js';
+import { isLittleEndian, toLittleEndian } from './endian.js';
 
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'I8' | 'U8' | 'I32' | 'I64';
 export type TypedData = Float32Array | Uint16Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
@@ -75,10 +76,6 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 function fail(reason: SafetensorsFailure, message: string, cause?: unknown): never {
   throw new SafetensorsError(reason, message, cause === undefined ? undefined : { cause });
-}
-
-function isLittleEndian(): boolean {
-  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -224,10 +221,26 @@ export interface TensorToWrite {
 
 const CTOR: Readonly<Record<Dtype, abstract new (...args: never[]) => TypedData>> = { F32: Float32Array, F16: Uint16Array, BF16: Uint16Array, I8: Int8Array, U8: Uint8Array, I32: Int32Array, I64: BigInt64Array };
 
-/** Serializes tensors (sorted by name, contiguous) with an 8-byte-aligned, space-padded header. */
-export function writeSafetensors(tensors: ReadonlyMap<string, TensorToWrite> | Readonly<Record<string, TensorToWrite>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
-  const entries: [string, TensorToWrite][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, TensorToWrite>);
-  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** A tensor's place in a file being laid out: its dtype and shape, no data yet. */
+export interface TensorSpec {
+  dtype: Dtype;
+  shape: readonly number[];
+}
+
+/** A laid-out safetensors file: the header written, every tensor's data zeroed at its byte offset. */
+export interface SafetensorsLayout {
+  bytes: Uint8Array;
+  /** Where each tensor's data starts in `bytes` (8-byte aligned for the first tensor in name order). */
+  offsets: Map<string, number>;
+}
+
+/**
+ * The bytes of a safetensors file of `specs` (sorted by name, contiguous) with an 8-byte-aligned,
+ * space-padded header, data left zero: writeSafetensors's layout, for a writer that fills the data in
+ * place (the header does not depend on the values: src/splitee/wire-encode.ts writes one per split).
+ */
+export function layoutSafetensors(specs: ReadonlyMap<string, TensorSpec>, metadata?: Readonly<Record<string, string>>): SafetensorsLayout {
+  const names = [...specs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   // A null-prototype object, so a tensor named "__proto__" is an ordinary key.
   const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (metadata !== undefined) {
@@ -237,40 +250,55 @@ export function writeSafetensors(tensors: ReadonlyMap<string, TensorToWrite> | R
     header.__metadata__ = { ...metadata };
   }
   let offset = 0;
-  for (const [name, t] of entries) {
+  const relative = new Map<string, number>();
+  for (const name of names) {
+    const t = specs.get(name)!;
     if (name === '__metadata__') throw new ArgumentError('writeSafetensors: reserved tensor name: got "__metadata__", expected any other name');
     if (!Object.hasOwn(DTYPE_BYTES, t.dtype)) throw new ArgumentError(`writeSafetensors: tensor ${describeValue(name)} has an unknown dtype: got ${String(t.dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join('|')}`);
-    if (!(t.data instanceof CTOR[t.dtype])) {
-      throw new ArgumentError(`writeSafetensors: tensor ${describeValue(name)} data does not fit dtype ${t.dtype}: got ${Object.prototype.toString.call(t.data)}, expected ${CTOR[t.dtype].name}`);
-    }
     let count = 1;
     for (const d of t.shape) {
       if (!isIndex(d)) throw new ShapeError(`writeSafetensors: tensor ${describeValue(name)} has an invalid shape: got ${formatShape(t.shape)}, expected non-negative integers`);
       count *= d;
     }
-    if (t.data.length !== count) throw new ShapeError(`writeSafetensors: tensor ${describeValue(name)} data length does not match its shape: got ${t.data.length} elements, expected ${count} for ${formatShape(t.shape)}`);
     const size = count * DTYPE_BYTES[t.dtype];
     header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + size] };
+    relative.set(name, offset);
     offset += size;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const n = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + n + offset);
-  const dv = new DataView(out.buffer);
+  const bytes = new Uint8Array(8 + n + offset);
+  const dv = new DataView(bytes.buffer);
   dv.setUint32(0, n % 2 ** 32, true);
   dv.setUint32(4, Math.floor(n / 2 ** 32), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + n);
-  let p = 8 + n;
-  const le = isLittleEndian();
-  for (const [, t] of entries) {
-    const size = DTYPE_BYTES[t.dtype];
-    const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.length * size);
-    out.set(raw, p);
-    if (!le && size > 1) for (let i = 0; i < raw.length; i += size) out.subarray(p + i, p + i + size).reverse();
-    p += raw.length;
+  bytes.set(json, 8);
+  bytes.fill(0x20, 8 + json.length, 8 + n);
+  const offsets = new Map<string, number>();
+  for (const [name, at] of relative) offsets.set(name, 8 + n + at);
+  return { bytes, offsets };
+}
+
+/** Serializes tensors (sorted by name, contiguous) with an 8-byte-aligned, space-padded header. */
+export function writeSafetensors(tensors: ReadonlyMap<string, TensorToWrite> | Readonly<Record<string, TensorToWrite>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
+  const entries: [string, TensorToWrite][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, TensorToWrite>);
+  for (const [name, t] of entries) {
+    if (!Object.hasOwn(DTYPE_BYTES, t.dtype)) continue; // layoutSafetensors names it
+    if (!(t.data instanceof CTOR[t.dtype])) {
+      throw new ArgumentError(`writeSafetensors: tensor ${describeValue(name)} data does not fit dtype ${t.dtype}: got ${Object.prototype.toString.call(t.data)}, expected ${CTOR[t.dtype].name}`);
+    }
   }
-  return out;
+  const { bytes, offsets } = layoutSafetensors(new Map(entries.map(([name, t]) => [name, { dtype: t.dtype, shape: t.shape }])), metadata);
+  const le = isLittleEndian();
+  for (const [name, t] of entries) {
+    const size = DTYPE_BYTES[t.dtype];
+    const count = t.shape.reduce((a, d) => a * d, 1);
+    if (t.data.length !== count) throw new ShapeError(`writeSafetensors: tensor ${describeValue(name)} data length does not match its shape: got ${t.data.length} elements, expected ${count} for ${formatShape(t.shape)}`);
+    const p = offsets.get(name)!;
+    const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.length * size);
+    bytes.set(raw, p);
+    if (!le && size > 1) toLittleEndian(bytes, p, raw.length, size);
+  }
+  return bytes;
 }
 
 /** A Float32Array of the entry's values: F32 as is (no copy), others converted (I64 must be safe integers). */

@@ -166,7 +166,7 @@ function feed(p: LayerwisePolicy, tr: Trace, k: ReturnType<typeof paperCosts>, a
       o = resolveAction(m, stop, buf[stop - 1], p.decide(r + 1, stop, buf), 'test');
     }
     const outcome = o as 'exit' | 'offload' | 'final';
-    p.update({ stop, outcome, confidences: buf, finalConf: outcome === 'exit' ? null : tr.conf[r * L + L - 1], cost: stageCost(m, stop, outcome) });
+    p.update({ stop, outcome, confidences: buf, finalConf: outcome === 'exit' ? NaN : tr.conf[r * L + L - 1], cost: stageCost(m, stop, outcome) });
   }
 }
 
@@ -225,7 +225,7 @@ test('a sliding window evicts each round\'s statistics and continuation return e
     stop,
     outcome,
     confidences: tr.conf.subarray(r * 4, r * 4 + 4),
-    finalConf: outcome === 'exit' ? null : tr.conf[r * 4 + 3],
+    finalConf: outcome === 'exit' ? NaN : tr.conf[r * 4 + 3],
     cost: 0,
   });
   // fixed paths, the same for both policies: exit at 2 when C_2 >= 0.8, else offload at 1 or 3, or final

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { parseSafetensors, writeSafetensors, tensorAsFloat32, SafetensorsError, type SafetensorsFailure, type TensorToWrite } from '../../../src/tensor/io/safetensors.js';
+import { layoutSafetensors, parseSafetensors, writeSafetensors, tensorAsFloat32, SafetensorsError, type SafetensorsFailure, type TensorToWrite } from '../../../src/tensor/io/safetensors.js';
 import { FormatError, ArgumentError, ShapeError, ValueError } from '../../../src/tensor/errors.js';
 import { f32ToF16, f32ToBf16 } from '../../../src/tensor/io/f16.js';
 
@@ -65,6 +65,20 @@ test('round trip of every dtype, with metadata, sorted by name and 8-byte aligne
   assert.equal([...tensorAsFloat32(f.tensors.get('f.i64')!)], [1, -(2 ** 40)]);
   // Re-writing what was read gives the same bytes.
   assert.equal(writeSafetensors(f.tensors, f.metadata), bytes);
+});
+
+test('layoutSafetensors: the header writeSafetensors writes, zero data, each tensor at its offset', () => {
+  const specs = new Map([['b', { dtype: 'I8' as const, shape: [3] }], ['a', { dtype: 'F32' as const, shape: [2, 2] }]]);
+  const { bytes, offsets } = layoutSafetensors(specs, { k: 'v' });
+  const written = writeSafetensors({ a: { dtype: 'F32', shape: [2, 2], data: new Float32Array(4) }, b: { dtype: 'I8', shape: [3], data: new Int8Array(3) } }, { k: 'v' });
+  assert.equal(bytes, written);
+  const start = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  assert.equal([...offsets], [['a', start], ['b', start + 16]]);
+  new Float32Array(bytes.buffer, offsets.get('a')!, 4).set([1, 2, 3, 4]);
+  bytes[offsets.get('b')! + 2] = 0xff;
+  const f = parseSafetensors(bytes);
+  assert.equal([...(f.tensors.get('a')!.data as Float32Array)], [1, 2, 3, 4]);
+  assert.equal([...(f.tensors.get('b')!.data as Int8Array)], [0, 0, -1]);
 });
 
 test('aligned F32 data is a zero-copy view; misaligned data or {copy: true} is copied', () => {
