@@ -4,7 +4,7 @@
  * share of the bytes per round. A diagnostic for the README's "what remains", not a figure of record.
  *
  * flock /tmp/bench.lock node --expose-gc --min-semi-space-size=512 --max-semi-space-size=512 --import tsx bench/splitee/runner-alloc-profile.ts static fixed:3 eager
- *   args: network (static | resnet | offload), policy, mode (step | eager), clock (now | zero); env WARMUP: rounds before
+ *   args: network (static | static-offload | resnet | offload), policy, mode (step | eager), clock (now | zero); env WARMUP: rounds before
  */
 import { Session } from 'node:inspector';
 import { play, resnetCase, staticCase, type Mode } from './runner-alloc.bench.js';
@@ -16,7 +16,7 @@ function post<T>(s: Session, method: string, params?: object): Promise<T> {
 }
 
 const [net = 'static', policy = 'fixed:3', mode = 'eager', clock = 'now'] = process.argv.slice(2);
-const c = net === 'static' ? staticCase(policy, clock === 'zero') : resnetCase(policy, net === 'offload', clock === 'zero');
+const c = net === 'static' || net === 'static-offload' ? staticCase(policy, clock === 'zero', net === 'static-offload') : resnetCase(policy, net === 'offload', clock === 'zero');
 c.warmup = Number(process.env.WARMUP ?? c.warmup);
 await play(c.runner, mode as Mode, 0, c.warmup);
 const s = new Session();

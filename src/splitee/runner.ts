@@ -54,7 +54,7 @@ import { softmax, softmaxPlan, type SoftmaxPlan } from '../tensor/kernels/softma
 import { resolveAction, type StageObservation, type StageOutcome } from './stage.js';
 import { checkActivationShape } from './cloud.js';
 import { ResumeBody } from './wire.js';
-import { CloudError } from './transport.js';
+import { CloudError, type ResumeReply } from './transport.js';
 import { RunTotals } from './run-totals.js';
 import { exits, type RewardModel } from './reward.js';
 import { observeInto, settleInto, sendsToCloud, type RoundFacts, type Settlement } from './settle.js';
@@ -183,21 +183,10 @@ export class SplitRunner<S = unknown> {
     let pending = false;
     try {
       const r = this.play(sample);
-      if (r instanceof Promise) {
-        pending = true;
-        return this.settleAsync(r);
-      }
+      pending = r instanceof Promise; // viaCloud ends the step when it settles
       return r;
     } finally {
       if (!pending) this.busy = false;
-    }
-  }
-
-  private async settleAsync(p: Promise<RoundRecord>): Promise<RoundRecord> {
-    try {
-      return await p;
-    } finally {
-      this.busy = false;
     }
   }
 
@@ -270,37 +259,56 @@ export class SplitRunner<S = unknown> {
     return a;
   }
 
-  /** The cloud part of a round (and the device fallback when the cloud fails), then finish(). */
+  /**
+   * The cloud part of a round: sends the split's activation; on failure runs the rest on the device
+   * (outcome 'fallback'); then finish(), and the step ends. One async function, not three: each
+   * costs a round ~400 bytes (its Promise and suspended frame).
+   */
   private async viaCloud(sample: S): Promise<RoundRecord> {
-    await this.offload();
-    return this.finish(sample);
+    const r = this.rec;
+    try {
+      const c0 = this.clock();
+      let body: Uint8Array | null = null;
+      try {
+        body = this.requestBody();
+        this.answered(await this.o.cloud.resume(this.o.network.id, body), body);
+      } catch (e) {
+        this.failed(e, body);
+      }
+      r.cloudMs = this.clock() - c0;
+      if (!this.facts.cloudAnswered) this.fallback();
+      return this.finish(sample);
+    } finally {
+      this.busy = false;
+    }
   }
 
-  /** Sends the split's activation; on failure runs the rest on the device (outcome 'fallback'). */
-  private async offload(): Promise<void> {
-    const net = this.o.network;
+  /** The split's request body with this round's activation: its own bytes, rewritten in place each
+   *  offload (the transport is done with them when resume settles: transport.ts). */
+  private requestBody(): Uint8Array {
+    const x = this.x as Tensor;
+    const split = this.rec.split;
+    const o = this.o;
+    const body = (this.bodies[split] ??= new ResumeBody({ modelHash: o.modelHash, modelId: o.network.id, split, encoding: o.encoding ?? 'f32', quantAxis: o.quantAxis }, x.shape));
+    return body.write(x);
+  }
+
+  private answered(reply: ResumeReply, body: Uint8Array): void {
     const r = this.rec;
-    const c0 = this.clock();
-    let body: Uint8Array | null = null;
-    try {
-      const x = this.x as Tensor;
-      const b = (this.bodies[r.split] ??= new ResumeBody({ modelHash: this.o.modelHash, modelId: net.id, split: r.split, encoding: this.o.encoding ?? 'f32', quantAxis: this.o.quantAxis }, x.shape));
-      body = b.write(x); // the split's own bytes, rewritten in place each offload: the transport is done with them when resume settles
-      const reply = await this.o.cloud.resume(net.id, body);
-      r.attempts = reply.attempts;
-      this.facts.cloudAnswered = true;
-      r.bytesSent = reply.bytesSent ?? body.length * reply.attempts;
-      r.prediction = reply.response.prediction;
-      r.finalConf = reply.response.confidence;
-    } catch (e) {
-      // a transport reports its attempts and the bytes it really handed to the network with a CloudError;
-      // any other failure after encoding counts one attempt of the whole body
-      r.attempts = e instanceof CloudError ? e.attempts : body === null ? 0 : 1;
-      r.bytesSent = body === null ? 0 : e instanceof CloudError && e.bytesSent >= 0 ? e.bytesSent : body.length * r.attempts;
-      r.error = e instanceof Error ? e.message : String(e);
-    }
-    r.cloudMs = this.clock() - c0;
-    if (!this.facts.cloudAnswered) this.fallback();
+    r.attempts = reply.attempts;
+    this.facts.cloudAnswered = true;
+    r.bytesSent = reply.bytesSent ?? body.length * reply.attempts;
+    r.prediction = reply.response.prediction;
+    r.finalConf = reply.response.confidence;
+  }
+
+  /** A transport reports its attempts and the bytes it really handed to the network with a CloudError;
+   *  any other failure after encoding counts one attempt of the whole body. */
+  private failed(e: unknown, body: Uint8Array | null): void {
+    const r = this.rec;
+    r.attempts = e instanceof CloudError ? e.attempts : body === null ? 0 : 1;
+    r.bytesSent = body === null ? 0 : e instanceof CloudError && e.bytesSent >= 0 ? e.bytesSent : body.length * r.attempts;
+    r.error = e instanceof Error ? e.message : String(e);
   }
 
   /** Stages split+1..L and exit L on the device, after the cloud failed. */

@@ -419,6 +419,21 @@ test('stepEager: a step while an offload is in flight throws a StateError; the r
   assert.ok(!(r instanceof Promise) && r.outcome === 'exit' && r.t === 2);
 });
 
+test('a failure anywhere in the cloud part rejects that step and releases the runner for the next', async () => {
+  let calls = 0;
+  const clock = () => {
+    if (++calls === 3) throw new Error('clock broke'); // the 3rd reading: the cloud part's start
+    return calls;
+  };
+  const { runner } = setup('fixed:2', { clock });
+  await runner.step(s([0.5, 0.6, 0.3, 0.93], 1)).then(
+    () => assert.unreachable('the step resolved'),
+    (e: unknown) => assert.match((e as Error).message, /clock broke/),
+  );
+  const r = runner.stepEager(s([0.5, 0.9, 0.3, 0.95])); // C_2 = 0.9: exit
+  assert.ok(!(r instanceof Promise) && r.outcome === 'exit');
+});
+
 test('the record is the runner\'s, refilled every round: copyRecord keeps one (confidences included)', async () => {
   const { runner } = setup('fixed:2');
   const r1 = await runner.step(s([0.5, 0.9, 0.3, 0.95]));
