@@ -59,7 +59,8 @@ export interface DecodedResumeRequest {
   modelHash: string;
   modelId: string | null;
   split: number;
-  /** float32, dequantized / widened as needed; shape as sent. */
+  /** float32, dequantized / widened as needed; shape as sent. f32 where aligned: a view of the body's
+   *  bytes (no copy), valid while they are unchanged. */
   activation: Tensor;
   encoding: Encoding;
 }
@@ -124,10 +125,10 @@ export function decodeResumeRequest(bytes: Uint8Array, limits: WireLimits = {}):
   const n = sizeOf(shape);
   if (n > maxElements) fail('too-large', `activation too large: got ${n} elements ${formatShape(shape)}, expected at most ${maxElements}`);
 
-  const out = new Float32Array(n);
-  if (encoding === 'f32') out.set(act.data as Float32Array);
-  else if (encoding === 'f16') f16ToF32(out, act.data as Uint16Array);
-  else {
+  // f32: the reader's zero-copy view where the data is aligned (a copy where not), validated below
+  const out = encoding === 'f32' ? (act.data as Float32Array) : new Float32Array(n);
+  if (encoding === 'f16') f16ToF32(out, act.data as Uint16Array);
+  else if (encoding === 'int8') {
     const axis = metaInt(meta, 'quant_axis');
     if (axis >= shape.length) fail('bad-metadata', `__metadata__ quant_axis out of range: got ${axis} for ${formatShape(shape)}, expected 0..${shape.length - 1}`);
     const scale = file.tensors.get('activation_scale')!;

@@ -53,6 +53,19 @@ test('f32 round trip is exact, with every metadata field', () => {
   );
 });
 
+test('f32 decodes to a view of the body where aligned (no copy), to an equal copy where not', () => {
+  const a = Tensor.from(Float32Array.from({ length: 24 }, (_, i) => i / 7 - 1), [1, 2, 3, 4]);
+  const bytes = encodeResumeRequest({ modelHash: HASH, split: 1, activation: a, encoding: 'f32' });
+  const view = decodeResumeRequest(bytes).activation.flat();
+  assert.ok(view.buffer === bytes.buffer, 'aligned: a view');
+  const shifted = new Uint8Array(bytes.length + 1).subarray(1);
+  shifted.set(bytes);
+  const copy = decodeResumeRequest(shifted).activation.flat();
+  assert.ok(copy.buffer !== shifted.buffer, 'misaligned: a copy');
+  assert.equal(Array.from(copy), Array.from(a.flat()));
+  assert.equal(Array.from(view), Array.from(a.flat()));
+});
+
 test('f16 round trip equals f16 rounding of every value', () => {
   fc.assert(
     fc.property(activation, (a) => {
