@@ -5,7 +5,7 @@
  * A body's safetensors header depends on the model, the split, the encoding and the activation's
  * shape, never on its values; int8's scale and zero point are tensors of a fixed shape [C]. So a
  * ResumeBody writes the header once and each sample's values in place: an offloaded round encodes
- * without allocating (int8 excepted: its quantization parameters are chosen afresh, ~0.5 KB).
+ * without allocating (int8 too: its per-channel scale and zero point are refitted into the body's own arrays).
  * encodeResumeRequest is a ResumeBody used once, so both give the same bytes.
  *
  * Ownership: write() returns the body's own bytes, valid until the next write(). A transport must be
@@ -16,8 +16,8 @@ import { ArgumentError, ShapeError, ValueError, describeValue, formatShape } fro
 import type { Tensor } from '../tensor/tensor.js';
 import { layoutSafetensors, type TensorSpec } from '../tensor/io/safetensors.js';
 import { isLittleEndian, toLittleEndian } from '../tensor/io/endian.js';
-import { f32ToF16 } from '../tensor/io/f16.js';
-import { chooseQuantParams, quantizeInt8 } from '../tensor/io/int8.js';
+import { f32BitsToF16Array } from '../tensor/io/f16.js';
+import { fitQuantParams, quantizeInt8, type QuantParams } from '../tensor/io/int8.js';
 import type { Encoding } from './cost.js';
 
 export const WIRE_FORMAT = 'splitee-resume';
@@ -52,6 +52,8 @@ export function encodeResumeRequest(req: ResumeRequest): Uint8Array {
 /** Request bodies for one header and activation shape, written in place (see the file header). */
 export class ResumeBody {
   readonly shape: readonly number[];
+  /** Elements of the activation. */
+  private readonly size: number;
   private readonly header: ResumeHeader;
   private readonly axis: number;
   private readonly where: string;
@@ -61,6 +63,12 @@ export class ResumeBody {
   private values: Float32Array | Uint16Array | Int8Array;
   private scaleAt = 0;
   private zeroPointAt = 0;
+  /** f16: the bit-pattern view of the last activation array written (the runner writes the same one). */
+  private lastSource: Float32Array | null = null;
+  private lastBits: Uint32Array | null = null;
+  /** int8: this sample's scale and zero point per channel, and their bytes (copied into the body). */
+  private readonly quant: QuantParams | null;
+  private readonly quantBytes: [Uint8Array, Uint8Array] | null;
 
   /** shape: the activation's, [1, ...activationShape(split)]; `where` names the caller in errors. */
   constructor(header: ResumeHeader, shape: readonly number[], where = 'ResumeBody') {
@@ -71,8 +79,17 @@ export class ResumeBody {
     if (shape.length === 0) throw new ArgumentError(`${where}: activation has no axes: got ${formatShape(shape)}, expected [1, ...activationShape(split)]`);
     this.header = { ...header };
     this.shape = [...shape];
+    this.size = shape.reduce((a, d) => a * d, 1);
     this.axis = header.quantAxis ?? (shape.length >= 2 ? 1 : 0);
     [this.bytes, this.values] = this.layout();
+    if (header.encoding === 'int8') {
+      const C = shape[this.axis];
+      this.quant = { scale: new Float32Array(C), zeroPoint: new Int32Array(C), axis: this.axis, shape: this.shape };
+      this.quantBytes = [new Uint8Array(this.quant.scale.buffer), new Uint8Array(this.quant.zeroPoint.buffer)];
+    } else {
+      this.quant = null;
+      this.quantBytes = null;
+    }
   }
 
   /** Lays the body out: header written, values zero. */
@@ -95,7 +112,7 @@ export class ResumeBody {
     }
     const { bytes, offsets } = layoutSafetensors(specs, metadata);
     const at = bytes.byteOffset + offsets.get('activation')!;
-    const n = shape.reduce((a, d) => a * d, 1);
+    const n = this.size;
     this.scaleAt = offsets.get('activation_scale') ?? 0;
     this.zeroPointAt = offsets.get('activation_zero_point') ?? 0;
     const values = h.encoding === 'f32' ? new Float32Array(bytes.buffer, at, n) : h.encoding === 'f16' ? new Uint16Array(bytes.buffer, at, n) : new Int8Array(bytes.buffer, at, n);
@@ -114,6 +131,7 @@ export class ResumeBody {
     for (let i = 0; same && i < shape.length; i++) same = got[i] === shape[i];
     if (!same) throw new ShapeError(`${w}: activation shape: got ${formatShape(got)}, expected ${formatShape(shape)}`);
     const x = activation.flat();
+    if (x.length !== this.size) throw new ShapeError(`${w}: activation has ${x.length} values for ${formatShape(got)}, expected ${this.size}; was its buffer detached?`);
     for (let i = 0; i < x.length; i++) {
       if (!Number.isFinite(x[i])) throw new ValueError(`${w}: non-finite activation value at index ${i}: got ${x[i]}, expected finite values`);
     }
@@ -125,23 +143,29 @@ export class ResumeBody {
       if (!this.le) toLittleEndian(this.bytes, v.byteOffset - this.bytes.byteOffset, v.byteLength, 4);
     } else if (enc === 'f16') {
       const h = v as Uint16Array;
-      f32ToF16(h, x);
+      if (this.lastSource !== x || this.lastBits === null) {
+        this.lastSource = x;
+        this.lastBits = new Uint32Array(x.buffer, x.byteOffset, x.length); // x's bit patterns
+      }
+      f32BitsToF16Array(h, this.lastBits);
       for (let i = 0; i < h.length; i++) {
         if ((h[i] & 0x7c00) === 0x7c00) throw new ValueError(`${w}: activation value outside the f16 range at index ${i}: got ${x[i]}, expected |x| < 65520; use encoding f32`);
       }
       if (!this.le) toLittleEndian(this.bytes, h.byteOffset - this.bytes.byteOffset, h.byteLength, 2);
     } else {
-      const p = chooseQuantParams(x, shape, this.axis);
+      const p = this.quant!;
+      fitQuantParams(p, x);
       quantizeInt8(v as Int8Array, x, p);
-      this.putLittleEndian(this.scaleAt, p.scale);
-      this.putLittleEndian(this.zeroPointAt, p.zeroPoint);
+      const [scaleBytes, zeroPointBytes] = this.quantBytes!;
+      this.putLittleEndian(this.scaleAt, scaleBytes);
+      this.putLittleEndian(this.zeroPointAt, zeroPointBytes);
     }
     return this.bytes;
   }
 
-  /** Copies 4-byte elements to `at` (not necessarily aligned: after the int8 values), little-endian. */
-  private putLittleEndian(at: number, data: Float32Array | Int32Array): void {
-    this.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
-    if (!this.le) toLittleEndian(this.bytes, at, data.byteLength, 4);
+  /** Copies 4-byte elements' bytes to `at` (not necessarily aligned: after the int8 values), little-endian. */
+  private putLittleEndian(at: number, raw: Uint8Array): void {
+    this.bytes.set(raw, at);
+    if (!this.le) toLittleEndian(this.bytes, at, raw.length, 4);
   }
 }

@@ -76,6 +76,28 @@ test('encodeResumeRequest is a ResumeBody used once: same bytes, a fresh buffer 
   assert.is.not(encodeResumeRequest(req), a);
 });
 
+test('one activation array rewritten in place between writes (as the runner does) is read afresh, every encoding', () => {
+  const shape = [1, 3, 2, 2];
+  for (const encoding of ['f32', 'f16', 'int8'] as const) {
+    const body = new ResumeBody({ modelHash: HASH, split: 2, encoding }, shape);
+    const held = sample(shape, 0);
+    for (const seed of [1, 2, 3]) {
+      held.flat().set(sample(shape, seed).flat());
+      assert.equal(body.write(held), reference({ modelHash: HASH, split: 2, activation: held, encoding }), `${encoding}, seed ${seed}`);
+    }
+  }
+});
+
+test('an activation whose buffer was detached is a ShapeError, not a stale body', () => {
+  const shape = [1, 2, 2, 2];
+  const body = new ResumeBody({ modelHash: HASH, split: 1, encoding: 'f16' }, shape);
+  const a = sample(shape, 1);
+  body.write(a);
+  const buffer = a.flat().buffer as ArrayBuffer;
+  structuredClone(buffer, { transfer: [buffer] });
+  assert.throws(() => body.write(a), (e: unknown) => e instanceof ShapeError && /activation has 0 values for \[1,2,2,2\], expected 8; was its buffer detached\?/.test((e as Error).message));
+});
+
 test('a body whose buffer a transport took (detached) is laid out again on the next write', () => {
   const shape = [1, 2, 3, 3];
   const body = new ResumeBody({ modelHash: HASH, split: 1, encoding: 'f32' }, shape);

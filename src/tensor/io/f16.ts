@@ -55,8 +55,12 @@ function check(where: string, outLen: number, srcLen: number): void {
 
 /** out [n] (F16 bits) <- src [n] (float32) */
 export function f32ToF16(out: Uint16Array, src: Float32Array): void {
-  check('f32ToF16', out.length, src.length);
-  const bits = u32View(src);
+  f32BitsToF16Array(out, u32View(src));
+}
+
+/** out [n] (F16 bits) <- bits [n] (float32 bit patterns: u32View of the source; no view made per call). */
+export function f32BitsToF16Array(out: Uint16Array, bits: Uint32Array): void {
+  check('f32ToF16', out.length, bits.length);
   for (let i = 0; i < bits.length; i++) out[i] = f32BitsToF16(bits[i]);
 }
 

@@ -30,56 +30,82 @@ function roundHalfEven(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function layout(where: string, shape: readonly number[], axis: number | null): { channels: number; inner: number; size: number } {
-  let size = 1;
+/** Elements per channel step of a layout: the product of the dims after `axis` (all of them for null). */
+function innerOf(where: string, shape: readonly number[], axis: number | null): number {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${where}: invalid shape: got ${formatShape(shape)}, expected non-negative integers`);
-    size *= d;
   }
-  if (axis === null) return { channels: 1, inner: size, size };
-  if (!Number.isInteger(axis) || axis < 0 || axis >= shape.length) {
+  if (axis !== null && (!Number.isInteger(axis) || axis < 0 || axis >= shape.length)) {
     throw new ArgumentError(`${where}: channel axis out of range: got ${axis} for shape ${formatShape(shape)}, expected an integer in [0,${shape.length}) or null`);
   }
   let inner = 1;
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
-  return { channels: shape[axis], inner, size };
+  for (let i = axis === null ? 0 : axis + 1; i < shape.length; i++) inner *= shape[i];
+  return inner;
+}
+
+function sizeOfShape(shape: readonly number[]): number {
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) size *= shape[i];
+  return size;
 }
 
 /** Scale and zero point per channel from the min/max of x [...shape]. */
 export function chooseQuantParams(x: Float32Array, shape: readonly number[], axis: number | null = null): QuantParams {
-  const { channels, inner, size } = layout('chooseQuantParams', shape, axis);
-  if (x.length !== size) throw new ShapeError(`chooseQuantParams: data length does not match shape: got ${x.length} elements, expected ${size} for ${formatShape(shape)}`);
-  const lo = new Float64Array(channels);
-  const hi = new Float64Array(channels);
-  for (let i = 0; i < size; i++) {
-    const v = x[i];
-    if (!Number.isFinite(v)) throw new ArgumentError(`chooseQuantParams: non-finite value at index ${i}: got ${v}, expected finite values`);
-    const c = Math.floor(i / inner) % channels;
-    if (v < lo[c]) lo[c] = v;
-    if (v > hi[c]) hi[c] = v;
-  }
-  const scale = new Float32Array(channels);
-  const zeroPoint = new Int32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const s = Math.fround((hi[c] - lo[c]) / (QMAX - QMIN));
-    scale[c] = Math.max(s, FLT_EPS);
-    zeroPoint[c] = Math.min(QMAX, Math.max(QMIN, QMIN - roundHalfEven(lo[c] / scale[c])));
-  }
-  return { scale, zeroPoint, axis, shape: [...shape] };
+  innerOf('chooseQuantParams', shape, axis); // validates the layout before shape[axis] is read
+  const channels = axis === null ? 1 : shape[axis];
+  const p: QuantParams = { scale: new Float32Array(channels), zeroPoint: new Int32Array(channels), axis, shape: [...shape] };
+  fitQuantParams(p, x);
+  return p;
 }
 
-function checkPair(where: string, a: ArrayLike<number>, b: ArrayLike<number>, p: QuantParams): { channels: number; inner: number } {
-  const { channels, inner, size } = layout(where, p.shape, p.axis);
+/**
+ * chooseQuantParams into p.scale and p.zeroPoint (no allocation: an encoder that quantizes one
+ * activation shape again and again keeps one QuantParams). p.shape and p.axis give the layout.
+ */
+export function fitQuantParams(p: QuantParams, x: Float32Array): void {
+  const where = 'chooseQuantParams';
+  const inner = innerOf(where, p.shape, p.axis);
+  const size = sizeOfShape(p.shape);
+  const channels = p.axis === null ? 1 : p.shape[p.axis];
+  if (x.length !== size) throw new ShapeError(`${where}: data length does not match shape: got ${x.length} elements, expected ${size} for ${formatShape(p.shape)}`);
+  if (p.scale.length !== channels || p.zeroPoint.length !== channels) {
+    throw new ShapeError(`${where}: parameters do not match the channels: got ${p.scale.length} scales and ${p.zeroPoint.length} zero points, expected ${channels}`);
+  }
+  for (let i = 0; i < size; i++) {
+    if (!Number.isFinite(x[i])) throw new ArgumentError(`${where}: non-finite value at index ${i}: got ${x[i]}, expected finite values`);
+  }
+  const step = channels * inner; // one outer index: every channel's `inner` elements in turn
+  for (let c = 0; c < channels; c++) {
+    let lo = 0;
+    let hi = 0;
+    for (let o = c * inner; o < size; o += step) {
+      for (let i = o; i < o + inner; i++) {
+        const v = x[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    const sc = Math.max(Math.fround((hi - lo) / (QMAX - QMIN)), FLT_EPS);
+    p.scale[c] = sc;
+    p.zeroPoint[c] = Math.min(QMAX, Math.max(QMIN, QMIN - roundHalfEven(lo / p.scale[c])));
+  }
+}
+
+function checkPair(where: string, a: ArrayLike<number>, b: ArrayLike<number>, p: QuantParams): number {
+  const inner = innerOf(where, p.shape, p.axis);
+  const size = sizeOfShape(p.shape);
+  const channels = p.axis === null ? 1 : p.shape[p.axis];
   if (a.length !== size || b.length !== size) throw new ShapeError(`${where}: lengths do not match shape: got ${a.length} and ${b.length} elements, expected ${size} for ${formatShape(p.shape)}`);
   if (p.scale.length !== channels || p.zeroPoint.length !== channels) {
     throw new ShapeError(`${where}: parameters do not match the channels: got ${p.scale.length} scales and ${p.zeroPoint.length} zero points, expected ${channels}`);
   }
-  return { channels, inner };
+  return inner;
 }
 
 /** out [...shape] (int8) = quantize(x [...shape]) */
 export function quantizeInt8(out: Int8Array, x: Float32Array, p: QuantParams): void {
-  const { channels, inner } = checkPair('quantizeInt8', out, x, p);
+  const inner = checkPair('quantizeInt8', out, x, p);
+  const channels = p.scale.length;
   for (let i = 0; i < x.length; i++) {
     const c = Math.floor(i / inner) % channels;
     const q = roundHalfEven(x[i] / p.scale[c]) + p.zeroPoint[c];
@@ -89,7 +115,8 @@ export function quantizeInt8(out: Int8Array, x: Float32Array, p: QuantParams): v
 
 /** out [...shape] (float32) = dequantize(q [...shape]) */
 export function dequantizeInt8(out: Float32Array, q: Int8Array, p: QuantParams): void {
-  const { channels, inner } = checkPair('dequantizeInt8', out, q, p);
+  const inner = checkPair('dequantizeInt8', out, q, p);
+  const channels = p.scale.length;
   for (let i = 0; i < q.length; i++) {
     const c = Math.floor(i / inner) % channels;
     out[i] = (q[i] - p.zeroPoint[c]) * p.scale[c];

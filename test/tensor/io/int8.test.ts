@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { chooseQuantParams, quantizeInt8, dequantizeInt8 } from '../../../src/tensor/io/int8.js';
+import { chooseQuantParams, fitQuantParams, quantizeInt8, dequantizeInt8 } from '../../../src/tensor/io/int8.js';
 import { ShapeError, ArgumentError } from '../../../src/tensor/errors.js';
 import { Rng } from '../../../src/splitee/rng.js';
 import { randomArray } from '../../helpers/random.js';
@@ -40,6 +40,41 @@ test('zero is exact; all-zero channels get scale eps (2^-23, as MinMaxObserver);
   const half = { scale: Float32Array.from([1]), zeroPoint: Int32Array.from([0]), axis: null, shape: [4] };
   quantizeInt8(q.subarray(0, 4), Float32Array.from([0.5, 1.5, 2.5, -0.5]), half);
   assert.equal([...q.subarray(0, 4)], [0, 2, 2, 0]);
+});
+
+/** MinMaxObserver (affine, qint8) by its formula, element by element in flat order. */
+function minMaxReference(x: Float32Array, shape: number[], axis: number | null): { scale: number[]; zeroPoint: number[] } {
+  const C = axis === null ? 1 : shape[axis];
+  const inner = axis === null ? x.length : shape.slice(axis + 1).reduce((a, d) => a * d, 1);
+  const lo = new Array<number>(C).fill(0);
+  const hi = new Array<number>(C).fill(0);
+  x.forEach((v, i) => {
+    const c = Math.floor(i / inner) % C;
+    lo[c] = Math.min(lo[c], v);
+    hi[c] = Math.max(hi[c], v);
+  });
+  const scale = lo.map((l, c) => Math.max(Math.fround((hi[c] - l) / 255), 2 ** -23));
+  const even = (v: number) => (Math.round(v) - v === 0.5 && Math.round(v) % 2 !== 0 ? Math.round(v) - 1 : Math.round(v));
+  return { scale, zeroPoint: lo.map((l, c) => Math.min(127, Math.max(-128, -128 - even(l / scale[c])))) };
+}
+
+test('chooseQuantParams and fitQuantParams (in place) agree with the MinMaxObserver formula on every axis of 3-D shapes', () => {
+  fc.assert(
+    fc.property(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 })), fc.constantFrom(null, 0, 1, 2), fc.integer(), (dims, axis, seed) => {
+      const shape = [...dims];
+      const x = randomArray(Rng.seeded(seed), shape[0] * shape[1] * shape[2], -3, 5);
+      const want = minMaxReference(x, shape, axis);
+      const p = chooseQuantParams(x, shape, axis);
+      assert.equal([[...p.scale], [...p.zeroPoint]], [want.scale, want.zeroPoint]);
+      const y = randomArray(Rng.seeded(seed + 1), x.length, -7, 2);
+      fitQuantParams(p, y); // the same arrays, refitted
+      const wantY = minMaxReference(y, shape, axis);
+      assert.equal([[...p.scale], [...p.zeroPoint]], [wantY.scale, wantY.zeroPoint]);
+    }),
+    { seed: 52, numRuns: 150 },
+  );
+  const p = { scale: new Float32Array(2), zeroPoint: new Int32Array(3), axis: 0, shape: [2, 2] };
+  assert.throws(() => fitQuantParams(p, new Float32Array(4)), (e: unknown) => e instanceof ShapeError && /got 2 scales and 3 zero points, expected 2/.test((e as Error).message));
 });
 
 test('errors: bad axis, length mismatch, non-finite data', () => {
