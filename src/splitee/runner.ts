@@ -42,7 +42,8 @@
  * not inline, nor merges with a tagged value (V8 boxes it there): see settle.ts and play().
  * stepEager() returns the record itself for such a round; step() returns one Promise resolved to it.
  * A round that goes to the cloud writes its activation into its split's request body, laid out on the
- * first offload at that split (wire-encode.ts ResumeBody), and allocates the transport's promises and reply.
+ * first offload at that split and again when the activation's shape changes (a text model's sequence
+ * length; wire-encode.ts ResumeBody), and allocates the transport's promises and reply.
  *
  * step() is sequential: a second step() while one is in flight throws a StateError (the policy's
  * rounds are ordered). No sample is dropped: every step resolves to exactly one record unless the
@@ -91,7 +92,8 @@ export class SplitRunner<S = unknown> {
   private readonly seen: Float64Array;
   /** At [k]: the record's confidences array for a round played at split k (length k). */
   private readonly confArrays: number[][] = [];
-  /** At [k]: the request body of split k, laid out on the first offload there (wire-encode.ts). */
+  /** At [k]: the request body of split k, laid out on the first offload there and again when the
+   *  activation's shape changes (a text model's sequence length varies per sample): wire-encode.ts. */
   private readonly bodies: (ResumeBody | null)[] = [];
   /** The activation at the played split (runner-owned, or the prepared input at split 0). */
   private x: Tensor | null = null;
@@ -289,7 +291,10 @@ export class SplitRunner<S = unknown> {
     const x = this.x as Tensor;
     const split = this.rec.split;
     const o = this.o;
-    const body = (this.bodies[split] ??= new ResumeBody({ modelHash: o.modelHash, modelId: o.network.id, split, encoding: o.encoding ?? 'f32', quantAxis: o.quantAxis }, x.shape));
+    let body = this.bodies[split];
+    if (body === null || !body.fits(x.shape)) {
+      body = this.bodies[split] = new ResumeBody({ modelHash: o.modelHash, modelId: o.network.id, split, encoding: o.encoding ?? 'f32', quantAxis: o.quantAxis }, x.shape);
+    }
     return body.write(x);
   }
 

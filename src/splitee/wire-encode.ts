@@ -4,7 +4,8 @@
  *
  * A body's safetensors header depends on the model, the split, the encoding and the activation's
  * shape, never on its values; int8's scale and zero point are tensors of a fixed shape [C]. So a
- * ResumeBody writes the header once and each sample's values in place: an offloaded round encodes
+ * ResumeBody writes the header once per shape (a text model's sequence length varies: the runner lays out
+ * a new body when it changes) and each sample's values in place: an offloaded round encodes
  * without allocating (int8 too: its per-channel scale and zero point are refitted into the body's own arrays).
  * encodeResumeRequest is a ResumeBody used once, so both give the same bytes.
  *
@@ -92,6 +93,14 @@ export class ResumeBody {
     }
   }
 
+  /** Whether an activation of `shape` can be written into this body (its shape exactly). */
+  fits(shape: readonly number[]): boolean {
+    const own = this.shape;
+    if (shape.length !== own.length) return false;
+    for (let i = 0; i < own.length; i++) if (shape[i] !== own[i]) return false;
+    return true;
+  }
+
   /** Lays the body out: header written, values zero. */
   private layout(): [Uint8Array, Float32Array | Uint16Array | Int8Array] {
     const h = this.header;
@@ -125,11 +134,8 @@ export class ResumeBody {
    */
   write(activation: Tensor): Uint8Array {
     const w = this.where;
-    const shape = this.shape;
     const got = activation.shape;
-    let same = got.length === shape.length;
-    for (let i = 0; same && i < shape.length; i++) same = got[i] === shape[i];
-    if (!same) throw new ShapeError(`${w}: activation shape: got ${formatShape(got)}, expected ${formatShape(shape)}`);
+    if (!this.fits(got)) throw new ShapeError(`${w}: activation shape: got ${formatShape(got)}, expected ${formatShape(this.shape)}`);
     const x = activation.flat();
     if (x.length !== this.size) throw new ShapeError(`${w}: activation has ${x.length} values for ${formatShape(got)}, expected ${this.size}; was its buffer detached?`);
     for (let i = 0; i < x.length; i++) {

@@ -156,6 +156,17 @@ test('offloads at one split reuse one request body, written afresh each round; o
   }
 });
 
+test('offloads of activations whose sequence length varies (text) each get a body of their shape, none falls back', async () => {
+  const net = new ToyNetwork({ L, sequence: true });
+  const cloud = new LocalCloud(new CloudService([{ network: net, hash: TOY_HASH }]));
+  const widths = [L + 1, L + 3, L + 2, L + 3, L + 1];
+  const samples = widths.map((w, i) => ({ sample: s([0.3, 0.4, 0.5, 0.9], i % 5), w }));
+  const { runner } = setup('fixed:2', { network: net, cloud, prepare: (x: ToySample) => net.input(x, samples.find((y) => y.sample === x)!.w) });
+  const out: RoundRecord[] = [];
+  await runner.runStream(samples.map((y) => y.sample), (r) => void out.push(copyRecord(r)));
+  assert.equal(out.map((r) => [r.outcome, r.prediction, r.error]), widths.map((_, i) => ['offload', i % 5, null]));
+});
+
 test('measured link: the offload cost follows the bytes really sent', async () => {
   const link = { bandwidthMbps: 8, latencyMs: 20 }; // 1000 bytes per ms
   const { runner } = setup('fixed:2', { link, encoding: 'int8' });
