@@ -270,12 +270,13 @@ export class SplitRunner<S = unknown> {
     const r = this.rec;
     try {
       const c0 = this.clock();
-      let body: Uint8Array | null = null;
+      let bodyBytes = -1; // -1: no body yet; read before the send (a transport may detach the body's buffer)
       try {
-        body = this.requestBody();
-        this.answered(await this.o.cloud.resume(this.o.network.id, body), body);
+        const body = this.requestBody();
+        bodyBytes = body.length;
+        this.answered(await this.o.cloud.resume(this.o.network.id, body), bodyBytes);
       } catch (e) {
-        this.failed(e, body);
+        this.failed(e, bodyBytes);
       }
       r.cloudMs = this.clock() - c0;
       if (!this.facts.cloudAnswered) this.fallback();
@@ -298,21 +299,21 @@ export class SplitRunner<S = unknown> {
     return body.write(x);
   }
 
-  private answered(reply: ResumeReply, body: Uint8Array): void {
+  private answered(reply: ResumeReply, bodyBytes: number): void {
     const r = this.rec;
     r.attempts = reply.attempts;
     this.facts.cloudAnswered = true;
-    r.bytesSent = reply.bytesSent ?? body.length * reply.attempts;
+    r.bytesSent = reply.bytesSent ?? bodyBytes * reply.attempts;
     r.prediction = reply.response.prediction;
     r.finalConf = reply.response.confidence;
   }
 
   /** A transport reports its attempts and the bytes it really handed to the network with a CloudError;
-   *  any other failure after encoding counts one attempt of the whole body. */
-  private failed(e: unknown, body: Uint8Array | null): void {
+   *  any other failure after encoding counts one attempt of the whole body (bodyBytes -1: none encoded). */
+  private failed(e: unknown, bodyBytes: number): void {
     const r = this.rec;
-    r.attempts = e instanceof CloudError ? e.attempts : body === null ? 0 : 1;
-    r.bytesSent = body === null ? 0 : e instanceof CloudError && e.bytesSent >= 0 ? e.bytesSent : body.length * r.attempts;
+    r.attempts = e instanceof CloudError ? e.attempts : bodyBytes < 0 ? 0 : 1;
+    r.bytesSent = bodyBytes < 0 ? 0 : e instanceof CloudError && e.bytesSent >= 0 ? e.bytesSent : bodyBytes * r.attempts;
     r.error = e instanceof Error ? e.message : String(e);
   }
 

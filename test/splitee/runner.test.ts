@@ -142,14 +142,16 @@ test('offloads at one split reuse one request body, written afresh each round; o
         seen.push(body);
         copies.push(body.slice());
         const reply = await local.resume(id, body);
-        if (detach) structuredClone(body.buffer as ArrayBuffer, { transfer: [body.buffer as ArrayBuffer] }); // as Node's global fetch does
-        return reply;
+        if (!detach) return reply;
+        structuredClone(body.buffer as ArrayBuffer, { transfer: [body.buffer as ArrayBuffer] }); // a fetch that takes the body's buffer
+        return { response: reply.response, attempts: 1 }; // no bytesSent: the runner counts the body it sent
       },
     };
     const { runner } = setup('fixed:2', { cloud: spy });
     const out: RoundRecord[] = [];
     await runner.runStream([s([0.3, 0.4, 0.5, 0.9], 1), s([0.2, 0.5, 0.6, 0.95], 3), s([0.1, 0.6, 0.7, 0.85], 0)], (r) => void out.push(copyRecord(r)));
     assert.equal(out.map((r) => [r.outcome, r.prediction]), [['offload', 1], ['offload', 3], ['offload', 0]]);
+    assert.equal(out.map((r) => r.bytesSent), copies.map((c) => c.length), 'bytes counted as sent, even from a detached body');
     assert.ok(!copies[0].every((b, i) => b === copies[1][i]), 'each round writes its own activation');
     if (detach) assert.ok(seen[1] !== seen[0] && seen[2] !== seen[1], 'a detached body is replaced');
     else assert.ok(seen[1] === seen[0] && seen[2] === seen[0], 'one body for split 2');
