@@ -212,18 +212,19 @@ export class HttpCloud implements CloudTransport {
       throw new CloudError('circuit-open', `HttpCloud: ${this.base}: circuit open after ${this.breaker.consecutiveFailures} consecutive failed calls; the device finishes locally for ${Math.ceil(this.breaker.remainingMs())} ms more`, 0, null, { bytesSent: 0 });
     }
     const url = `${this.base}/v1/models/${encodeURIComponent(modelId)}/resume`;
+    const size = body.byteLength; // read before sending: a fetch may detach the body's buffer
     let bytes = 0;
     let attempt = 1;
     for (;;) {
       this.stats.requests++;
       const r = await this.once(url, body, attempt);
       if (r.ok) {
-        bytes += body.byteLength;
+        bytes += size;
         this.settle(true, null, bytes);
         return { response: r.response, attempts: attempt, bytesSent: bytes };
       }
       const err = r.error;
-      if (r.sent) bytes += body.byteLength;
+      if (r.sent) bytes += size;
       const retryable = err.kind === 'timeout' || err.kind === 'network' || (err.kind === 'http' && (err.status === 429 || (err.status ?? 0) >= 500));
       const tooLong = err.retryAfterMs !== null && err.retryAfterMs > this.maxRetryAfterMs;
       if (!retryable || tooLong || attempt > this.retries) {

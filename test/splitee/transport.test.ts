@@ -138,6 +138,17 @@ test('HttpCloud: bytesSent counts attempts that reached the network, not refused
   assert.is(cloud.stats.bytesSent, 3);
 });
 
+test('HttpCloud: a fetch that detaches the body still counts the bytes it took', async () => {
+  const own = new Uint8Array([5, 6, 7, 8]);
+  const f: FetchLike = (_url, init) => {
+    const buffer = init.body.buffer as ArrayBuffer;
+    structuredClone(buffer, { transfer: [buffer] }); // as a fetch that takes its body may
+    return Promise.resolve({ ok: true, status: 200, text: async () => OK });
+  };
+  const r = await make(f).resume('m', own);
+  assert.equal([own.byteLength, r.bytesSent], [0, 4]);
+});
+
 test('HttpCloud: Retry-After is honoured, and one beyond maxRetryAfterMs is not waited for', async () => {
   sleeps.length = 0;
   let n = 0;
