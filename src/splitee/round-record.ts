@@ -1,5 +1,6 @@
 /** The record of one live round (the run log's line) and the policy's view of it. */
 import type { Observation } from './policy-types.js';
+import { CloudError, type ResumeReply } from './transport.js';
 import type { Outcome } from './settle.js';
 import type { StageObservation } from './stage.js';
 
@@ -82,4 +83,23 @@ export function emptyRecord(costUnit: string): RoundRecord {
     t: 0, index: 0, chosen: 0, split: 0, outcome: 'final', fallback: false, offloaded: false, prediction: -1, confidences: [], finalConf: NaN,
     cost: 0, costUnit, reward: 0, deviceFlops: 0, deviceMs: 0, cloudMs: 0, latencyMs: 0, bytesSent: 0, attempts: 0, label: null, error: null,
   };
+}
+
+/** Fills `r` from the cloud's reply to a body of `bodyBytes` bytes (bytesSent: the transport's count, else every attempt's body). */
+export function recordReply(r: RoundRecord, reply: ResumeReply, bodyBytes: number): void {
+  r.attempts = reply.attempts;
+  r.bytesSent = reply.bytesSent ?? bodyBytes * reply.attempts;
+  r.prediction = reply.response.prediction;
+  r.finalConf = reply.response.confidence;
+}
+
+/**
+ * Fills `r` after a failed send. A transport reports its attempts and the bytes it really handed to the
+ * network with a CloudError; any other failure after encoding counts one attempt of the whole body
+ * (bodyBytes -1: nothing was encoded, nothing sent).
+ */
+export function recordFailure(r: RoundRecord, e: unknown, bodyBytes: number): void {
+  r.attempts = e instanceof CloudError ? e.attempts : bodyBytes < 0 ? 0 : 1;
+  r.bytesSent = bodyBytes < 0 ? 0 : e instanceof CloudError && e.bytesSent >= 0 ? e.bytesSent : bodyBytes * r.attempts;
+  r.error = e instanceof Error ? e.message : String(e);
 }

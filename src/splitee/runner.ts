@@ -54,13 +54,12 @@ import type { Tensor } from '../tensor/tensor.js';
 import { softmax, softmaxPlan, type SoftmaxPlan } from '../tensor/kernels/softmax.js';
 import { resolveAction, type StageObservation, type StageOutcome } from './stage.js';
 import { checkActivationShape } from './cloud.js';
-import { ResumeBody } from './wire.js';
-import { CloudError, type ResumeReply } from './transport.js';
+import { RequestBodies } from './wire-encode.js';
 import { RunTotals } from './run-totals.js';
 import { exits, type RewardModel } from './reward.js';
 import { observeInto, settleInto, sendsToCloud, type RoundFacts, type Settlement } from './settle.js';
 import type { Observation } from './policy-types.js';
-import { emptyRecord, stageObservationInto, type RoundRecord } from './round-record.js';
+import { emptyRecord, recordFailure, recordReply, stageObservationInto, type RoundRecord } from './round-record.js';
 import { runModel, sampleField, type RunnerOptions } from './runner-options.js';
 import { StageBuffers, copyInto } from './stage-buffers.js';
 
@@ -92,9 +91,8 @@ export class SplitRunner<S = unknown> {
   private readonly seen: Float64Array;
   /** At [k]: the record's confidences array for a round played at split k (length k). */
   private readonly confArrays: number[][] = [];
-  /** At [k]: the request body of split k, laid out on the first offload there and again when the
-   *  activation's shape changes (a text model's sequence length varies per sample): wire-encode.ts. */
-  private readonly bodies: (ResumeBody | null)[] = [];
+  /** The request body of each split (wire-encode.ts). */
+  private readonly bodies: RequestBodies;
   /** The activation at the played split (runner-owned, or the prepared input at split 0). */
   private x: Tensor | null = null;
   private t0 = 0;
@@ -134,7 +132,7 @@ export class SplitRunner<S = unknown> {
     this.clock = options.clock ?? (() => performance.now());
     this.seen = new Float64Array(L);
     for (let k = 0; k <= L; k++) this.confArrays.push(Array.from({ length: k }, () => NaN));
-    for (let k = 0; k <= L; k++) this.bodies.push(null);
+    this.bodies = new RequestBodies({ modelHash: options.modelHash, modelId: network.id, encoding: options.encoding ?? 'f32', quantAxis: options.quantAxis }, L);
     this.rec = emptyRecord(costs.unit);
     this.resolved = Promise.resolve(this.rec);
     this.who = `SplitRunner: policy '${policy.name}'`;
@@ -272,11 +270,12 @@ export class SplitRunner<S = unknown> {
       const c0 = this.clock();
       let bodyBytes = -1; // -1: no body yet; read before the send (a transport may detach the body's buffer)
       try {
-        const body = this.requestBody();
+        const body = this.bodies.write(r.split, this.x as Tensor); // rewritten in place each offload: lent to the transport until resume settles
         bodyBytes = body.length;
-        this.answered(await this.o.cloud.resume(this.o.network.id, body), bodyBytes);
+        recordReply(r, await this.o.cloud.resume(this.o.network.id, body), bodyBytes);
+        this.facts.cloudAnswered = true;
       } catch (e) {
-        this.failed(e, bodyBytes);
+        recordFailure(r, e, bodyBytes);
       }
       r.cloudMs = this.clock() - c0;
       if (!this.facts.cloudAnswered) this.fallback();
@@ -284,37 +283,6 @@ export class SplitRunner<S = unknown> {
     } finally {
       this.busy = false;
     }
-  }
-
-  /** The split's request body with this round's activation: its own bytes, rewritten in place each
-   *  offload (the transport is done with them when resume settles: transport.ts). */
-  private requestBody(): Uint8Array {
-    const x = this.x as Tensor;
-    const split = this.rec.split;
-    const o = this.o;
-    let body = this.bodies[split];
-    if (body === null || !body.fits(x.shape)) {
-      body = this.bodies[split] = new ResumeBody({ modelHash: o.modelHash, modelId: o.network.id, split, encoding: o.encoding ?? 'f32', quantAxis: o.quantAxis }, x.shape);
-    }
-    return body.write(x);
-  }
-
-  private answered(reply: ResumeReply, bodyBytes: number): void {
-    const r = this.rec;
-    r.attempts = reply.attempts;
-    this.facts.cloudAnswered = true;
-    r.bytesSent = reply.bytesSent ?? bodyBytes * reply.attempts;
-    r.prediction = reply.response.prediction;
-    r.finalConf = reply.response.confidence;
-  }
-
-  /** A transport reports its attempts and the bytes it really handed to the network with a CloudError;
-   *  any other failure after encoding counts one attempt of the whole body (bodyBytes -1: none encoded). */
-  private failed(e: unknown, bodyBytes: number): void {
-    const r = this.rec;
-    r.attempts = e instanceof CloudError ? e.attempts : bodyBytes < 0 ? 0 : 1;
-    r.bytesSent = bodyBytes < 0 ? 0 : e instanceof CloudError && e.bytesSent >= 0 ? e.bytesSent : bodyBytes * r.attempts;
-    r.error = e instanceof Error ? e.message : String(e);
   }
 
   /** Stages split+1..L and exit L on the device, after the cloud failed. */

@@ -175,3 +175,23 @@ export class ResumeBody {
     if (!this.le) toLittleEndian(this.bytes, at, raw.length, 4);
   }
 }
+
+/**
+ * The request bodies of a live run: one ResumeBody per split, laid out on the first offload there and
+ * again when the activation's shape changes (a text model's sequence length varies per sample).
+ */
+export class RequestBodies {
+  private readonly bodies: (ResumeBody | null)[] = [];
+
+  /** header: the run's model, encoding and quant axis; splits 0..numStages. */
+  constructor(private readonly header: Omit<ResumeHeader, 'split'>, numStages: number) {
+    for (let k = 0; k <= numStages; k++) this.bodies.push(null);
+  }
+
+  /** The body of `split` with `activation` written in: its own bytes, valid until the next write there. */
+  write(split: number, activation: Tensor): Uint8Array {
+    let body = this.bodies[split];
+    if (body === null || !body.fits(activation.shape)) body = this.bodies[split] = new ResumeBody({ ...this.header, split }, activation.shape);
+    return body.write(activation);
+  }
+}
