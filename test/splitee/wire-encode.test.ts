@@ -103,7 +103,7 @@ test('a body whose buffer a transport took (detached) is laid out again on the n
   const body = new ResumeBody({ modelHash: HASH, split: 1, encoding: 'f32' }, shape);
   const sent = body.write(sample(shape, 1));
   const buffer = sent.buffer as ArrayBuffer;
-  structuredClone(buffer, { transfer: [buffer] }); // what Node's global fetch does to a body
+  structuredClone(buffer, { transfer: [buffer] }); // what a fetch that takes its body's buffer does
   assert.is(sent.byteLength, 0);
   const next = sample(shape, 2);
   const again = body.write(next);
