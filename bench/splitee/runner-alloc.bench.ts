@@ -42,6 +42,7 @@ import { createPolicy } from '../../src/splitee/policy.js';
 import { SplitRunner } from '../../src/splitee/runner.js';
 import { LocalCloud, type CloudTransport } from '../../src/splitee/transport.js';
 import { CloudService } from '../../src/splitee/cloud.js';
+import { ENCODINGS, ResumeBody } from '../../src/splitee/wire-encode.js';
 import type { ResNetModel } from '../../src/layers/resnet.js';
 import { loadModel } from '../../src/node/models/load.js';
 import { readIdxFile } from '../../src/node/datasets/idx-file.js';
@@ -215,6 +216,29 @@ export function resnetCase(policyName: string, offload: boolean, zeroClock = fal
   return policyName === 'final' ? { runner, rounds: 250, warmup: 500 } : { runner, rounds: 500, warmup: 2000 };
 }
 
+/**
+ * Bytes per ResumeBody.write of a [1,16,28,28] activation (the ResNet's split-3 shape, written again
+ * and again as the runner does), per encoding: 20,000 writes of warm-up, then the least of 3 loops of
+ * 2,000 (no GC check needed: ~0 bytes).
+ */
+function bodyWrites(): string {
+  const shape = [1, 16, 28, 28];
+  const a = Tensor.from(Float32Array.from({ length: 16 * 28 * 28 }, (_, i) => Math.sin(i) * 3), shape);
+  return ENCODINGS.map((encoding) => {
+    const body = new ResumeBody({ modelHash: 'ab'.repeat(32), split: 3, encoding }, shape);
+    for (let i = 0; i < 20_000; i++) body.write(a);
+    let best = Infinity;
+    for (let w = 0; w < 3; w++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const m0 = process.memoryUsage();
+      for (let i = 0; i < 2_000; i++) body.write(a);
+      const m1 = process.memoryUsage();
+      best = Math.min(best, (m1.heapUsed - m0.heapUsed + (m1.arrayBuffers - m0.arrayBuffers)) / 2_000);
+    }
+    return `${encoding} ${best.toFixed(1)}`;
+  }).join(' / ');
+}
+
 function cell(r: Figure | null): string {
   if (r === null) return '(no stepEager)'.padStart(16);
   return r.gcs === 0 ? `${r.perRound.toFixed(1).padStart(9)} B/round` : `invalid: ${r.gcs} GCs`.padStart(17);
@@ -253,4 +277,5 @@ export async function run(): Promise<void> {
     const [e, e0, st, rounds] = await row(make);
     console.log(`  ${netName.padEnd(8)} ${policy.padEnd(17)} ${String(rounds).padStart(6)}  ${cell(e)}  ${cell(e0)}     ${cell(st)}`);
   }
+  console.log(`  request body, bytes per ResumeBody.write of [1,16,28,28]: ${bodyWrites()}`);
 }

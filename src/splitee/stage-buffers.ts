@@ -6,14 +6,8 @@
  *
  * Shape legend: x [1, ...activationShape(s)] (a sequence axis may be shorter); copies handle any strides.
  */
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, sizeOf } from '../tensor/tensor.js';
 import type { MultiExitNetwork } from '../layers/network.js';
-
-function sizeOfShape(shape: readonly number[]): number {
-  let n = 1;
-  for (let i = 0; i < shape.length; i++) n *= shape[i];
-  return n;
-}
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
@@ -25,7 +19,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 export function copyInto(dst: Float32Array, x: Tensor, idx: Int32Array): void {
   const { data, shape, strides, offset } = x;
   const rank = shape.length;
-  const n = sizeOfShape(shape);
+  const n = sizeOf(shape);
   let contiguous = true;
   let st = 1;
   for (let d = rank - 1; d >= 0; d--) {
@@ -58,7 +52,7 @@ export class StageBuffers {
 
   constructor(net: MultiExitNetwork) {
     for (let s = 0; s <= net.numStages; s++) {
-      this.data.push(new Float32Array(sizeOfShape(net.activationShape(s))));
+      this.data.push(new Float32Array(sizeOf(net.activationShape(s))));
       this.views.push(null);
     }
   }
@@ -71,7 +65,7 @@ export class StageBuffers {
 
   /** Copies `x` into boundary s's buffer and returns the runner-owned tensor over it. */
   hold(s: number, x: Tensor): Tensor {
-    const n = sizeOfShape(x.shape);
+    const n = sizeOf(x.shape);
     let buf = this.data[s];
     if (n > buf.length) {
       buf = this.data[s] = new Float32Array(n); // only for a network whose shapes exceed activationShape

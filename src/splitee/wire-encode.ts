@@ -15,7 +15,7 @@
  * next write() lays the body out again.
  */
 import { ArgumentError, ShapeError, ValueError, describeValue, formatShape } from '../tensor/errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { sizeOf, type Tensor } from '../tensor/tensor.js';
 import { layoutSafetensors, type TensorSpec } from '../tensor/io/safetensors.js';
 import { isLittleEndian, toLittleEndian } from '../tensor/io/endian.js';
 import { f32BitsToF16Array } from '../tensor/io/f16.js';
@@ -81,7 +81,7 @@ export class ResumeBody {
     if (shape.length === 0) throw new ArgumentError(`${where}: activation has no axes: got ${formatShape(shape)}, expected [1, ...activationShape(split)]`);
     this.header = { ...header };
     this.shape = [...shape];
-    this.size = shape.reduce((a, d) => a * d, 1);
+    this.size = sizeOf(shape);
     this.axis = header.quantAxis ?? (shape.length >= 2 ? 1 : 0);
     [this.bytes, this.values] = this.layout();
     if (header.encoding === 'int8') {

@@ -12,6 +12,7 @@
  * Element i belongs to channel floor(i / inner) % C, with inner = product of dims after the axis.
  */
 import { ShapeError, ArgumentError, formatShape } from '../errors.js';
+import { sizeOf } from '../tensor.js';
 
 export interface QuantParams {
   /** One per channel (length 1 when axis is null), stored as float32 as PyTorch does. */
@@ -43,12 +44,6 @@ function innerOf(where: string, shape: readonly number[], axis: number | null): 
   return inner;
 }
 
-function sizeOfShape(shape: readonly number[]): number {
-  let size = 1;
-  for (let i = 0; i < shape.length; i++) size *= shape[i];
-  return size;
-}
-
 /** Scale and zero point per channel from the min/max of x [...shape]. */
 export function chooseQuantParams(x: Float32Array, shape: readonly number[], axis: number | null = null): QuantParams {
   innerOf('chooseQuantParams', shape, axis); // validates the layout before shape[axis] is read
@@ -64,13 +59,9 @@ export function chooseQuantParams(x: Float32Array, shape: readonly number[], axi
  */
 export function fitQuantParams(p: QuantParams, x: Float32Array): void {
   const where = 'chooseQuantParams';
-  const inner = innerOf(where, p.shape, p.axis);
-  const size = sizeOfShape(p.shape);
-  const channels = p.axis === null ? 1 : p.shape[p.axis];
-  if (x.length !== size) throw new ShapeError(`${where}: data length does not match shape: got ${x.length} elements, expected ${size} for ${formatShape(p.shape)}`);
-  if (p.scale.length !== channels || p.zeroPoint.length !== channels) {
-    throw new ShapeError(`${where}: parameters do not match the channels: got ${p.scale.length} scales and ${p.zeroPoint.length} zero points, expected ${channels}`);
-  }
+  const inner = checkBuffers(where, x, null, p);
+  const size = x.length;
+  const channels = p.scale.length;
   for (let i = 0; i < size; i++) {
     if (!Number.isFinite(x[i])) throw new ArgumentError(`${where}: non-finite value at index ${i}: got ${x[i]}, expected finite values`);
   }
@@ -91,11 +82,14 @@ export function fitQuantParams(p: QuantParams, x: Float32Array): void {
   }
 }
 
-function checkPair(where: string, a: ArrayLike<number>, b: ArrayLike<number>, p: QuantParams): number {
+/** Checks a (and b, unless null) against p's shape and p's parameters against its channels; returns innerOf. */
+function checkBuffers(where: string, a: ArrayLike<number>, b: ArrayLike<number> | null, p: QuantParams): number {
   const inner = innerOf(where, p.shape, p.axis);
-  const size = sizeOfShape(p.shape);
+  const size = sizeOf(p.shape);
   const channels = p.axis === null ? 1 : p.shape[p.axis];
-  if (a.length !== size || b.length !== size) throw new ShapeError(`${where}: lengths do not match shape: got ${a.length} and ${b.length} elements, expected ${size} for ${formatShape(p.shape)}`);
+  if (a.length !== size || (b !== null && b.length !== size)) {
+    throw new ShapeError(`${where}: data length does not match shape: got ${a.length}${b === null ? '' : ` and ${b.length}`} elements, expected ${size} for ${formatShape(p.shape)}`);
+  }
   if (p.scale.length !== channels || p.zeroPoint.length !== channels) {
     throw new ShapeError(`${where}: parameters do not match the channels: got ${p.scale.length} scales and ${p.zeroPoint.length} zero points, expected ${channels}`);
   }
@@ -104,7 +98,7 @@ function checkPair(where: string, a: ArrayLike<number>, b: ArrayLike<number>, p:
 
 /** out [...shape] (int8) = quantize(x [...shape]) */
 export function quantizeInt8(out: Int8Array, x: Float32Array, p: QuantParams): void {
-  const inner = checkPair('quantizeInt8', out, x, p);
+  const inner = checkBuffers('quantizeInt8', out, x, p);
   const channels = p.scale.length;
   for (let i = 0; i < x.length; i++) {
     const c = Math.floor(i / inner) % channels;
@@ -115,7 +109,7 @@ export function quantizeInt8(out: Int8Array, x: Float32Array, p: QuantParams): v
 
 /** out [...shape] (float32) = dequantize(q [...shape]) */
 export function dequantizeInt8(out: Float32Array, q: Int8Array, p: QuantParams): void {
-  const inner = checkPair('dequantizeInt8', out, q, p);
+  const inner = checkBuffers('dequantizeInt8', out, q, p);
   const channels = p.scale.length;
   for (let i = 0; i < q.length; i++) {
     const c = Math.floor(i / inner) % channels;

@@ -14,6 +14,7 @@ import { FormatError, ArgumentError, ShapeError, ValueError, formatShape, descri
 import { parseJson, JsonError, MAX_JSON_DEPTH } from './json.js';
 import { f16ToF32, bf16ToF32 } from './f16.js';
 import { isLittleEndian, toLittleEndian } from './endian.js';
+import { sizeOf } from '../tensor.js';
 
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'I8' | 'U8' | 'I32' | 'I64';
 export type TypedData = Float32Array | Uint16Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
@@ -291,7 +292,7 @@ export function writeSafetensors(tensors: ReadonlyMap<string, TensorToWrite> | R
   const le = isLittleEndian();
   for (const [name, t] of entries) {
     const size = DTYPE_BYTES[t.dtype];
-    const count = t.shape.reduce((a, d) => a * d, 1);
+    const count = sizeOf(t.shape);
     if (t.data.length !== count) throw new ShapeError(`writeSafetensors: tensor ${describeValue(name)} data length does not match its shape: got ${t.data.length} elements, expected ${count} for ${formatShape(t.shape)}`);
     const p = offsets.get(name)!;
     const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.length * size);
