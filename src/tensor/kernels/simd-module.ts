@@ -225,6 +225,13 @@ export class SimdInstance {
   get fits(): boolean {
     return this.scratchTop >= 0;
   }
+
+  /** Whether this call's scratch did not fit, so its caller runs the fast kernel: such a call counts in `fallbacks`. */
+  overflowed(): boolean {
+    if (this.fits) return false;
+    this.fallbacks++;
+    return true;
+  }
 }
 
 function align(n: number): number {

@@ -64,10 +64,7 @@ export function attentionSimd(s: SimdInstance, fb: Kernels, out: Float32Array, q
   const S = s.take(Tq * Tk);
   const paS = s.take(Math.ceil(Tq / MR) * MR * Tk);
   const pbV = s.take(Math.ceil(d / NR) * NR * Tk);
-  if (!s.fits) {
-    s.fallbacks++;
-    return fast();
-  }
+  if (s.overflowed()) return fast();
   const e = s.exports;
   for (let b = 0; b < B; b++) {
     const maskAt = mask === null ? 0 : mask.byteOffset + 4 * b * Tk;

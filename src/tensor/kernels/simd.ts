@@ -8,9 +8,10 @@
  *          panels, a 4x8 v128 micro-kernel (float32 accumulation; the relaxed build: 6-row panels and a
  *          6x8 tile, asm/gemm.ts), bias, ReLU and GELU in the module.
  *          A is packed and multiplied in blocks of rows (PACK_A_FLOATS), so A's pack does not grow with
- *          M (an operand outside the memory is still copied in whole). packedB (packGemmB, made once by a layer at build) skips packing B. K = 0, and M = 1 (GEMV)
- *          with B not packed, take the fast kernel; with B packed, one row runs in the module like any
- *          other, so a row's bits never depend on how many rows share its call.
+ *          M (an operand outside the memory is still copied in whole). packedB (packGemmB, made once by
+ *          a layer at build) skips packing B. K = 0, and M = 1 (GEMV) with B not packed, take the fast
+ *          kernel; with B packed, one row runs in the module like any other, so a row's bits never
+ *          depend on how many rows share its call.
  *   conv2d out [N,O,Ho,Wo] = act(conv2d(x, w) + bias): the weights packed as A [O, C*kH*kW] in the
  *          module's panels (packConvW: once, at build, when the layer passes packedW from
  *          packConvWeights; else per call), then a shifted GEMM over each sample's stride phases
@@ -120,10 +121,7 @@ function gemmSimd(s: SimdInstance, fb: Kernels, c: Float32Array, a: Float32Array
   const rows = Math.min(M, rowsPerPack(K, s.gemmMR));
   const pa = s.take(packASize(rows, K, s.gemmMR));
   const pb = packed >= 0 ? packed : s.take(packBSize(N, K));
-  if (!s.fits) {
-    s.fallbacks++;
-    return fb.gemm(c, a, b, bias, p);
-  }
+  if (s.overflowed()) return fb.gemm(c, a, b, bias, p);
   const e = s.exports;
   if (packed < 0) e.packB(pb, bP, p.transB ? K : N, N, K, p.transB ? 1 : 0);
   // A in blocks of `rows` rows (all of it when it packs within PACK_A_FLOATS): a row's bits do not depend
@@ -174,10 +172,7 @@ function conv2dSimd(s: SimdInstance, fb: Kernels, out: Float32Array, x: Float32A
   const ph = s.take(q.phFloats);
   const offs = s.take(K);
   const cb = s.take(q.cbFloats);
-  if (!s.fits) {
-    s.fallbacks++;
-    return fb.conv2d(out, x, w, bias, p, scratch);
-  }
+  if (s.overflowed()) return fb.conv2d(out, x, w, bias, p, scratch);
   const e = s.exports;
   if (packed < 0) e.packConvW(pa, wP, O, K);
   const relu = p.activation === 'relu' ? 1 : 0;
